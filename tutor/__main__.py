@@ -1,0 +1,5 @@
+"""`python -m tutor` runs the CLI."""
+
+from tutor.cli import main
+
+main()

@@ -1,0 +1,218 @@
+"""The `tutor` command: a thin layer over the library (typer + rich, heavy imports lazy)."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from tutor.config import Settings
+    from tutor.knowledge.index import IngestReport, NotesIndex
+
+app = typer.Typer(
+    name="tutor",
+    help="A study tutor that teaches from your own notes.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+def _err() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def _out() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def friendly(command: F) -> F:
+    """Print user errors as one clear message (and a hint), never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from tutor.errors import TutorError
+
+        try:
+            return command(*args, **kwargs)
+        except TutorError as exc:
+            console = _err()
+            console.print(f"[bold red]error:[/] {exc.message}")
+            if exc.hint:
+                console.print(f"[yellow]hint:[/] {exc.hint}")
+            raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            _err().print("interrupted: what was finished is kept; run the command again to go on")
+            raise typer.Exit(130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _settings() -> Settings:
+    from pydantic import ValidationError
+
+    from tutor.config import load_settings
+    from tutor.errors import TutorError
+
+    try:
+        return load_settings()
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise TutorError(f"bad setting: {problems}", "fix it in .env or the environment") from None
+
+
+def _index(settings: Settings) -> NotesIndex:
+    from tutor.knowledge.index import NotesIndex
+
+    return NotesIndex(settings)
+
+
+def _status_line(settings: Settings, index: NotesIndex) -> str:
+    from tutor.knowledge.embeddings import model_id_of
+
+    mode = (
+        f"llm mode · {settings.model}"
+        if settings.model
+        else "offline mode (set TUTOR_MODEL for LLM mode)"
+    )
+    return f"tutor · {mode} · embeddings {model_id_of(index.embeddings)} · {index.count()} passages"
+
+
+def _run_ingest(index: NotesIndex, paths: list[Path], quiet: bool) -> IngestReport:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    if quiet:
+        return index.ingest(paths)
+    columns = (
+        TextColumn("ingesting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+    )
+    with Progress(*columns, console=_err(), transient=True) as bar:
+        task = bar.add_task("", total=None)
+
+        def progress(file: str, done: int, total: int) -> None:
+            bar.update(
+                task, completed=done, total=total, description=Path(file).name if file else ""
+            )
+
+        return index.ingest(paths, progress)
+
+
+@app.command()
+@friendly
+def ingest(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Files or folders (default: TUTOR_NOTES).")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Index notes (Markdown, Obsidian, text, Jupyter) for search; only changes are redone."""
+    settings = _settings()
+    targets = list(paths or [settings.notes])
+    index = _index(settings)
+    report = _run_ingest(index, targets, quiet=as_json)
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        _print_report(report)
+    missing = [s for s in report.skipped if s.reason == "path does not exist"]
+    if missing and len(missing) == len(targets):
+        raise typer.Exit(1)
+
+
+def _print_report(report: IngestReport) -> None:
+    console = _out()
+    if report.rebuilt_from:
+        console.print(
+            f"[yellow]embedding model changed (was {report.rebuilt_from}): rebuilt the index[/]"
+        )
+    console.print(
+        f"files seen {report.seen} · indexed {report.indexed} · unchanged {report.unchanged} · "
+        f"removed {report.removed} · skipped {len(report.skipped)} · "
+        f"passages written {report.chunks_written} · passages in index {report.chunks}"
+    )
+    for skip in report.skipped:
+        console.print(f"  [yellow]skipped[/] {skip.path}: {skip.reason}")
+    if report.seen == 0:
+        console.print(
+            "[yellow]no notes found[/] (looked for .md, .markdown, .txt and .ipynb files)"
+        )
+
+
+@app.command()
+@friendly
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for in your notes.")],
+    k: Annotated[int, typer.Option("-k", min=1, max=50, help="How many passages.")] = 5,
+    as_json: JsonFlag = False,
+) -> None:
+    """Find the passages of your notes that answer QUERY, with file › heading."""
+    from tutor.knowledge.retriever import HybridRetriever
+
+    settings = _settings()
+    index = _index(settings)
+    if index.count() == 0:
+        _err().print(f"the index is empty: ingesting {settings.notes} first")
+        _run_ingest(index, [settings.notes], quiet=as_json)
+    passages = HybridRetriever(index=index).search(query, k=k)
+    if as_json:
+        typer.echo(json.dumps([p.as_dict() for p in passages], indent=2, ensure_ascii=False))
+        return
+    _err().print(f"[dim]{_status_line(settings, index)}[/]")
+    console = _out()
+    if not passages:
+        console.print("no passages matched; try other words, or `tutor ingest` your notes")
+    for rank, passage in enumerate(passages, start=1):
+        console.print(
+            f"\n[bold cyan]{rank}. {passage.citation}[/]  [dim]score {passage.score:.4f}[/]"
+        )
+        console.print(_excerpt(passage.text), markup=False)
+
+
+def _excerpt(text: str, limit: int = 600) -> str:
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
+
+
+@app.command()
+@friendly
+def doctor() -> None:
+    """Check the setup: versions, mode, embeddings, index, LangSmith and Slack."""
+    from tutor.doctor import run_checks
+
+    settings = _settings()
+    console = _out()
+    problems = 0
+    for check in run_checks(settings):
+        mark = {"ok": "[green]✓[/]", "warn": "[yellow]![/]", "fail": "[red]✗[/]"}[check.status]
+        console.print(f"{mark} [bold]{check.name}[/]: {check.detail}", highlight=False)
+        if check.fix and check.status != "ok":
+            console.print(f"    [dim]→ {check.fix}[/]")
+        problems += check.status == "fail"
+    if problems:
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    """Entry point for `python -m tutor`."""
+    app(prog_name="tutor")
+
+
+if __name__ == "__main__":
+    main()

