@@ -32,13 +32,13 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable J
 def _err() -> Console:
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _out() -> Console:
     from rich.console import Console
 
-    return Console(highlight=False)
+    return Console(highlight=False, soft_wrap=True)
 
 
 def friendly(command: F) -> F:

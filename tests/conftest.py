@@ -1,0 +1,38 @@
+"""Shared fixtures: every test gets its own TUTOR_HOME and a clean environment."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHIPPED_NOTES = REPO / "knowledge"
+SCRUBBED = ("OPENAI_", "LANGSMITH_", "LANGCHAIN_", "SLACK_", "TUTOR_")
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Point TUTOR_HOME at a tmp dir, drop real keys, and run from a dir with no `.env`."""
+    for name in list(os.environ):
+        if name.startswith(SCRUBBED):
+            monkeypatch.delenv(name)
+    home = tmp_path / "home"
+    monkeypatch.setenv("TUTOR_HOME", str(home))
+    workdir = tmp_path / "cwd"
+    workdir.mkdir()
+    monkeypatch.chdir(workdir)
+    yield home
+
+
+@pytest.fixture
+def notes(tmp_path: Path) -> Path:
+    """A private copy of the shipped notes that a test may change."""
+    target = tmp_path / "notes"
+    shutil.copytree(SHIPPED_NOTES, target)
+    for path in target.iterdir():
+        path.chmod(0o644)
+    return target
