@@ -40,10 +40,14 @@ def test_correct_text_is_left_alone(text: str) -> None:
 
 
 def test_obsidian_embeds_and_html_are_stripped_to_their_words() -> None:
-    line = '## <font color="#000"><span style="background:#d2cbff">step2: Toke</font>nization</span>'
+    line = (
+        '## <font color="#000"><span style="background:#d2cbff">step2: Toke</font>nization</span>'
+    )
     assert clean_line(line) == "## step2: Tokenization"
     assert clean_line("![[Pasted image 20251125133226.png|475]]") == ""
-    assert clean_line("see [[Attention|self-attention]] and [[RNN]]") == "see self-attention and RNN"
+    assert (
+        clean_line("see [[Attention|self-attention]] and [[RNN]]") == "see self-attention and RNN"
+    )
     assert clean_line("![image.png](attachment:image.png)") == ""
     assert clean_line("<li>It is stochastic</li>") == "- It is stochastic"
     assert clean_line("a &amp; b<br>c") == "a & b c"

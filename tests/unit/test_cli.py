@@ -36,7 +36,12 @@ def test_ingest_json_summarises_what_happened() -> None:
     result = runner.invoke(app, ["ingest", "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert (report["seen"], report["indexed"], report["unchanged"], report["removed"]) == (5, 5, 0, 0)
+    assert (report["seen"], report["indexed"], report["unchanged"], report["removed"]) == (
+        5,
+        5,
+        0,
+        0,
+    )
     assert report["chunks"] > 100 and report["skipped"] == []
     again = json.loads(runner.invoke(app, ["ingest", "--json"]).stdout)
     assert (again["indexed"], again["unchanged"], again["chunks_written"]) == (0, 5, 0)

@@ -93,7 +93,9 @@ def test_ingesting_one_file_does_not_remove_the_others(notes: Path) -> None:
     assert index.count() == count
 
 
-def test_bad_files_are_skipped_with_reasons_and_the_rest_goes_on(notes: Path, tmp_path: Path) -> None:
+def test_bad_files_are_skipped_with_reasons_and_the_rest_goes_on(
+    notes: Path, tmp_path: Path
+) -> None:
     index = make_index()
     index.ingest([notes])
     count = index.count()
@@ -204,7 +206,9 @@ def test_chromas_own_embedding_function_never_runs(
     def forbidden(*args: object, **kwargs: object) -> None:
         raise AssertionError("Chroma's default embedding function ran (it downloads a model)")
 
-    monkeypatch.setattr(onnx_mini_lm_l6_v2.ONNXMiniLM_L6_V2, "_download_model_if_not_exists", forbidden)
+    monkeypatch.setattr(
+        onnx_mini_lm_l6_v2.ONNXMiniLM_L6_V2, "_download_model_if_not_exists", forbidden
+    )
     monkeypatch.setattr(onnx_mini_lm_l6_v2.ONNXMiniLM_L6_V2, "_forward", forbidden)
     index = make_index()
     index.ingest([notes])

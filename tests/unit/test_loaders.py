@@ -49,7 +49,9 @@ def test_notebook_keeps_markdown_and_code_with_cell_numbers(tmp_path: Path) -> N
         (notebook([{"cell_type": "markdown", "source": ""}]), "empty notebook"),
     ],
 )
-def test_broken_notebooks_are_refused_with_a_reason(tmp_path: Path, raw: bytes, reason: str) -> None:
+def test_broken_notebooks_are_refused_with_a_reason(
+    tmp_path: Path, raw: bytes, reason: str
+) -> None:
     with pytest.raises(Unreadable, match=reason):
         parse_note(tmp_path / "bad.ipynb", raw)
 

@@ -139,25 +139,23 @@ class NotesIndex:
         if self.records.get_meta("embed_model") != model_id_of(self.embeddings):
             _ = self.collection  # opening it rebuilds an index made by another model
         report.rebuilt_from = self.rebuilt_from
-        current = self.records.get_meta("pipeline") == PIPELINE
         for done, (root, path) in enumerate(found, start=1):
             if progress:
                 progress(str(path), done - 1, len(found))
-            self._ingest_file(root, path, report, current)
-        self.records.set_meta("pipeline", PIPELINE)
+            self._ingest_file(root, path, report)
         report.removed = self._remove_missing(paths, {_source(p) for _, p in found})
         report.chunks = self.records.passages()
         if progress:
             progress("", len(found), len(found))
         return report
 
-    def _ingest_file(self, root: Path, path: Path, report: IngestReport, current: bool) -> None:
+    def _ingest_file(self, root: Path, path: Path, report: IngestReport) -> None:
         source = _source(path)
         record = self.records.get(source)
         try:
             raw = read_note_bytes(path, int(self.settings.max_file_mb * 1_000_000))
             digest = file_hash(raw)
-            if current and record and record.complete and record.file_hash == digest:
+            if record and record.complete and (record.file_hash, record.pipeline) == (digest, PIPELINE):
                 report.unchanged += 1
                 return
             note = parse_note(path, raw)
@@ -171,7 +169,8 @@ class NotesIndex:
         file = _display_name(root, path)
         extra = _note_metadata(note.metadata)
         report.chunks_written += self._write(source, file, chunks, record, extra)
-        self.records.commit(source, file, digest, [_chunk_id(source, c, n) for c, n in _numbered(chunks)])
+        ids = [_chunk_id(source, c, n) for c, n in _numbered(chunks)]
+        self.records.commit(source, file, digest, ids, PIPELINE)
         report.indexed += 1
 
     def _write(

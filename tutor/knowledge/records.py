@@ -21,7 +21,8 @@ CREATE TABLE IF NOT EXISTS files (
     file_hash TEXT NOT NULL,
     chunk_ids TEXT NOT NULL,
     pending_ids TEXT NOT NULL DEFAULT '[]',
-    indexed_at REAL NOT NULL
+    indexed_at REAL NOT NULL,
+    pipeline TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
@@ -37,6 +38,7 @@ class FileRecord:
     chunk_ids: list[str]
     pending_ids: list[str]
     indexed_at: float
+    pipeline: str
 
     @property
     def complete(self) -> bool:
@@ -76,12 +78,14 @@ class Records:
                 (source, file, json.dumps(pending)),
             )
 
-    def commit(self, source: str, file: str, file_hash: str, chunk_ids: list[str]) -> None:
-        """Record a file as fully indexed with these chunk ids."""
+    def commit(
+        self, source: str, file: str, file_hash: str, chunk_ids: list[str], pipeline: str
+    ) -> None:
+        """Record a file as fully indexed with these chunk ids, by this version of the pipeline."""
         with self.db:
             self.db.execute(
-                "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, '[]', ?)",
-                (source, file, file_hash, json.dumps(chunk_ids), time.time()),
+                "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, '[]', ?, ?)",
+                (source, file, file_hash, json.dumps(chunk_ids), time.time(), pipeline),
             )
 
     def forget(self, source: str) -> None:
@@ -115,6 +119,8 @@ class Records:
             self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
 
-def _record(row: tuple[str, str, str, str, str, float]) -> FileRecord:
-    source, file, file_hash, chunk_ids, pending, indexed_at = row
-    return FileRecord(source, file, file_hash, json.loads(chunk_ids), json.loads(pending), indexed_at)
+def _record(row: tuple[str, str, str, str, str, float, str]) -> FileRecord:
+    source, file, file_hash, chunk_ids, pending, indexed_at, pipeline = row
+    return FileRecord(
+        source, file, file_hash, json.loads(chunk_ids), json.loads(pending), indexed_at, pipeline
+    )
