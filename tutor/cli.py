@@ -164,11 +164,17 @@ def search(
     as_json: JsonFlag = False,
 ) -> None:
     """Find the passages of your notes that answer QUERY, with file › heading."""
+    from tutor.errors import TutorError
     from tutor.knowledge.retriever import HybridRetriever
 
     settings = _settings()
     index = _index(settings)
     if index.count() == 0:
+        if not settings.notes.exists():
+            raise TutorError(
+                f"the index is empty and the notes folder {settings.notes} does not exist",
+                "set TUTOR_NOTES to your notes folder, or run `tutor ingest PATH`",
+            )
         _err().print(f"the index is empty: ingesting {settings.notes} first")
         _run_ingest(index, [settings.notes], quiet=as_json)
     passages = HybridRetriever(index=index).search(query, k=k)

@@ -140,3 +140,13 @@ def test_doctor_fails_when_tracing_is_on_without_a_key(monkeypatch: pytest.Monke
     result = runner.invoke(app, ["doctor"])
     assert result.exit_code == 1
     assert "LANGSMITH_TRACING is on but LANGSMITH_API_KEY is not set" in result.stdout
+
+
+def test_search_with_no_index_and_no_notes_says_what_to_set(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("TUTOR_NOTES", str(tmp_path / "gone"))
+    result = runner.invoke(app, ["search", "anything"])
+    assert result.exit_code == 2
+    assert "the notes folder" in result.stderr and "does not exist" in result.stderr
+    assert "TUTOR_NOTES" in result.stderr

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from langchain_core.embeddings import Embeddings
 
@@ -22,6 +22,7 @@ from tutor.errors import TutorError
 if TYPE_CHECKING:
     import numpy as np
 
+T = TypeVar("T")
 LOCAL_MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
 TOKENIZER_PATH = Path(__file__).parent / "assets" / "tokenizer.json"
 TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
@@ -95,19 +96,41 @@ class LocalMiniLM(Embeddings):
 
 
 class NamedEmbeddings(Embeddings):
-    """Any LangChain embeddings, labelled with the id recorded in the index."""
+    """A remote embedding model, labelled with the id the index records; its failures explained."""
 
-    def __init__(self, inner: Embeddings, model_id: str) -> None:
+    def __init__(self, inner: Embeddings, model_id: str, where: str) -> None:
         self.inner = inner
         self.model_id = model_id
+        self.where = where
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Delegate to the wrapped model."""
-        return self.inner.embed_documents(texts)
+        return self._guard(lambda: self.inner.embed_documents(texts))
 
     def embed_query(self, text: str) -> list[float]:
         """Delegate to the wrapped model."""
-        return self.inner.embed_query(text)
+        return self._guard(lambda: self.inner.embed_query(text))
+
+    def _guard(self, call: Callable[[], T]) -> T:
+        import openai
+
+        try:
+            return call()
+        except openai.AuthenticationError as exc:
+            raise TutorError(
+                f"{self.where} refused the API key for {self.model_id}",
+                "check OPENAI_API_KEY, or set TUTOR_EMBEDDINGS=local for the offline model",
+            ) from exc
+        except openai.APIConnectionError as exc:
+            raise TutorError(
+                f"the embedding server at {self.where} did not answer ({exc.__class__.__name__})",
+                "start it or fix OPENAI_BASE_URL; what was already indexed is kept",
+            ) from exc
+        except openai.APIError as exc:
+            raise TutorError(
+                f"the embedding server at {self.where} failed: {exc.message}",
+                "try again later, or set TUTOR_EMBEDDINGS=local for the offline model",
+            ) from exc
 
 
 def model_id_of(embeddings: Embeddings) -> str:
@@ -137,11 +160,11 @@ def make_embeddings(settings: Settings) -> Embeddings:
         model=name,
         api_key=settings.openai_api_key or "not-needed",  # type: ignore[arg-type]
         base_url=settings.openai_base_url or None,
-        max_retries=2,
-        timeout=30,
+        max_retries=1,
+        timeout=20,
         check_embedding_ctx_length=False,
     )
-    return NamedEmbeddings(inner, choice)
+    return NamedEmbeddings(inner, choice, settings.openai_base_url or "OpenAI")
 
 
 class _Unbound(Embeddings):
