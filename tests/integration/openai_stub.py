@@ -49,7 +49,9 @@ class _Handler(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
         self.server.requests.append({"path": self.path, "body": body})
         if self.headers.get("Authorization") != f"Bearer {self.server.api_key}":
-            self._send(401, {"error": {"message": "Incorrect API key", "type": "invalid_request_error"}})
+            self._send(
+                401, {"error": {"message": "Incorrect API key", "type": "invalid_request_error"}}
+            )
         elif self.path.endswith("/embeddings"):
             texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
             data = [
@@ -57,7 +59,9 @@ class _Handler(BaseHTTPRequestHandler):
                 for i, t in enumerate(texts)
             ]
             usage = {"prompt_tokens": 1, "total_tokens": 1}
-            self._send(200, {"object": "list", "data": data, "model": body["model"], "usage": usage})
+            self._send(
+                200, {"object": "list", "data": data, "model": body["model"], "usage": usage}
+            )
         else:
             self._send(404, {"error": {"message": f"no route {self.path}"}})
 

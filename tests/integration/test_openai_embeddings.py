@@ -53,7 +53,9 @@ def test_openai_embeddings_index_and_search(stub: OpenAIStub) -> None:
 
 def test_switching_the_model_rebuilds_the_index(stub: OpenAIStub) -> None:
     assert runner.invoke(app, ["ingest"]).exit_code == 0
-    report = NotesIndex(load_settings(), HashEmbeddings("local-test")).ingest([load_settings().notes])
+    report = NotesIndex(load_settings(), HashEmbeddings("local-test")).ingest(
+        [load_settings().notes]
+    )
     assert report.rebuilt_from == MODEL and report.indexed == 5
 
 

@@ -168,19 +168,22 @@ def _pack(lines: list[str], units: list[_Unit], target: int) -> list[Group]:
     groups: list[Group] = []
     current: list[int] = []
     size = 0
+    holds_question = False
     for unit in units:
         length = sum(len(lines[i]) + 1 for i in unit.lines)
-        starts_fresh = unit.is_question and size >= target // 4
+        # One question with its answer per chunk; tiny scraps before it may stay.
+        starts_fresh = unit.is_question and (holds_question or size >= target // 4)
         # A scrap (a stray line, a closing remark) stays with what it follows.
         too_big = size + length > (target * 3 // 2 if length < 80 else target)
         if current and (too_big or starts_fresh):
             groups.append((None, current))
-            current, size = [], 0
+            current, size, holds_question = [], 0, False
         if length > target * 3 // 2 and not unit.is_code:
             groups.extend(_split_long(lines, unit.lines, target))
             continue
         current.extend(unit.lines)
         size += length
+        holds_question = holds_question or unit.is_question
     if current:
         groups.append((None, current))
     return groups
@@ -188,7 +191,8 @@ def _pack(lines: list[str], units: list[_Unit], target: int) -> list[Group]:
 
 def _split_long(lines: list[str], idx: list[int], target: int) -> list[Group]:
     """Cut an oversized block at line boundaries, one line of overlap, lead line repeated."""
-    lead = idx[0] if not BULLET.match(lines[idx[0]]) else None
+    # Repeat a question above each piece of its answer; a topic line may head unrelated bullets.
+    lead = idx[0] if lines[idx[0]].rstrip().endswith("?") else None
     pieces: list[Group] = []
     current: list[int] = []
     size = len(lines[lead]) if lead is not None else 0
