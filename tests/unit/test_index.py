@@ -213,3 +213,17 @@ def test_chromas_own_embedding_function_never_runs(
     index = make_index()
     index.ingest([notes])
     assert HybridRetriever(index=make_index()).search("dropout regularization")
+
+
+def test_note_level_metadata_reaches_every_passage(tmp_path: Path) -> None:
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    (vault / "ppo.md").write_text(
+        "---\ntitle: PPO notes\ntags: [rl, alignment]\n---\n# PPO\n"
+        "Clipped objective, see [[DPO|direct preference]] and [[KL]].\n"
+    )
+    index = make_index()
+    index.ingest([vault])
+    (meta,) = index.everything()[2]
+    assert (meta["title"], meta["tags"], meta["links"]) == ("PPO notes", "rl, alignment", "DPO, KL")
+    assert (meta["heading"], meta["start_line"]) == ("PPO", 6)
