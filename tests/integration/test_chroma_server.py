@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import free_port
 from tests.fakes import HashEmbeddings
 from tutor.config import load_settings
 from tutor.errors import TutorError
@@ -19,12 +20,6 @@ from tutor.knowledge.index import NotesIndex
 from tutor.knowledge.retriever import HybridRetriever
 
 pytestmark = pytest.mark.integration
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

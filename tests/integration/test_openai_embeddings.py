@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from tests.conftest import free_port
 from tests.fakes import HashEmbeddings
 from tests.integration.openai_stub import OpenAIStub, running_stub
 from tutor.cli import app
@@ -29,12 +29,6 @@ def stub(monkeypatch: pytest.MonkeyPatch, notes: Path) -> Iterator[OpenAIStub]:
         monkeypatch.setenv("OPENAI_API_KEY", "test-key")
         monkeypatch.setenv("TUTOR_NOTES", str(notes))
         yield server
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_openai_embeddings_index_and_search(stub: OpenAIStub) -> None:
