@@ -215,6 +215,49 @@ def doctor() -> None:
         raise typer.Exit(1)
 
 
+@app.command("run")
+@friendly
+def run_code(
+    file: Annotated[str, typer.Argument(help="A Python file, or - to read stdin.")] = "-",
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=0.1, max=3600, help="Wall-clock limit in seconds.")
+    ] = 10.0,
+    keep: Annotated[
+        Path | None, typer.Option("--keep", help="Copy the files the code wrote into this folder.")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Run Python in the sandbox (no network, no secrets, limits); exits with its exit code."""
+    import sys
+
+    from tutor.errors import TutorError
+    from tutor.sandbox import run
+
+    settings = _settings()
+    if file == "-":
+        code = sys.stdin.read()
+    else:
+        try:
+            code = Path(file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            hint = "give a Python file, or - for stdin"
+            raise TutorError(f"cannot read {file}: {exc}", hint) from None
+    result = run(code, timeout=timeout, mode=settings.sandbox, artifacts_dir=keep)
+    if as_json:
+        typer.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        sys.stdout.write(result.stdout)
+        sys.stderr.write(result.stderr)
+        if result.timed_out:
+            _err().print(f"[yellow]timed out after {timeout:g} s: everything it started was killed")
+        if result.truncated:
+            _err().print("[yellow]output was truncated[/]")
+        if result.files:
+            where = f"kept in {keep}" if keep else "discarded; use --keep DIR to keep them"
+            _err().print(f"files written: {', '.join(result.files)} ({where})", markup=False)
+    raise typer.Exit(result.exit_code)
+
+
 def main() -> None:
     """Entry point for `python -m tutor`."""
     app(prog_name="tutor")

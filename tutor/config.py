@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     chunk_chars: int = Field(default=900, validation_alias="TUTOR_CHUNK_CHARS")
     """Target chunk size in characters; code fences are never split."""
 
+    sandbox: str = Field(default="auto", validation_alias="TUTOR_SANDBOX")
+    """Code isolation: `auto` or `bwrap` (bubblewrap; refuse without it), or `unsafe` (none)."""
+
     langsmith_tracing: bool = Field(
         default=False, validation_alias=AliasChoices("LANGSMITH_TRACING", "LANGCHAIN_TRACING_V2")
     )

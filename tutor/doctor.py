@@ -34,6 +34,7 @@ def run_checks(settings: Settings) -> list[Check]:
         *_index(settings),
         _langsmith(settings),
         _slack(settings),
+        _sandbox(settings),
     ]
 
 
@@ -170,3 +171,24 @@ def _slack(settings: Settings) -> Check:
         )
     how = "Socket Mode" if settings.slack_app_token else "HTTP events"
     return Check("slack", "ok", f"configured for {how}")
+
+
+def _sandbox(settings: Settings) -> Check:
+    from tutor.sandbox import run
+
+    try:
+        result = run("print(1)", timeout=20, mode=settings.sandbox)
+    except TutorError as exc:
+        return Check("sandbox", "fail", exc.message, exc.hint)
+    if result.isolation == "none":
+        return Check(
+            "sandbox",
+            "warn",
+            "TUTOR_SANDBOX=unsafe: code runs WITHOUT isolation (it can read secrets and files)",
+            "install bubblewrap (sudo apt-get install bubblewrap) and unset TUTOR_SANDBOX",
+        )
+    if result.exit_code != 0 or result.stdout.strip() != "1":
+        detail = f"a test run failed (exit {result.exit_code}): {result.stderr.strip()[-300:]}"
+        return Check("sandbox", "fail", detail, "try `echo 'print(1)' | tutor run -`")
+    ms = result.duration_s * 1000
+    return Check("sandbox", "ok", f"bubblewrap: no network, secrets or home; {ms:.0f} ms a run")
