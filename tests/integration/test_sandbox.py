@@ -282,36 +282,54 @@ except OSError as exc:
     assert_held(planted, result)
 
 
+# Probes that would leave this machine run only after the snippet has checked, from inside,
+# that it sees no interface but loopback and no route: a broken sandbox fails the test
+# without sending a packet anywhere.
+NO_NETWORK_GUARD = """
+import socket, sys
+interfaces = [name for _, name in socket.if_nameindex()]
+routes = open("/proc/net/route").read().splitlines()[1:]
+if interfaces != ["lo"] or routes:
+    print("NETWORK PRESENT", interfaces, routes)
+    sys.exit(3)
+"""
+
+
 def test_cannot_reach_a_public_address(planted: Planted) -> None:
-    code = """
-import errno, socket
-for host in ["1.1.1.1", "8.8.8.8"]:
+    code = (
+        NO_NETWORK_GUARD
+        + """
+import errno
+for host in ["1.1.1.1", "192.0.2.1"]:
     try:
         socket.create_connection((host, 443), timeout=2)
         print(host, "CONNECTED")
     except OSError as exc:
         print(host, errno.errorcode.get(exc.errno, exc))
 """
+    )
     result = planted.run(code)
     # No route at all: the namespace has only a loopback interface.
-    assert result.stdout.splitlines() == ["1.1.1.1 ENETUNREACH", "8.8.8.8 ENETUNREACH"]
+    assert result.stdout.splitlines() == ["1.1.1.1 ENETUNREACH", "192.0.2.1 ENETUNREACH"]
     assert_held(planted, result)
 
 
 def test_dns_does_not_resolve(planted: Planted) -> None:
-    code = """
-import socket
+    code = (
+        NO_NETWORK_GUARD
+        + """
 try:
-    print(socket.getaddrinfo("pypi.org", 443))
+    print(socket.getaddrinfo("example.com", 443))
 except socket.gaierror as exc:
     print("no dns:", exc)
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 try:
-    s.sendto(b"query", ("8.8.8.8", 53))
+    s.sendto(b"query", ("192.0.2.53", 53))
     print("SENT")
 except OSError as exc:
     print("udp refused:", exc.errno)
 """
+    )
     result = planted.run(code)
     assert "no dns:" in result.stdout and "SENT" not in result.stdout, result.stdout
     assert_held(planted, result)
