@@ -84,7 +84,6 @@ def run(
         tmp.mkdir()
         (work / SCRIPT).write_text(code, encoding="utf-8")
         if isolation == "unsafe":
-            log.warning(UNSAFE_NOTICE)
             outcome = execute(unsafe_command(work, tmp, limits, timeout), limits, timeout)
             outcome.stderr = f"{UNSAFE_NOTICE}\n{outcome.stderr}"
         else:
