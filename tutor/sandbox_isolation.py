@@ -171,6 +171,9 @@ def _mounts(work: Path) -> list[str]:
             argv += ["--symlink", os.readlink(path), name]
         elif path.is_dir():
             argv += ["--ro-bind", name, name]
+    # The private /tmp comes before the Python binds: a virtualenv may itself live under /tmp
+    # (a CI checkout), and a later mount would hide it.
+    argv += ["--perms", "1777", "--size", str(64 * 1024 * 1024), "--tmpfs", "/tmp"]
     # bwrap would create missing parents 0700, which the dropped uid could not traverse.
     for parent in _parents(binds):
         argv += ["--perms", "0755", "--dir", parent]
@@ -178,7 +181,6 @@ def _mounts(work: Path) -> list[str]:
         argv += ["--ro-bind", bound, bound]
     argv += ["--bind", str(work), WORKDIR, "--chdir", WORKDIR]
     argv += ["--proc", "/proc", "--dev", "/dev"]
-    argv += ["--perms", "1777", "--size", str(64 * 1024 * 1024), "--tmpfs", "/tmp"]
     argv += ["--remount-ro", "/"]
     return argv
 

@@ -121,3 +121,14 @@ def test_result_json_has_the_documented_keys() -> None:
     keys = {"stdout", "stderr", "exit_code", "timed_out", "truncated", "duration_s"}
     assert keys <= set(result.as_dict())
     assert os.environ.get("TUTOR_SANDBOX") is None  # conftest scrubs TUTOR_* for every test
+
+
+def test_a_virtualenv_under_tmp_is_not_hidden_by_the_private_tmp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A CI checkout may live under /tmp: the sandbox's own /tmp must not cover its venv.
+    monkeypatch.setattr(sandbox_isolation, "python_dirs", lambda: ["/tmp/ci/repo/.venv"])
+    argv = bwrap_command(tmp_path, Limits(), 5.0, status_fd=99).argv
+    tmpfs = argv.index("--tmpfs")
+    venv = argv.index("/tmp/ci/repo/.venv")
+    assert argv[tmpfs + 1] == "/tmp" and tmpfs < venv
