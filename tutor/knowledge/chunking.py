@@ -171,8 +171,8 @@ def _pack(lines: list[str], units: list[_Unit], target: int) -> list[Group]:
     holds_question = False
     for unit in units:
         length = sum(len(lines[i]) + 1 for i in unit.lines)
-        # One question with its answer per chunk; tiny scraps before it may stay.
-        starts_fresh = unit.is_question and (holds_question or size >= target // 4)
+        # One question with its answer per chunk, unless the chunk so far is a scrap.
+        starts_fresh = unit.is_question and size >= (120 if holds_question else target // 4)
         # A scrap (a stray line, a closing remark) stays with what it follows.
         too_big = size + length > (target * 3 // 2 if length < 80 else target)
         if current and (too_big or starts_fresh):
