@@ -19,7 +19,7 @@ from tutor.knowledge.loaders import Skip, Unreadable, file_hash, find_notes, par
 from tutor.knowledge.records import FileRecord, Records
 
 COLLECTION = "notes"
-PIPELINE = "3"
+PIPELINE = "4"
 """Bump when cleaning or chunking changes: every file is re-chunked (unchanged text keeps its
 vectors, since chunk ids come from content)."""
 EMBED_BATCH = 64
