@@ -167,9 +167,9 @@ class NotesIndex:
             report.skipped.append(Skip(str(path), f"{exc}{kept}"))
             return
         file = _display_name(root, path)
-        extra = _note_metadata(note.metadata)
-        report.chunks_written += self._write(source, file, chunks, record, extra)
         ids = [_chunk_id(source, c, n) for c, n in _numbered(chunks)]
+        extra = _note_metadata(note.metadata)
+        report.chunks_written += self._write(source, file, chunks, ids, record, extra)
         self.records.commit(source, file, digest, ids, PIPELINE)
         report.indexed += 1
 
@@ -178,13 +178,14 @@ class NotesIndex:
         source: str,
         file: str,
         chunks: list[Chunk],
+        ids: list[str],
         record: FileRecord | None,
         extra: dict[str, str],
     ) -> int:
         """Upsert a file's chunks, embedding only the ones not already stored; drop stale ones."""
-        ids = [_chunk_id(source, c, n) for c, n in _numbered(chunks)]
-        previous = set(record.chunk_ids) | set(record.pending_ids) if record else set()
-        self.records.begin(source, file, sorted(set(ids) | (set(record.pending_ids) if record else set())))
+        pending = set(record.pending_ids) if record else set()
+        previous = (set(record.chunk_ids) if record else set()) | pending
+        self.records.begin(source, file, sorted(set(ids) | pending))
         metas = [_metadata(source, file, c) | extra for c in chunks]
         have = set(self.collection.get(ids=ids, include=[])["ids"]) if previous else set()
         new = [i for i, cid in enumerate(ids) if cid not in have]
