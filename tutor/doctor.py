@@ -87,6 +87,7 @@ def _embeddings(settings: Settings) -> Check:
 
 
 def _index(settings: Settings) -> list[Check]:
+    from tutor.knowledge.index import PIPELINE
     from tutor.knowledge.loaders import file_hash, find_notes, read_note_bytes
     from tutor.knowledge.records import Records
 
@@ -117,7 +118,8 @@ def _index(settings: Settings) -> list[Check]:
     for _, path in found:
         record = indexed.get(str(path.resolve()))
         try:
-            changed = record is None or record.file_hash != file_hash(read_note_bytes(path, 10**9))
+            digest = file_hash(read_note_bytes(path, 10**9))
+            changed = record is None or not record.up_to_date(digest, PIPELINE)
         except Exception:  # noqa: BLE001 - unreadable files are ingest's business
             changed = False
         stale += changed

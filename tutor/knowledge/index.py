@@ -155,7 +155,7 @@ class NotesIndex:
         try:
             raw = read_note_bytes(path, int(self.settings.max_file_mb * 1_000_000))
             digest = file_hash(raw)
-            if record and record.complete and (record.file_hash, record.pipeline) == (digest, PIPELINE):
+            if record and record.up_to_date(digest, PIPELINE):
                 report.unchanged += 1
                 return
             note = parse_note(path, raw)

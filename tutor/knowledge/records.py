@@ -45,6 +45,10 @@ class FileRecord:
         """True when the last ingest of this file finished."""
         return not self.pending_ids
 
+    def up_to_date(self, file_hash: str, pipeline: str) -> bool:
+        """True when this file, with this content, was fully indexed by this pipeline."""
+        return self.complete and (self.file_hash, self.pipeline) == (file_hash, pipeline)
+
 
 class Records:
     """The ingest record in a small SQLite file under TUTOR_HOME."""
