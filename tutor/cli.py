@@ -82,14 +82,13 @@ def _index(settings: Settings) -> NotesIndex:
     return NotesIndex(settings)
 
 
+OFFLINE_MODE = "offline mode (set TUTOR_MODEL for LLM mode)"
+
+
 def _status_line(settings: Settings, index: NotesIndex) -> str:
     from tutor.knowledge.embeddings import model_id_of
 
-    mode = (
-        f"llm mode · {settings.model}"
-        if settings.model
-        else "offline mode (set TUTOR_MODEL for LLM mode)"
-    )
+    mode = f"llm mode · {settings.model}" if settings.model else OFFLINE_MODE
     return f"tutor · {mode} · embeddings {model_id_of(index.embeddings)} · {index.count()} passages"
 
 
@@ -213,6 +212,57 @@ def doctor() -> None:
         problems += check.status == "fail"
     if problems:
         raise typer.Exit(1)
+
+
+ThreadOption = Annotated[
+    str | None, typer.Option("--thread", "-t", help="Continue this thread (default: a new one).")
+]
+LearnerOption = Annotated[str, typer.Option("--learner", "-l", help="Who is learning.")]
+
+
+@app.command()
+@friendly
+def ask(
+    message: Annotated[str, typer.Argument(help="Your question, request or quiz answer.")],
+    thread: ThreadOption = None,
+    learner: LearnerOption = "default",
+    as_json: JsonFlag = False,
+) -> None:
+    """One turn with the tutor; if the thread waits for an answer, MESSAGE answers it."""
+    from tutor.errors import TutorError
+    from tutor.session import Tutor, new_thread_id
+
+    settings = _settings()
+    thread = thread or new_thread_id()
+    tutor = Tutor(settings)
+    try:
+        turn = tutor.ask(message, thread, learner=learner, interface="cli")
+    except TutorError as error:
+        retry = f"retry with: tutor ask --thread {thread} {json.dumps(message)}"
+        raise TutorError(error.message, f"{error.hint}; {retry}" if error.hint else retry) from None
+    finally:
+        tutor.close()
+    if as_json:
+        typer.echo(json.dumps(turn.as_dict(), indent=2, ensure_ascii=False))
+        return
+    from rich.markdown import Markdown
+
+    mode = f"llm mode · {turn.model}" if turn.mode == "llm" else OFFLINE_MODE
+    _err().print(f"[dim]tutor · {mode} · thread {thread} · route {turn.route}[/]")
+    _out().print(Markdown(turn.answer or "(no answer)"))
+    if turn.pending:
+        _err().print(
+            f'[yellow]waiting for your answer:[/] tutor ask --thread {thread} "YOUR ANSWER"'
+        )
+
+
+@app.command()
+@friendly
+def chat(thread: ThreadOption = None, learner: LearnerOption = "default") -> None:
+    """Talk with the tutor in the terminal (slash commands: /help)."""
+    from tutor.chat import run_chat
+
+    run_chat(_settings(), thread=thread, learner=learner)
 
 
 @app.command("run")

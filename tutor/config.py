@@ -41,6 +41,18 @@ class Settings(BaseSettings):
     openai_api_key: str = Field(default="", validation_alias="OPENAI_API_KEY")
     openai_base_url: str = Field(default="", validation_alias="OPENAI_BASE_URL")
 
+    model_timeout: float = Field(default=60.0, gt=0, validation_alias="TUTOR_MODEL_TIMEOUT")
+    """Seconds to wait for one model reply before giving up on the turn."""
+
+    model_retries: int = Field(default=1, ge=0, le=5, validation_alias="TUTOR_MODEL_RETRIES")
+    """Retries of a failed model call (connection errors, 5xx) before the turn fails."""
+
+    level: str = Field(default="intermediate", validation_alias="TUTOR_LEVEL")
+    """The learner's level explanations are pitched at: beginner, intermediate or advanced."""
+
+    code_timeout: float = Field(default=10.0, gt=0, validation_alias="TUTOR_CODE_TIMEOUT")
+    """Wall-clock limit in seconds for code the tutor runs in the sandbox."""
+
     chroma_url: str = Field(default="", validation_alias="TUTOR_CHROMA_URL")
     """A Chroma server (`http://host:port`); empty means a persistent directory under home."""
 
@@ -75,6 +87,11 @@ class Settings(BaseSettings):
     def records_path(self) -> Path:
         """The SQLite file that records what was ingested from which file."""
         return self.home / "ingest.sqlite"
+
+    @property
+    def threads_path(self) -> Path:
+        """The SQLite checkpoint file that keeps every conversation thread."""
+        return self.home / "threads.sqlite"
 
     @property
     def mode(self) -> str:

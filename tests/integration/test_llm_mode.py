@@ -1,0 +1,218 @@
+"""LLM mode through the real langchain-openai client against an OpenAI-compatible server."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import free_port
+from tests.fakes import HashEmbeddings
+from tests.integration.openai_stub import OpenAIStub, running_stub
+from tutor.config import load_settings
+from tutor.context import Services
+from tutor.errors import TutorError
+from tutor.session import Tutor
+
+pytestmark = pytest.mark.integration
+Replies = dict[str, Any]
+"""Replies by what is asked: a schema name (structured output) or "chat" (plain text)."""
+
+
+def schema_of(body: dict[str, Any]) -> str:
+    """The structured-output schema a request asks for, or "chat"."""
+    fmt = body.get("response_format") or {}
+    return str(fmt.get("json_schema", {}).get("name", "chat")) if fmt else "chat"
+
+
+def answer_with(stub: OpenAIStub, replies: Replies) -> None:
+    """Answer each request by its schema; a list is consumed in order."""
+
+    def respond(body: dict[str, Any]) -> Any:
+        reply = replies[schema_of(body)]
+        return reply.pop(0) if isinstance(reply, list) else reply
+
+    stub.responder = respond
+
+
+@pytest.fixture
+def stub() -> Iterator[OpenAIStub]:
+    with running_stub() as server:
+        yield server
+
+
+def make_tutor(notes: Path, base_url: str, **overrides: Any) -> Tutor:
+    options: dict[str, Any] = {
+        "notes": notes,
+        "model": "openai:stub-model",
+        "openai_base_url": base_url,
+        "openai_api_key": "test-key",
+        "model_retries": 0,
+        "model_timeout": 5,
+    }
+    settings = load_settings(**{**options, **overrides})
+    services = Services(settings, embeddings=HashEmbeddings(), rng=random.Random(1))
+    return Tutor(settings, services)
+
+
+@pytest.fixture
+def tutor_for(notes: Path) -> Iterator[Callable[..., Tutor]]:
+    made: list[Tutor] = []
+
+    def make(base_url: str, **overrides: Any) -> Tutor:
+        made.append(make_tutor(notes, base_url, **overrides))
+        return made[-1]
+
+    yield make
+    for tutor in made:
+        tutor.close()
+
+
+def test_router_uses_structured_output_and_explain_cites_mapped_sources(
+    stub: OpenAIStub, tutor_for: Callable[..., Tutor]
+) -> None:
+    answer_with(
+        stub,
+        {
+            "RouteChoice": {"route": "explain", "topic": "softmax function"},
+            "chat": "Softmax turns logits into probabilities [1]. It sums to one [2]. Made up [9].",
+        },
+    )
+    tutor = tutor_for(stub.base_url)
+    pieces: list[str] = []
+    turn = tutor.ask("how does softmax turn scores into probabilities?", "l1", on_token=pieces.append)
+    assert turn.route == "explain" and turn.mode == "llm" and turn.model == "openai:stub-model"
+    values = tutor.graph.get_state({"configurable": {"thread_id": "l1"}}).values
+    assert values["routed_by"] == "model"
+    assert "[9]" not in turn.answer and "[1]" in turn.answer
+    assert len(turn.sources) == 2
+    for n, source in enumerate(turn.sources, start=1):
+        assert f"[{n}] {source['file']} › {source['heading']}" in turn.answer
+    assert len(pieces) > 3 and "".join(pieces).startswith("Softmax turns logits")
+    explain_request = stub.chat_requests[-1]
+    assert explain_request.get("stream") is True
+    prompt = explain_request["messages"][0]["content"]
+    assert "[1] " in prompt and turn.sources[0]["heading"] in prompt
+
+
+def test_uncovered_topic_is_said_plainly_unless_general_knowledge_is_asked(
+    stub: OpenAIStub, tutor_for: Callable[..., Tutor]
+) -> None:
+    answer_with(
+        stub,
+        {
+            "RouteChoice": [
+                {"route": "explain", "topic": "the french revolution"},
+                {"route": "explain", "topic": "the french revolution from general knowledge"},
+            ],
+            "chat": "It began in 1789.",
+        },
+    )
+    tutor = tutor_for(stub.base_url)
+    plain = tutor.ask("explain the french revolution", "l2")
+    assert "don't cover" in plain.answer and "general knowledge" in plain.answer
+    assert len(stub.chat_requests) == 1  # only routing: no answer was generated
+    general = tutor.ask("explain the french revolution from general knowledge", "l2")
+    assert general.answer.startswith("**General knowledge, not from your notes.**")
+    assert "1789" in general.answer and general.sources == []
+
+
+def test_a_server_that_refuses_structured_output_falls_back_to_rules(
+    notes: Path, tutor_for: Callable[..., Tutor]
+) -> None:
+    with running_stub(refuse_tools=True) as refusing:
+        refusing.responder = lambda body: "Plain answer about PPO [1]."
+        tutor = tutor_for(refusing.base_url)
+        turn = tutor.ask("where do my notes talk about PPO?", "l3")
+        assert turn.route == "retrieve"
+        explained = tutor.ask("explain PPO", "l3")
+        assert "Plain answer about PPO [1]" in explained.answer
+        quiz = tutor.ask("/quiz reward model", "l3")
+        assert quiz.pending is not None and quiz.pending["type"] == "quiz_answer"
+        structured = [b for b in refusing.chat_requests if "response_format" in b]
+        assert len(structured) == 1  # refused once, then remembered
+        values = tutor.graph.get_state({"configurable": {"thread_id": "l3"}}).values
+        assert values["routed_by"] == "command"
+
+
+def test_model_written_quiz_is_graded_against_its_rubric(
+    stub: OpenAIStub, tutor_for: Callable[..., Tutor]
+) -> None:
+    answer_with(
+        stub,
+        {
+            "WrittenQuestion": {
+                "question": "What does the reward model learn from?",
+                "reference": "Human rankings of pairs of model responses.",
+                "rubric": ["mentions humans", "mentions ranking or comparing responses"],
+            },
+            "RubricGrade": {"score": 0.5, "verdict": "partial", "feedback": "Say who ranks."},
+        },
+    )
+    tutor = tutor_for(stub.base_url)
+    asked = tutor.ask("/quiz reward model", "l4")
+    assert asked.pending is not None
+    assert asked.pending["prompt"].startswith("What does the reward model learn from?")
+    graded = tutor.ask("rankings", "l4")
+    assert "Partly right" in graded.answer and "Say who ranks." in graded.answer
+    assert "Human rankings of pairs" in graded.answer
+    grade_prompt = stub.chat_requests[-1]["messages"][0]["content"]
+    assert "mentions humans" in grade_prompt and "rankings" in grade_prompt
+    grades = tutor.graph.get_state({"configurable": {"thread_id": "l4"}}).values["grades"]
+    assert grades[0]["graded_by"] == "model" and grades[0]["score"] == 0.5
+
+
+def test_model_written_code_runs_only_after_confirmation(
+    stub: OpenAIStub, tutor_for: Callable[..., Tutor]
+) -> None:
+    answer_with(
+        stub,
+        {
+            "Demonstration": {
+                "code": "print(sum(range(10)))",
+                "explanation": "Adds the numbers 0 to 9.",
+            },
+            "chat": "It printed 45, the sum of 0..9.",
+        },
+    )
+    tutor = tutor_for(stub.base_url)
+    offered = tutor.ask("/run show how range sums work", "l5")
+    assert offered.pending is not None and offered.pending["type"] == "confirm_code"
+    assert "print(sum(range(10)))" in offered.pending["prompt"]
+    before = len(stub.chat_requests)
+    ran = tutor.ask("yes", "l5")
+    assert "45" in ran.answer and "It printed 45" in ran.answer
+    assert len(stub.chat_requests) == before + 1  # the explanation of the result
+
+
+def test_dead_server_keeps_the_message_and_the_same_turn_can_be_retried(
+    tutor_for: Callable[..., Tutor],
+) -> None:
+    port = free_port()
+    tutor = tutor_for(f"http://127.0.0.1:{port}/v1")
+    with pytest.raises(TutorError) as failed:
+        tutor.ask("/explain softmax", "l6")
+    assert "cannot reach the model server" in failed.value.message
+    assert "your message is kept" in failed.value.hint
+    assert tutor.history("l6") == [("human", "/explain softmax")]
+
+    with running_stub(port=port) as revived:
+        revived.responder = lambda body: "Softmax normalises exponentials [1]."
+        retried = tutor.ask("/explain softmax", "l6")
+    assert "Softmax normalises exponentials [1]" in retried.answer
+    assert [role for role, _ in tutor.history("l6")] == ["human", "ai"]
+
+
+def test_wrong_key_and_missing_key_are_clear(notes: Path, stub: OpenAIStub) -> None:
+    tutor = make_tutor(notes, stub.base_url, openai_api_key="wrong")
+    try:
+        with pytest.raises(TutorError, match="refused the API key"):
+            tutor.ask("/explain softmax", "l7")
+    finally:
+        tutor.close()
+    settings = load_settings(notes=notes, model="openai:gpt-4o-mini")
+    with pytest.raises(TutorError, match="OPENAI_API_KEY is not set"):
+        Tutor(settings, Services(settings, embeddings=HashEmbeddings())).ask("/explain x", "l8")

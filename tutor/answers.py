@@ -1,0 +1,89 @@
+"""How answers name their sources: numbered passages for prompts, citation footers, refs."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tutor.knowledge.retriever import Passage
+
+CITATION = re.compile(r"\[(\d{1,2})\]")
+GENERAL = re.compile(
+    r"\b(from |with |using )?(your )?general knowledge\b|\bin general\b|\boutside (of )?my notes\b"
+    r"|\banyway\b",
+    re.I,
+)
+
+
+def source_ref(passage: Passage) -> dict[str, Any]:
+    """The JSON shape of a source: file, heading and line range."""
+    return {
+        "file": passage.file,
+        "heading": passage.heading,
+        "start_line": passage.start_line,
+        "end_line": passage.end_line,
+    }
+
+
+def where(ref: dict[str, Any]) -> str:
+    """`file › heading (lines a–b)` for a source ref."""
+    place = f"{ref['file']} › {ref['heading']}" if ref.get("heading") else str(ref["file"])
+    return f"{place} (lines {ref['start_line']}–{ref['end_line']})"
+
+
+def numbered_passages(passages: list[Passage], limit: int = 1500) -> str:
+    """Passages as `[n] file › heading` blocks for a prompt."""
+    blocks = []
+    for n, p in enumerate(passages, start=1):
+        text = p.text if len(p.text) <= limit else p.text[:limit] + " …"
+        blocks.append(f"[{n}] {p.citation}\n{text}")
+    return "\n\n".join(blocks)
+
+
+def keep_valid_citations(text: str, count: int) -> tuple[str, list[int]]:
+    """Drop citation numbers outside 1..count; return the text and the numbers cited, in order."""
+    cited: list[int] = []
+
+    def check(match: re.Match[str]) -> str:
+        n = int(match.group(1))
+        if not 1 <= n <= count:
+            return ""
+        if n not in cited:
+            cited.append(n)
+        return match.group(0)
+
+    return CITATION.sub(check, text), cited
+
+
+def sources_footer(numbered: list[tuple[int, dict[str, Any]]]) -> str:
+    """A Markdown `Sources` block: one `[n] file › heading (lines)` line per source."""
+    if not numbered:
+        return ""
+    lines = [f"[{n}] {where(ref)}" for n, ref in numbered]
+    return "\n\n**Sources**\n" + "\n".join(f"- {line}" for line in lines)
+
+
+def wants_general_knowledge(text: str) -> bool:
+    """Whether the learner asked for an answer beyond their notes."""
+    return bool(GENERAL.search(text))
+
+
+def without_general_request(text: str) -> str:
+    """The question with its "from general knowledge" request removed (for searching)."""
+    return GENERAL.sub("", text).strip(" ,.?") or text
+
+
+def not_covered(topic: str, nearest: list[Passage], offline: bool) -> str:
+    """The plain statement that the notes do not cover a topic, with the nearest places."""
+    lines = [f"Your notes don't cover **{topic}**."]
+    if nearest:
+        lines.append("\nThe closest passages (weak matches):")
+        lines += [f"- {p.citation}" for p in nearest[:3]]
+    if offline:
+        lines.append(
+            "\nOffline mode answers only from your notes. Set TUTOR_MODEL (and OPENAI_API_KEY "
+            "or OPENAI_BASE_URL) to ask for an answer from general knowledge."
+        )
+    else:
+        lines.append('\nAsk again with "from general knowledge" for an answer beyond your notes.')
+    return "\n".join(lines)

@@ -1,0 +1,170 @@
+"""`tutor chat`: the terminal conversation (prompt-toolkit input, rich Markdown, streaming)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.markdown import Markdown
+
+from tutor.config import Settings
+from tutor.errors import TutorError
+from tutor.session import Tutor, new_thread_id
+
+if TYPE_CHECKING:
+    from tutor.session import Turn
+
+OFFLINE_BANNER = (
+    "Offline mode: answers come only from your notes. For LLM mode set TUTOR_MODEL "
+    "(e.g. openai:gpt-4o-mini) with OPENAI_API_KEY, or OPENAI_BASE_URL for a local server."
+)
+CHAT_HELP = "Chat commands: /new (new thread), /thread [ID] (show or switch), /retry, /exit."
+Reader = Callable[[str], str]
+
+
+class ChatSession:
+    """One terminal conversation: reads lines, runs turns, renders answers."""
+
+    def __init__(self, settings: Settings, thread: str | None, learner: str) -> None:
+        self.settings = settings
+        self.tutor = Tutor(settings)
+        self.console = Console(highlight=False, soft_wrap=False)
+        self.thread = thread or new_thread_id()
+        self.learner = learner
+        self.failed: str | None = None
+
+    def status(self) -> str:
+        """Mode, model, thread and notes indexed, on one line."""
+        services = self.tutor.services
+        mode = f"llm · {self.settings.model}" if self.settings.model else "offline"
+        return f"{mode} · thread {self.thread} · {services.index.count()} passages indexed"
+
+    def start(self, resumed: bool) -> None:
+        """Banner, status and, for a resumed thread, its last exchange."""
+        self.console.print("[bold]tutor[/] — learning from your notes. /help for commands.")
+        if not self.settings.model:
+            self.console.print(f"[yellow]{OFFLINE_BANNER}[/]")
+        self.console.print(f"[dim]{self.status()}[/]")
+        if resumed:
+            self.show_last_exchange()
+
+    def show_last_exchange(self) -> None:
+        """Print the thread's last learner message and tutor reply."""
+        history = self.tutor.history(self.thread)
+        if not history:
+            self.console.print(f"[dim]thread {self.thread} is new[/]")
+            return
+        last_human = max((i for i, (role, _) in enumerate(history) if role == "human"), default=0)
+        for role, text in history[last_human:]:
+            who = "you" if role == "human" else "tutor"
+            self.console.print(f"[bold]{who}:[/]")
+            self.console.print(Markdown(text))
+
+    def handle(self, line: str) -> bool:
+        """Act on one input line; False ends the session."""
+        command = line.split(maxsplit=1)[0].lower() if line.strip() else ""
+        if command in ("/exit", "/quit"):
+            return False
+        if command == "/new":
+            self.thread = new_thread_id()
+            self.console.print(f"[dim]new thread {self.thread}[/]")
+        elif command == "/thread":
+            parts = line.split()
+            if len(parts) > 1:
+                self.thread = parts[1]
+                self.show_last_exchange()
+            self.console.print(f"[dim]{self.status()}[/]")
+        elif command == "/retry":
+            if self.failed is None:
+                self.console.print("[dim]nothing to retry[/]")
+            else:
+                self.turn(self.failed)
+        elif line.strip():
+            if command == "/help":
+                self.console.print(f"[dim]{CHAT_HELP}[/]")
+            self.turn(line.strip())
+        return True
+
+    def turn(self, text: str) -> None:
+        """Run one turn, streaming tokens when a model produces them."""
+        from rich.live import Live
+
+        streamed: list[str] = []
+        try:
+            with Live(console=self.console, auto_refresh=False, transient=True) as live:
+
+                def on_token(piece: str) -> None:
+                    streamed.append(piece)
+                    live.update(Markdown("".join(streamed)), refresh=True)
+
+                turn = self.tutor.ask(
+                    text, self.thread, learner=self.learner, interface="chat", on_token=on_token
+                )
+        except TutorError as error:
+            self.failed = text
+            self.console.print(f"[bold red]error:[/] {error.message}")
+            self.console.print("[yellow]hint:[/] your message is kept; /retry sends it again")
+            return
+        except KeyboardInterrupt:
+            self.failed = text
+            self.console.print("[yellow]cancelled[/] (your message is kept; /retry sends it)")
+            return
+        self.failed = None
+        self.render(turn)
+
+    def render(self, turn: Turn) -> None:
+        """The answer as Markdown, with the route and what the tutor waits for."""
+        self.console.print(f"[dim]route: {turn.route}[/]")
+        self.console.print(Markdown(turn.answer or "(no answer)"))
+        if turn.pending and turn.pending["type"] == "quiz_answer":
+            self.console.print("[dim]answer below, or /skip[/]")
+        elif turn.pending:
+            self.console.print("[dim]yes or no[/]")
+
+    def close(self) -> None:
+        """Release the tutor's files."""
+        self.tutor.close()
+
+
+def terminal_reader(settings: Settings, session: ChatSession) -> Reader:
+    """prompt-toolkit with persistent history and a status toolbar, for a real terminal."""
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.history import FileHistory
+
+    settings.home.mkdir(parents=True, exist_ok=True)
+    prompt: PromptSession[str] = PromptSession(
+        history=FileHistory(str(settings.home / "chat_history")),
+        bottom_toolbar=lambda: session.status(),
+    )
+    return lambda text: prompt.prompt(text)
+
+
+def pipe_reader(text: str) -> str:
+    """Lines from a pipe (scripts and tests); EOFError at the end."""
+    line = sys.stdin.readline()
+    if not line:
+        raise EOFError
+    return line.rstrip("\n")
+
+
+def run_chat(settings: Settings, thread: str | None = None, learner: str = "default") -> None:
+    """The chat loop: Ctrl-C cancels a turn or clears the line; Ctrl-D or /exit ends it."""
+    session = ChatSession(settings, thread, learner)
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    read = terminal_reader(settings, session) if interactive else pipe_reader
+    try:
+        session.start(resumed=thread is not None)
+        while True:
+            try:
+                line = read("you> ")
+            except KeyboardInterrupt:
+                continue
+            except EOFError:
+                break
+            if not session.handle(line):
+                break
+    finally:
+        session.close()
+    session.console.print(f"[dim]bye · continue with: tutor chat --thread {session.thread}[/]")

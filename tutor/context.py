@@ -1,0 +1,146 @@
+"""What a turn runs with: settings and the collaborators nodes call (index, model, sandbox)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from tutor.config import Settings, load_settings
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+    from langchain_core.language_models import BaseChatModel
+    from langgraph.runtime import Runtime
+
+    from tutor.knowledge.index import NotesIndex
+    from tutor.knowledge.retriever import HybridRetriever, Passage
+    from tutor.models import StructuredCaller
+    from tutor.sandbox import RunResult
+
+
+class Services:
+    """Collaborators for the nodes, created on first use so a turn pays only for what it uses."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        embeddings: Embeddings | None = None,
+        chat_model: BaseChatModel | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.settings = settings
+        self._embeddings = embeddings
+        self._chat_model = chat_model
+        self.rng = rng or random.Random()
+
+    @property
+    def mode(self) -> str:
+        """`llm` or `offline`."""
+        return "llm" if self.chat is not None else "offline"
+
+    @property
+    def model_name(self) -> str | None:
+        """The configured model, None offline."""
+        return self.settings.model or None if self.chat is not None else None
+
+    @cached_property
+    def chat(self) -> BaseChatModel | None:
+        """The chat model, or None in offline mode."""
+        if self._chat_model is not None:
+            return self._chat_model
+        from tutor.models import make_chat_model
+
+        return make_chat_model(self.settings)
+
+    @cached_property
+    def structured(self) -> StructuredCaller | None:
+        """Structured output from the chat model (None offline)."""
+        from tutor.models import StructuredCaller
+
+        return StructuredCaller(self.chat, self.settings) if self.chat is not None else None
+
+    @cached_property
+    def index(self) -> NotesIndex:
+        """The notes index; filled from TUTOR_NOTES on first use if it is empty."""
+        from tutor.knowledge.index import NotesIndex
+
+        index = NotesIndex(self.settings, self._embeddings)
+        if index.count() == 0 and self.settings.notes.exists():
+            index.ingest([self.settings.notes])
+        return index
+
+    @cached_property
+    def retriever(self) -> HybridRetriever:
+        """Hybrid search over the index."""
+        from tutor.knowledge.retriever import HybridRetriever
+
+        return HybridRetriever(index=self.index)
+
+    def search(self, query: str, k: int = 5) -> list[Passage]:
+        """The best passages for a query."""
+        if self.index.count() == 0:
+            return []
+        return self.retriever.search(query, k=k)
+
+    def random_passages(self, n: int) -> list[Passage]:
+        """A random sample of passages (a quiz with no topic)."""
+        from tutor.knowledge.retriever import Passage
+
+        ids, texts, metas = self.index.everything()
+        picks = self.rng.sample(range(len(ids)), min(n, len(ids)))
+        return [
+            Passage(
+                file=str(metas[i].get("file", "")),
+                heading=str(metas[i].get("heading", "")),
+                start_line=int(metas[i].get("start_line", 0)),
+                end_line=int(metas[i].get("end_line", 0)),
+                text=texts[i],
+                score=0.0,
+            )
+            for i in picks
+        ]
+
+    def run_code(self, code: str) -> RunResult:
+        """Run Python in the sandbox with the configured isolation and time limit."""
+        from tutor.sandbox import run
+
+        return run(code, timeout=self.settings.code_timeout, mode=self.settings.sandbox)
+
+    def close(self) -> None:
+        """Release the index's files."""
+        if "index" in self.__dict__:
+            self.index.close()
+
+
+@dataclass
+class TutorContext:
+    """Run context for one turn; Studio may leave `services` empty and pass overrides."""
+
+    home: str = ""
+    """TUTOR_HOME for this run (empty: the environment's)."""
+
+    model: str = ""
+    """TUTOR_MODEL for this run (empty: the environment's)."""
+
+    services: Services | None = field(default=None, repr=False, compare=False)
+    """Ready collaborators (the CLI and Slack pass theirs; Studio gets them built)."""
+
+
+_BUILT: dict[tuple[str, str], Services] = {}
+
+
+def services_of(runtime: Runtime[TutorContext] | Any) -> Services:
+    """The services for a turn: the caller's, or built once per process from the environment."""
+    context = getattr(runtime, "context", None) or TutorContext()
+    if isinstance(context, dict):
+        context = TutorContext(**{k: v for k, v in context.items() if k in ("home", "model")})
+    if context.services is not None:
+        return context.services
+    key = (context.home, context.model)
+    if key not in _BUILT:
+        overrides = {k: v for k, v in (("home", context.home), ("model", context.model)) if v}
+        _BUILT[key] = Services(load_settings(**overrides))
+    return _BUILT[key]

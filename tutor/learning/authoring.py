@@ -1,0 +1,77 @@
+"""Model-written quiz questions and rubric grading (structured output), for LLM mode."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from langchain_core.messages import HumanMessage
+from pydantic import BaseModel, Field
+
+from tutor import prompts
+from tutor.answers import source_ref
+from tutor.context import Services
+from tutor.knowledge.retriever import Passage, keywords
+from tutor.learning.grading import Grade
+from tutor.learning.questions import Question
+
+
+class WrittenQuestion(BaseModel):
+    """A question the model wrote about one passage."""
+
+    question: str = Field(description="one question answerable from the passage")
+    reference: str = Field(description="the reference answer, one to three sentences")
+    rubric: list[str] = Field(description="two to four criteria a correct answer meets")
+
+
+class RubricGrade(BaseModel):
+    """The model's grade of an answer against the rubric."""
+
+    score: float = Field(ge=0, le=1, description="0 to 1")
+    verdict: str = Field(description="correct, partial or incorrect")
+    feedback: str = Field(description="one or two specific, encouraging sentences")
+
+
+def write_question(services: Services, passage: Passage, level: str) -> Question | None:
+    """A question, reference and rubric written by the model; None if it cannot write one."""
+    assert services.structured is not None
+    prompt = prompts.QUIZ_WRITE.format(
+        level=prompts.LEVELS.get(level, level), citation=passage.citation, passage=passage.text
+    )
+    written = services.structured(WrittenQuestion, [HumanMessage(prompt)])
+    if written is None or not written.question.strip() or not written.reference.strip():
+        return None
+    asked = set(keywords(written.question))
+    terms = [t for t, _ in Counter(keywords(written.reference)).most_common() if t not in asked]
+    return Question(
+        kind="recall",
+        prompt=written.question.strip(),
+        reference=written.reference.strip(),
+        key_terms=terms[:8],
+        source=source_ref(passage),
+        rubric=[c.strip() for c in written.rubric if c.strip()],
+    )
+
+
+def grade_with_model(services: Services, question: Question, answer: str) -> Grade | None:
+    """The model's rubric grade, or None when it cannot give one (rules grade instead)."""
+    assert services.structured is not None
+    prompt = prompts.QUIZ_GRADE.format(
+        question=question.prompt,
+        reference=question.reference,
+        rubric="\n".join(f"- {c}" for c in question.rubric),
+        answer=answer,
+    )
+    graded = services.structured(RubricGrade, [HumanMessage(prompt)])
+    if graded is None:
+        return None
+    verdict = graded.verdict.strip().lower()
+    if verdict not in ("correct", "partial", "incorrect"):
+        score = graded.score
+        verdict = "correct" if score >= 0.7 else "partial" if score >= 0.3 else "incorrect"
+    return Grade(
+        score=round(graded.score, 2),
+        verdict=verdict,  # type: ignore[arg-type]
+        feedback=graded.feedback.strip(),
+        matched=[],
+        missed=[],
+    )

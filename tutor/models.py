@@ -1,0 +1,140 @@
+"""Chat model factory and the translation of model-server failures into clear messages."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel
+
+from tutor.config import Settings
+from tutor.errors import TutorError
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+S = TypeVar("S", bound=BaseModel)
+RETRY_HINT = (
+    "your message is kept: send it again (or /retry in chat) once the model server answers, "
+    "or unset TUTOR_MODEL to use offline mode"
+)
+CANNOT_STRUCTURE = {"BadRequestError", "UnprocessableEntityError", "NotFoundError"}
+"""Status errors meaning "this server cannot do structured output", not "the server is down"."""
+
+
+def provider_of(model: str) -> str:
+    """The provider part of `provider:model` (openai when none is given)."""
+    provider, sep, _ = model.partition(":")
+    return provider if sep else "openai"
+
+
+def make_chat_model(settings: Settings) -> BaseChatModel | None:
+    """The configured chat model, or None in offline mode."""
+    if not settings.model:
+        return None
+    from langchain.chat_models import init_chat_model
+
+    kwargs: dict[str, Any] = {
+        "timeout": settings.model_timeout,
+        "max_retries": settings.model_retries,
+    }
+    if provider_of(settings.model) == "openai":
+        if not settings.openai_api_key and not settings.openai_base_url:
+            raise TutorError(
+                f"TUTOR_MODEL is {settings.model} but OPENAI_API_KEY is not set",
+                "set OPENAI_API_KEY, point OPENAI_BASE_URL at an OpenAI-compatible server, "
+                "or unset TUTOR_MODEL for offline mode",
+            )
+        # Local OpenAI-compatible servers accept any key, but the client insists on one.
+        kwargs["api_key"] = settings.openai_api_key or "not-needed"
+        if settings.openai_base_url:
+            kwargs["base_url"] = settings.openai_base_url
+    try:
+        model: BaseChatModel = init_chat_model(settings.model, **kwargs)
+    except ImportError as exc:
+        provider = provider_of(settings.model)
+        raise TutorError(
+            f"the {provider} integration for TUTOR_MODEL={settings.model} is not installed",
+            f"install it (pip install langchain-{provider}) or use an openai: model",
+        ) from exc
+    except ValueError as exc:
+        raise TutorError(
+            f"TUTOR_MODEL={settings.model} is not usable: {exc}",
+            "write it as provider:model, for example openai:gpt-4o-mini",
+        ) from exc
+    return model
+
+
+def kinds(exc: BaseException) -> set[str]:
+    """The class names of an exception and its bases (langchain-openai subclasses openai's)."""
+    return {cls.__name__ for cls in type(exc).__mro__}
+
+
+def describe_failure(exc: BaseException, settings: Settings) -> TutorError | None:
+    """A user-facing error for a failed model call, or None if it is a programming error."""
+    names = kinds(exc)
+    where = settings.openai_base_url or "the model provider"
+    if names & {"APITimeoutError", "TimeoutException", "ReadTimeout"}:
+        return TutorError(
+            f"the model at {where} did not answer within {settings.model_timeout:g} s",
+            RETRY_HINT + "; TUTOR_MODEL_TIMEOUT raises the limit",
+        )
+    if names & {"APIConnectionError", "ConnectError", "ConnectionError"}:
+        return TutorError(f"cannot reach the model server at {where}", RETRY_HINT)
+    if names & {"AuthenticationError", "PermissionDeniedError"}:
+        return TutorError(
+            f"the model server at {where} refused the API key", "check OPENAI_API_KEY"
+        )
+    if "NotFoundError" in names:
+        return TutorError(
+            f"the model server at {where} does not know the model {settings.model}",
+            "check TUTOR_MODEL against the models the server offers",
+        )
+    if names & {"RateLimitError", "InternalServerError", "APIStatusError", "BadRequestError"}:
+        return TutorError(f"the model server at {where} failed: {exc}", RETRY_HINT)
+    return None
+
+
+@contextmanager
+def model_errors(settings: Settings) -> Iterator[None]:
+    """Turn model-server failures inside the block into TutorError; let bugs through."""
+    try:
+        yield
+    except TutorError:
+        raise
+    except Exception as exc:
+        error = describe_failure(exc, settings)
+        if error is None:
+            raise
+        raise error from exc
+
+
+class StructuredCaller:
+    """Structured output from a chat model that remembers when the server cannot do it."""
+
+    def __init__(self, model: BaseChatModel, settings: Settings) -> None:
+        self.model = model
+        self.settings = settings
+        self.supported = True
+
+    def __call__(self, schema: type[S], messages: Sequence[Any]) -> S | None:
+        """The parsed reply, or None when the model cannot produce this schema."""
+        if not self.supported:
+            return None
+        try:
+            runnable = self.model.with_structured_output(schema, method="json_schema")
+            with model_errors(self.settings), warnings.catch_warnings():
+                # The openai SDK's parsed replies trip a harmless pydantic serializer warning.
+                warnings.filterwarnings("ignore", message="Pydantic serializer warnings")
+                reply = runnable.invoke(list(messages))
+        except TutorError as error:
+            if error.__cause__ is not None and kinds(error.__cause__) & CANNOT_STRUCTURE:
+                self.supported = False
+                return None
+            raise
+        except (NotImplementedError, TypeError, ValueError):
+            # No structured output in this integration, or the reply did not parse.
+            return None
+        return reply if isinstance(reply, schema) else None

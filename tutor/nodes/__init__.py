@@ -1,0 +1,1 @@
+"""The tutor graph's nodes, one module each."""

@@ -1,0 +1,108 @@
+"""The quiz nodes: ask one question from the notes, wait for the answer, grade it."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from langchain_core.messages import AIMessage, HumanMessage
+from langgraph.graph import END
+from langgraph.runtime import Runtime
+from langgraph.types import Command, interrupt
+
+from tutor.answers import not_covered, where
+from tutor.context import Services, TutorContext, services_of
+from tutor.knowledge.retriever import Passage, notes_cover
+from tutor.learning.authoring import grade_with_model, write_question
+from tutor.learning.grading import Grade, grade_answer
+from tutor.learning.questions import Question, pick_question
+from tutor.nodes.router import split_command
+from tutor.state import TutorState
+
+VERDICTS = {
+    "correct": "✅ **Correct.**",
+    "partial": "🟡 **Partly right.**",
+    "incorrect": "❌ **Not quite.**",
+    "skipped": "⏭️ **Skipped.**",
+}
+
+
+def quiz(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
+    """Pick a passage (on the topic, if one was given) and ask one question about it."""
+    services = services_of(runtime)
+    topic = state.get("topic", "")
+    passages = services.search(topic, k=6) if topic else services.random_passages(12)
+    if topic and not notes_cover(topic, passages):
+        text = not_covered(topic, passages, offline=True).split("\n\nOffline")[0]
+        return {"messages": [AIMessage(text + "\n\nSo there is nothing to quiz you on there.")]}
+    asked = {g.get("question", "") for g in state.get("grades", [])}
+    question = make_question(services, passages, asked, state.get("level") or "")
+    if question is None:
+        text = "I could not make a question from those passages; try `/quiz` with another topic."
+        return {"messages": [AIMessage(text)], "quiz": None}
+    return {
+        "messages": [AIMessage(question.render())],
+        "quiz": question.as_dict(),
+        "sources": [question.source],
+    }
+
+
+def make_question(
+    services: Services, passages: list[Passage], asked: set[str], level: str
+) -> Question | None:
+    """A model-written question when a model can write one, else one from the notes' structure."""
+    if services.structured is not None and passages:
+        passage = services.rng.choice(passages[:3])
+        written = write_question(services, passage, level or services.settings.level)
+        if written is not None and written.prompt not in asked:
+            return written
+    return pick_question(passages, services.rng, avoid=asked)
+
+
+def after_quiz(state: TutorState) -> Literal["grade", "__end__"]:
+    """Wait for an answer only when a question was asked."""
+    return "grade" if state.get("quiz") else END
+
+
+def grade(state: TutorState, runtime: Runtime[TutorContext]) -> Command[Any]:
+    """Wait for the learner's answer, grade it, show the reference and the source."""
+    question = Question.from_dict(state["quiz"] or {})
+    answer = str(interrupt({"type": "quiz_answer", "prompt": question.render()})).strip()
+    command, _ = split_command(answer)
+    if command and command != "/skip":
+        # A new request instead of an answer: drop the question and route the request.
+        return Command(goto="router", update={"messages": [HumanMessage(answer)], "quiz": None})
+    services = services_of(runtime)
+    result, graded_by = grade_answer(question, answer), "rules"
+    if services.structured is not None and question.rubric and result.verdict != "skipped":
+        by_model = grade_with_model(services, question, answer)
+        if by_model is not None:
+            result, graded_by = by_model, "model"
+    record = {
+        "question": question.prompt,
+        "answer": answer,
+        "kind": question.kind,
+        "source": question.source,
+        "graded_by": graded_by,
+        **result.as_dict(),
+    }
+    update = {
+        "messages": [HumanMessage(answer), AIMessage(feedback(question, result))],
+        "quiz": None,
+        "grades": [record],
+        "sources": [question.source],
+    }
+    return Command(goto=END, update=update)
+
+
+def feedback(question: Question, result: Grade) -> str:
+    """The verdict, what was right or missing, the reference answer and where it comes from."""
+    lines = [f"{VERDICTS[result.verdict]} {result.feedback}".strip()]
+    if result.verdict != "skipped":
+        lines.append(f"Score: {result.score:.0%}")
+    reference = question.reference
+    if question.options and question.answer_index is not None:
+        label = "ABCDEFGH"[question.answer_index]
+        reference = f"{label}) {question.options[question.answer_index]}"
+    lines += [f"\n**Reference:** {reference}", f"**Source:** {where(question.source)}"]
+    lines.append("\nSay `/quiz` for another question.")
+    return "\n".join(lines)

@@ -1,0 +1,49 @@
+"""The retrieve node: where the notes cover something, cited, with no generation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.messages import AIMessage
+from langgraph.runtime import Runtime
+
+from tutor.answers import source_ref
+from tutor.context import TutorContext, services_of
+from tutor.knowledge.retriever import Passage, notes_cover
+from tutor.nodes.router import last_human_text
+from tutor.state import TutorState
+
+EXCERPT = 280
+
+
+def retrieve(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
+    """List the best passages as `file › heading (lines)` with a short excerpt each."""
+    services = services_of(runtime)
+    query = state.get("topic") or last_human_text(state.get("messages", []))
+    if not query:
+        return {"messages": [AIMessage("Search for what? Try `/search reward model`.")]}
+    passages = services.search(query, k=5)
+    text = found_in_notes(query, passages, strong=notes_cover(query, passages))
+    return {"messages": [AIMessage(text)], "sources": [source_ref(p) for p in passages]}
+
+
+def found_in_notes(query: str, passages: list[Passage], strong: bool) -> str:
+    """Markdown listing of where the notes speak about the query."""
+    if not passages:
+        return "Your notes are empty: run `tutor ingest PATH` to add some."
+    head = (
+        f"Where your notes cover **{query}**:"
+        if strong
+        else f"Nothing in your notes is clearly about **{query}**; the nearest passages:"
+    )
+    lines = [head, ""]
+    for n, p in enumerate(passages, start=1):
+        lines.append(f"{n}. **{p.citation}**")
+        lines.append(f"   {excerpt(p.text)}")
+    return "\n".join(lines)
+
+
+def excerpt(text: str, limit: int = EXCERPT) -> str:
+    """The passage on one line, cut at a word boundary."""
+    flat = " ".join(line.strip(" -*•") for line in text.splitlines() if line.strip(" `"))
+    return flat if len(flat) <= limit else flat[:limit].rsplit(" ", 1)[0] + " …"

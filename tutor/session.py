@@ -1,0 +1,162 @@
+"""One tutor turn for any interface: resume what is pending, retry what failed, report."""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from tutor.config import Settings
+from tutor.context import Services, TutorContext
+
+if TYPE_CHECKING:
+    from langgraph.checkpoint.base import BaseCheckpointSaver
+    from langgraph.graph.state import CompiledStateGraph
+
+OnToken = Callable[[str], None]
+"""Called with each streamed piece of the tutor's answer (LLM mode)."""
+STREAMED_NODES = {"explain", "code_run", "confirm_code"}
+
+
+def new_thread_id() -> str:
+    """A short, readable thread id."""
+    return "t-" + secrets.token_hex(4)
+
+
+def open_checkpointer(settings: Settings) -> BaseCheckpointSaver[Any]:
+    """The SQLite checkpointer under TUTOR_HOME: conversations survive restarts."""
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    settings.home.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(settings.threads_path, check_same_thread=False, timeout=30)
+    saver = SqliteSaver(conn)
+    saver.setup()
+    return saver
+
+
+@dataclass
+class Turn:
+    """What one turn produced, as `tutor ask --json` prints it."""
+
+    thread: str
+    route: str | None
+    mode: str
+    model: str | None
+    answer: str
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    pending: dict[str, str] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON shape."""
+        return asdict(self)
+
+
+class Tutor:
+    """The compiled tutor graph with its checkpointer and services, driven one turn at a time."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        services: Services | None = None,
+        checkpointer: BaseCheckpointSaver[Any] | None = None,
+    ) -> None:
+        from tutor.graph import build_graph
+
+        self.settings = settings
+        self.services = services or Services(settings)
+        self.checkpointer = checkpointer or open_checkpointer(settings)
+        self.graph: CompiledStateGraph[Any, Any, Any, Any] = build_graph().compile(
+            checkpointer=self.checkpointer, name="tutor"
+        )
+
+    def _config(self, thread: str) -> dict[str, Any]:
+        return {"configurable": {"thread_id": thread}}
+
+    def ask(
+        self,
+        text: str,
+        thread: str,
+        *,
+        learner: str = "default",
+        interface: str = "cli",
+        on_token: OnToken | None = None,
+    ) -> Turn:
+        """Run one turn: answer a pending question with `text`, or start a new exchange."""
+        from langchain_core.messages import HumanMessage
+        from langgraph.types import Command
+
+        config = self._config(thread)
+        snapshot = self.graph.get_state(config)
+        turn_input: Any
+        if snapshot.interrupts:
+            turn_input = Command(resume=text)
+        elif snapshot.next and _last_human(snapshot.values) == text:
+            turn_input = None  # the same message after a failed turn: retry where it stopped
+        else:
+            turn_input = {
+                "messages": [HumanMessage(text)],
+                "learner": learner,
+                "interface": interface,
+            }
+        for piece in self._stream(turn_input, config):
+            if on_token is not None:
+                on_token(piece)
+        return self.last_turn(thread)
+
+    def _stream(self, turn_input: Any, config: dict[str, Any]) -> Iterator[str]:
+        context = TutorContext(services=self.services)
+        for message, meta in self.graph.stream(
+            turn_input, config, context=context, stream_mode="messages"
+        ):
+            if meta.get("langgraph_node") in STREAMED_NODES and type(message).__name__ == (
+                "AIMessageChunk"
+            ):
+                piece = message.text
+                if piece:
+                    yield str(piece)
+
+    def last_turn(self, thread: str) -> Turn:
+        """The thread's latest answer, sources and pending question."""
+        snapshot = self.graph.get_state(self._config(thread))
+        values = snapshot.values or {}
+        pending = None
+        if snapshot.interrupts:
+            value = snapshot.interrupts[0].value
+            pending = {"type": str(value.get("type")), "prompt": str(value.get("prompt"))}
+        return Turn(
+            thread=thread,
+            route=values.get("route"),
+            mode=self.services.mode,
+            model=self.services.model_name,
+            answer=_last_ai(values),
+            sources=list(values.get("sources") or []),
+            pending=pending,
+        )
+
+    def history(self, thread: str) -> list[tuple[str, str]]:
+        """The thread's messages as (role, text) pairs, oldest first."""
+        values = self.graph.get_state(self._config(thread)).values or {}
+        return [(m.type, str(m.text)) for m in values.get("messages", [])]
+
+    def close(self) -> None:
+        """Release the index and the checkpoint database."""
+        self.services.close()
+        conn = getattr(self.checkpointer, "conn", None)
+        if conn is not None:
+            conn.close()
+
+
+def _last_human(values: dict[str, Any]) -> str | None:
+    for message in reversed(values.get("messages", [])):
+        if message.type == "human":
+            return str(message.text)
+    return None
+
+
+def _last_ai(values: dict[str, Any]) -> str:
+    messages = values.get("messages", [])
+    if messages and messages[-1].type == "ai":
+        return str(messages[-1].text)
+    return ""

@@ -1,0 +1,52 @@
+"""The tutor graph's state: the conversation plus what the current turn found and left pending."""
+
+from __future__ import annotations
+
+import operator
+from typing import Annotated, Any, Literal, TypedDict
+
+from langchain_core.messages import AnyMessage
+from langgraph.graph.message import add_messages
+
+Route = Literal["explain", "retrieve", "quiz", "code_run", "help"]
+ROUTES: tuple[Route, ...] = ("explain", "retrieve", "quiz", "code_run", "help")
+
+
+class TutorState(TypedDict, total=False):
+    """One thread's state; nodes return only the keys they change."""
+
+    messages: Annotated[list[AnyMessage], add_messages]
+    """The conversation, learner and tutor turns."""
+
+    route: Route
+    """Where the router sent the current turn."""
+
+    routed_by: str
+    """How the route was chosen: `command`, `model` or `rules`."""
+
+    topic: str
+    """What the current turn is about (the message without its slash command)."""
+
+    sources: list[dict[str, Any]]
+    """Passages the last answer used: file, heading, start_line, end_line."""
+
+    quiz: dict[str, Any] | None
+    """The question waiting for an answer (a `Question` as a dict), or None."""
+
+    grades: Annotated[list[dict[str, Any]], operator.add]
+    """Every graded quiz answer in this thread: question, answer, score, verdict."""
+
+    proposal: dict[str, Any] | None
+    """Code the tutor offers to run, waiting for the learner's confirmation."""
+
+    code: dict[str, Any] | None
+    """The last sandbox run: code plus its result."""
+
+    learner: str
+    """Who is learning (a CLI name or a Slack user id)."""
+
+    interface: str
+    """Where the turn came from: cli, chat, slack or studio."""
+
+    level: str
+    """beginner, intermediate or advanced; explanations are pitched at it."""
