@@ -1,0 +1,1 @@
+"""Entry points for langgraph.json and LangGraph Studio: compiled graphs, nothing else."""
