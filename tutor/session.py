@@ -12,6 +12,7 @@ from tutor.config import Settings
 from tutor.context import Services, TutorContext
 
 if TYPE_CHECKING:
+    from langchain_core.runnables import RunnableConfig
     from langgraph.checkpoint.base import BaseCheckpointSaver
     from langgraph.graph.state import CompiledStateGraph
 
@@ -71,7 +72,7 @@ class Tutor:
             checkpointer=self.checkpointer, name="tutor"
         )
 
-    def _config(self, thread: str) -> dict[str, Any]:
+    def _config(self, thread: str) -> RunnableConfig:
         return {"configurable": {"thread_id": thread}}
 
     def ask(
@@ -105,11 +106,12 @@ class Tutor:
                 on_token(piece)
         return self.last_turn(thread)
 
-    def _stream(self, turn_input: Any, config: dict[str, Any]) -> Iterator[str]:
+    def _stream(self, turn_input: Any, config: RunnableConfig) -> Iterator[str]:
         context = TutorContext(services=self.services)
-        for message, meta in self.graph.stream(
+        parts: Iterator[Any] = self.graph.stream(
             turn_input, config, context=context, stream_mode="messages"
-        ):
+        )
+        for message, meta in parts:
             if meta.get("langgraph_node") in STREAMED_NODES and type(message).__name__ == (
                 "AIMessageChunk"
             ):

@@ -123,10 +123,10 @@ def confirm_code(state: TutorState, runtime: Runtime[TutorContext]) -> Command[A
         return Command(goto="router", update={"messages": [HumanMessage(reply)], "proposal": None})
     said = HumanMessage(reply)
     if reply.lower().strip(" .!") not in YES:
-        update = {"messages": [said, AIMessage("Not run.")], "proposal": None}
-        return Command(goto=END, update=update)
+        declined = {"messages": [said, AIMessage("Not run.")], "proposal": None}
+        return Command(goto=END, update=declined)
     update = run_and_explain(services_of(runtime), str(proposal.get("code", "")), state)
-    update["messages"].insert(0, said)
+    update["messages"] = [said, *update["messages"]]
     return Command(goto=END, update={**update, "proposal": None})
 
 

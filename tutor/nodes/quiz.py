@@ -60,7 +60,7 @@ def make_question(
 
 def after_quiz(state: TutorState) -> Literal["grade", "__end__"]:
     """Wait for an answer only when a question was asked."""
-    return "grade" if state.get("quiz") else END
+    return "grade" if state.get("quiz") else "__end__"
 
 
 def grade(state: TutorState, runtime: Runtime[TutorContext]) -> Command[Any]:

@@ -1,0 +1,112 @@
+"""Offline turn cost: graph overhead per route in process (p50/p95), and cold `tutor ask`.
+
+Overhead is a turn's wall time minus the time spent inside collaborators (search, sandbox):
+what the graph, checkpointer and nodes add. Run: .venv/bin/python bench/turn.py [--turns N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tutor.config import load_settings
+from tutor.context import Services
+from tutor.session import Tutor
+
+REQUESTS = {
+    "retrieve": ["/search reward model", "where do my notes cover PPO?"],
+    "explain": ["explain the softmax function", "what is the vanishing gradient problem?"],
+    "quiz": ["/quiz softmax", "quiz me on RLHF"],
+    "help": ["/help"],
+    "code_run": ["/run print(sum(range(100)))"],
+}
+ANSWERS = {"quiz_answer": "it turns logits into probabilities", "confirm_code": "no"}
+
+
+class TimedServices(Services):
+    """Services that add up the time spent in search and the sandbox."""
+
+    spent = 0.0
+
+    def _timed(self, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return call(*args, **kwargs)
+        finally:
+            self.spent += time.perf_counter() - start
+
+    def search(self, query: str, k: int = 5) -> Any:
+        return self._timed(super().search, query, k)
+
+    def run_code(self, code: str) -> Any:
+        return self._timed(super().run_code, code)
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def in_process(turns: int, home: Path) -> None:
+    settings = load_settings(home=home)
+    services = TimedServices(settings)
+    tutor = Tutor(settings, services)
+    tutor.ask("/search warm up", "warm")  # load the model and the keyword index once
+    print(f"{'route':<10} {'turns':>5} {'total p50':>10} {'total p95':>10} "
+          f"{'overhead p50':>13} {'overhead p95':>13}  (ms)")
+    for route, texts in REQUESTS.items():
+        totals, overheads = [], []
+        for i in range(turns):
+            text = texts[i % len(texts)]
+            services.spent = 0.0
+            start = time.perf_counter()
+            turn = tutor.ask(text, f"{route}-{i}")
+            if turn.pending:
+                tutor.ask(ANSWERS[turn.pending["type"]], f"{route}-{i}")
+            total = time.perf_counter() - start
+            totals.append(total * 1000)
+            overheads.append((total - services.spent) * 1000)
+        print(f"{route:<10} {turns:>5} {statistics.median(totals):>10.1f} {pct(totals, .95):>10.1f} "
+              f"{statistics.median(overheads):>13.1f} {pct(overheads, .95):>13.1f}")
+    tutor.close()
+    print("(quiz turns include asking and grading; code_run overhead excludes the sandbox)")
+
+
+def cold_process(home: Path, runs: int = 3) -> None:
+    env = {**os.environ, "TUTOR_HOME": str(home)}
+    for text in ("/help", "what is the softmax function?"):
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "tutor", "ask", text, "--json"], env=env,
+                           check=True, capture_output=True)
+            times.append(time.perf_counter() - start)
+        print(f"cold `tutor ask {text!r}`: median {statistics.median(times):.2f} s "
+              f"(min {min(times):.2f}, max {max(times):.2f}) over {runs} runs")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--turns", type=int, default=40)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        start = time.perf_counter()
+        tutor = Tutor(load_settings(home=home))
+        tutor.services.index  # ingest the shipped notes once
+        tutor.close()
+        print(f"ingest of the shipped notes: {time.perf_counter() - start:.1f} s (not counted)")
+        in_process(args.turns, home)
+        cold_process(home)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+"""Transcripts of `tutor ask --json` and `tutor chat` in real subprocesses (offline mode)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+def tutor(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tutor", *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        env=os.environ.copy(),
+        timeout=300,
+    )
+
+
+def ask(*args: str) -> dict[str, object]:
+    result = tutor("ask", *args, "--json")
+    assert result.returncode == 0, result.stderr
+    data: dict[str, object] = json.loads(result.stdout)
+    return data
+
+
+def test_ask_json_explains_finds_and_a_quiz_is_answered_by_a_later_process() -> None:
+    explained = ask("what is the softmax function?", "--thread", "s1")
+    assert explained["thread"] == "s1" and explained["route"] == "explain"
+    assert (explained["mode"], explained["model"], explained["pending"]) == ("offline", None, None)
+    sources = explained["sources"]
+    assert isinstance(sources, list) and sources
+    assert {"file", "heading", "start_line"} <= set(sources[0])
+    assert "deep-learning-qa-notebook.md" in str(explained["answer"])
+
+    found = ask("which note covers the reward model?", "--thread", "s1")
+    assert found["route"] == "retrieve"
+    assert "training-finetuning-rlhf.md" in str(found["answer"])
+
+    question = ask("quiz me on the reward model", "--thread", "s2")
+    pending = question["pending"]
+    assert isinstance(pending, dict) and pending["type"] == "quiz_answer"
+
+    graded = ask("humans rank responses and the reward model learns to score them", "-t", "s2")
+    assert graded["pending"] is None and graded["route"] == "quiz"
+    assert "**Reference:**" in str(graded["answer"])
+
+
+def test_ask_without_a_thread_names_the_new_one() -> None:
+    result = tutor("ask", "/help")
+    assert result.returncode == 0, result.stderr
+    assert "offline mode" in result.stderr and "thread t-" in result.stderr
+    assert "/quiz" in result.stdout
+
+
+def test_chat_transcript_from_stdin() -> None:
+    script = "\n".join(
+        [
+            "/help",
+            "explain the reward model",
+            "/quiz softmax",
+            "/skip",
+            "/run print(2 ** 10)",
+            "/thread",
+            "/exit",
+        ]
+    )
+    result = tutor("chat", "--thread", "c9", stdin=script + "\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Offline mode" in out and "TUTOR_MODEL" in out  # the banner says how to switch
+    assert "thread c9" in out and "passages indexed" in out
+    assert "route: explain" in out and "Sources" in out
+    assert "route: quiz" in out and "Skipped" in out
+    assert "1024" in out
+    assert "continue with: tutor chat --thread c9" in out
+
+    resumed = tutor("chat", "--thread", "c9", stdin="/exit\n")
+    assert "/run print(2 ** 10)" in resumed.stdout  # the last exchange is shown again
+    assert "1024" in resumed.stdout
+
+
+def test_chat_survives_a_bad_model_setting_with_a_clear_message() -> None:
+    env_model = {"TUTOR_MODEL": "openai:gpt-4o-mini"}
+    result = subprocess.run(
+        [sys.executable, "-m", "tutor", "ask", "/explain softmax"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env_model},
+        timeout=300,
+    )
+    assert result.returncode == 2
+    assert "OPENAI_API_KEY is not set" in result.stderr
+    assert "Traceback" not in result.stderr

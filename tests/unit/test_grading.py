@@ -1,0 +1,174 @@
+"""Rule grading gives the verdict a fair tutor would: right, partly right, wrong or skipped."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tutor.knowledge.retriever import Passage
+from tutor.learning.grading import grade_answer, parse_choice
+from tutor.learning.questions import Question, questions_from_passage
+
+SOURCE = {
+    "file": "deep-learning-qa-notebook.md",
+    "heading": "Notes",
+    "start_line": 1,
+    "end_line": 4,
+}
+SOFTMAX_NOTE = (
+    "What is the purpose of the softmax function in classification tasks?\n"
+    "- The softmax function converts a neural network’s raw output scores, or logits, into "
+    "probabilities for each class in a multi-class classification task.\n"
+    "- The summation of all probabilites will come to 1, making interpretation easier."
+)
+SOFTMAX = Question(
+    kind="recall",
+    prompt="What is the purpose of the softmax function in classification tasks?",
+    reference=(
+        "The softmax function converts a neural network’s raw output scores, or logits, into "
+        "probabilities for each class in a multi-class classification task. The summation of "
+        "all probabilites will come to 1, making interpretation easier."
+    ),
+    key_terms=["logit", "class", "probabilitie", "multi-class", "summation", "convert"],
+    source=SOURCE,
+)
+OPTIONS = [
+    "Prevents the model from drifting too far from the original SFT model.",
+    "Heavily aligned models sometimes become less creative or refuse harmless prompts.",
+    "A neural network architecture designed for sequential data made up of encoder and "
+    "decoder modules.",
+    "Users find adversarial prompts to bypass safety filters.",
+]
+TRANSFORMER = Question(
+    kind="choice",
+    prompt="Which of these describes a transformer?",
+    reference="A Transformer is a neural network architecture designed for sequential data.",
+    key_terms=["architecture", "sequential"],
+    source=SOURCE,
+    options=OPTIONS,
+    answer_index=2,
+)
+
+
+def cloze(term: str, sentence: str) -> Question:
+    key = " ".join(term.lower().replace("-", " ").split())
+    prompt = "Fill in the blank: " + sentence.replace(term, "_____")
+    return Question("cloze", prompt, term, [key.removesuffix("s")], SOURCE)
+
+
+def test_an_answer_with_the_key_points_is_correct() -> None:
+    grade = grade_answer(SOFTMAX, "It converts the logits into probabilities for each class")
+    assert grade.verdict == "correct" and grade.score >= 0.6
+    assert {"logit", "probabilitie", "class"} <= set(grade.matched)
+
+
+def test_half_the_points_is_partial_and_names_what_is_missing() -> None:
+    grade = grade_answer(SOFTMAX, "It gives probabilities for each class")
+    assert grade.verdict == "partial" and 0.3 <= grade.score < 0.6
+    assert "logits" in grade.feedback  # as the notes spell it, not the stem 'logit'
+    named = [t for t in ("logits", "multi-class", "summation", "converts") if t in grade.feedback]
+    assert 1 <= len(named) <= 3
+
+
+def test_an_unrelated_answer_is_incorrect() -> None:
+    grade = grade_answer(SOFTMAX, "It makes the network train faster")
+    assert grade.verdict == "incorrect" and grade.score < 0.3 and not grade.matched
+
+
+def test_repeating_the_question_is_not_an_answer() -> None:
+    asked = questions_from_passage(Passage("n.md", "Notes", 1, 3, SOFTMAX_NOTE, 0.0))
+    recall = next(q for q in asked if q.kind == "recall")
+    for parrot in (
+        recall.prompt,
+        "the purpose of the softmax function is for classification tasks",
+    ):
+        grade = grade_answer(recall, parrot)
+        assert grade.verdict == "incorrect" and grade.score == 0.0
+
+
+def test_stems_and_typos_still_count() -> None:
+    grade = grade_answer(SOFTMAX, "It convrts logit scores into probabilty for every class")
+    assert grade.verdict == "correct"
+    assert {"convert", "logit", "probabilitie"} <= set(grade.matched)
+
+
+@pytest.mark.parametrize("answer", ["", "  ", "skip", "/skip", "idk", "I don't know", "No idea."])
+def test_giving_up_is_skipped(answer: str) -> None:
+    grade = grade_answer(SOFTMAX, answer)
+    assert grade.verdict == "skipped" and grade.score == 0.0
+
+
+@pytest.mark.parametrize(
+    "answer", ["C", "c", "c)", "(C)", "option c", "Option C.", "C. a neural network", "answer: c"]
+)
+def test_option_labels_in_the_forms_people_type(answer: str) -> None:
+    assert parse_choice(answer, OPTIONS) == 2
+    assert grade_answer(TRANSFORMER, answer).verdict == "correct"
+
+
+def test_option_text_is_accepted_without_its_label() -> None:
+    exact = "a neural network architecture designed for sequential data made up of encoder and "
+    assert parse_choice(exact + "decoder modules", OPTIONS) == 2
+    assert parse_choice("Users find adversarial prompts, to bypass safety filters!", OPTIONS) == 3
+    # A loose paraphrase that overlaps with one option only.
+    assert parse_choice("architecture for sequential data with encoders", OPTIONS) == 2
+
+
+def test_an_article_is_not_taken_for_label_a() -> None:
+    assert parse_choice("a neural network architecture for sequential data", OPTIONS) == 2
+
+
+def test_unclear_choices_are_not_guessed() -> None:
+    assert parse_choice("E", OPTIONS) is None
+    assert parse_choice("2", OPTIONS) is None
+    assert parse_choice("the model", OPTIONS) is None
+    assert parse_choice("harmless adversarial prompts", OPTIONS) is None  # B or D?
+
+
+def test_a_wrong_label_is_incorrect() -> None:
+    grade = grade_answer(TRANSFORMER, "B")
+    assert grade.verdict == "incorrect" and grade.score == 0.0
+    assert "C" in grade.feedback
+
+
+def test_an_unparseable_choice_lists_the_labels() -> None:
+    grade = grade_answer(TRANSFORMER, "maybe the second-to-last one?")
+    assert grade.verdict == "incorrect"
+    assert "A, B, C or D" in grade.feedback
+
+
+@pytest.mark.parametrize(
+    ("term", "answer"),
+    [
+        ("PPO", "PPO"),
+        ("PPO", "ppo"),
+        ("PPO", "it's PPO"),
+        ("softmax", "softmx"),
+        ("RNNs", "RNN"),
+        ("multi-head attention", "Multi head attention"),
+        ("Backpropagation", "back propagation"),
+    ],
+)
+def test_cloze_accepts_the_term_with_case_plural_hyphen_or_a_typo(term: str, answer: str) -> None:
+    question = cloze(term, f"Sentence about {term} that is long enough to be a key sentence.")
+    assert grade_answer(question, answer).verdict == "correct"
+
+
+@pytest.mark.parametrize(("term", "answer"), [("GD", "SGD"), ("softmax", "sigmoid"), ("PPO", "")])
+def test_cloze_rejects_another_term(term: str, answer: str) -> None:
+    question = cloze(term, f"Sentence about {term} that is long enough to be a key sentence.")
+    grade = grade_answer(question, answer)
+    assert grade.verdict == ("skipped" if not answer else "incorrect")
+    assert grade.score == 0.0
+
+
+def test_cloze_does_not_accept_a_list_of_guesses() -> None:
+    question = cloze("PPO", "PPO updates the LLM weights to maximize this score.")
+    guesses = "maybe DPO or SFT or RLHF or RLAIF or perhaps PPO"
+    assert grade_answer(question, guesses).verdict == "incorrect"
+
+
+def test_grade_is_json_able() -> None:
+    grade = grade_answer(SOFTMAX, "It converts logits into probabilities")
+    assert json.loads(json.dumps(grade.as_dict()))["verdict"] == grade.verdict

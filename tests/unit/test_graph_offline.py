@@ -1,0 +1,148 @@
+"""Every route end to end through the compiled tutor graph, offline (fast hash embeddings)."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+from tests.fakes import HashEmbeddings
+from tutor.config import load_settings
+from tutor.context import Services
+from tutor.session import Tutor
+
+MakeTutor = Callable[[], Tutor]
+
+
+@pytest.fixture
+def make_tutor(notes: Path) -> Iterator[MakeTutor]:
+    """Tutors over one home, as if the program were started again each time."""
+    made: list[Tutor] = []
+
+    def make() -> Tutor:
+        settings = load_settings(notes=notes)
+        services = Services(settings, embeddings=HashEmbeddings(), rng=random.Random(3))
+        made.append(Tutor(settings, services))
+        return made[-1]
+
+    yield make
+    for tutor in made:
+        tutor.close()
+
+
+def test_explain_composes_definition_points_and_cited_sources(make_tutor: MakeTutor) -> None:
+    turn = make_tutor().ask("explain the softmax function", "t1")
+    assert turn.route == "explain"
+    assert turn.mode == "offline" and turn.model is None
+    assert any(s["file"] == "deep-learning-qa-notebook.md" for s in turn.sources)
+    assert "probabilit" in turn.answer.lower()
+    assert "**Sources**" in turn.answer
+    for n, source in enumerate(turn.sources, start=1):
+        assert f"[{n}]" in turn.answer
+        assert source["heading"] in turn.answer
+    assert turn.pending is None
+
+
+def test_explain_says_plainly_when_the_notes_do_not_cover_it(make_tutor: MakeTutor) -> None:
+    turn = make_tutor().ask("explain the french revolution", "t1")
+    assert turn.route == "explain"
+    assert "don't cover" in turn.answer
+    assert "TUTOR_MODEL" in turn.answer  # offline: says how to get general knowledge
+    assert turn.sources == []
+
+
+def test_retrieve_lists_where_the_notes_cover_a_topic(make_tutor: MakeTutor) -> None:
+    turn = make_tutor().ask("where do my notes talk about PPO?", "t1")
+    assert turn.route == "retrieve"
+    assert turn.sources and all(s["file"].endswith(".md") for s in turn.sources)
+    first = turn.sources[0]
+    assert f"{first['file']} › {first['heading']}" in turn.answer
+    assert "PPO" in turn.answer
+
+
+def test_quiz_waits_for_the_answer_and_grades_it_after_a_restart(make_tutor: MakeTutor) -> None:
+    asked = make_tutor().ask("/quiz softmax", "q1")
+    assert asked.route == "quiz"
+    assert asked.pending is not None and asked.pending["type"] == "quiz_answer"
+    assert asked.pending["prompt"] and asked.answer == asked.pending["prompt"]
+
+    later = make_tutor()  # a new Tutor on the same home: the checkpoint is on disk
+    graded = later.ask("it turns logits into probabilities that sum to 1", "q1")
+    assert graded.pending is None
+    assert graded.route == "quiz"
+    assert "**Reference:**" in graded.answer and "**Source:**" in graded.answer
+    grades = later.graph.get_state({"configurable": {"thread_id": "q1"}}).values["grades"]
+    assert len(grades) == 1
+    assert grades[0]["answer"] == "it turns logits into probabilities that sum to 1"
+    assert grades[0]["verdict"] in ("correct", "partial", "incorrect")
+
+
+def test_quiz_skip_and_a_new_command_instead_of_an_answer(make_tutor: MakeTutor) -> None:
+    tutor = make_tutor()
+    tutor.ask("quiz me on RLHF", "q2")
+    skipped = tutor.ask("/skip", "q2")
+    assert "Skipped" in skipped.answer and skipped.pending is None
+    tutor.ask("/quiz reward model", "q2")
+    rerouted = tutor.ask("/search KL penalty", "q2")
+    assert rerouted.route == "retrieve" and rerouted.pending is None
+    assert "KL" in rerouted.answer
+
+
+def test_code_run_runs_the_learners_code_at_once(make_tutor: MakeTutor) -> None:
+    turn = make_tutor().ask("/run print(6 * 7)", "c1")
+    assert turn.route == "code_run" and turn.pending is None
+    assert "42" in turn.answer and "exit code 0" in turn.answer
+
+
+def test_code_errors_are_explained(make_tutor: MakeTutor) -> None:
+    turn = make_tutor().ask("run this\n```python\nx = [1, 2]\nprint(x[5])\n```", "c2")
+    assert "IndexError" in turn.answer and "line 2" in turn.answer
+
+
+def test_a_demonstration_runs_only_after_the_learner_confirms(make_tutor: MakeTutor) -> None:
+    tutor = make_tutor()
+    offered = tutor.ask("/run softmax", "c3")
+    assert offered.pending is not None and offered.pending["type"] == "confirm_code"
+    assert "```python" in offered.pending["prompt"]
+    declined = tutor.ask("no", "c3")
+    assert declined.answer == "Not run." and declined.pending is None
+
+    tutor.ask("/run softmax", "c3")
+    ran = make_tutor().ask("yes", "c3")
+    assert "exit code 0" in ran.answer and "Output" in ran.answer
+
+
+def test_help_and_level(make_tutor: MakeTutor) -> None:
+    tutor = make_tutor()
+    assert "/quiz" in tutor.ask("/help", "h1").answer
+    assert "beginner" in tutor.ask("/level beginner", "h1").answer
+    values = tutor.graph.get_state({"configurable": {"thread_id": "h1"}}).values
+    assert values["level"] == "beginner"
+    assert "don't know `/frobnicate`" in tutor.ask("/frobnicate", "h1").answer
+
+
+def test_turn_json_has_the_documented_fields(make_tutor: MakeTutor) -> None:
+    turn = make_tutor().ask("/quiz", "j1")
+    data = json.loads(json.dumps(turn.as_dict()))
+    assert set(data) == {"thread", "route", "mode", "model", "answer", "sources", "pending"}
+    assert set(data["pending"]) == {"type", "prompt"}
+    assert all(set(s) == {"file", "heading", "start_line", "end_line"} for s in data["sources"])
+
+
+def test_langgraph_json_names_a_loadable_tutor_graph() -> None:
+    import importlib.util
+
+    spec = json.loads((REPO / "langgraph.json").read_text())["graphs"]["tutor"]
+    path, _, attr = spec.partition(":")
+    module_spec = importlib.util.spec_from_file_location("studio_tutor", REPO / path)
+    assert module_spec is not None and module_spec.loader is not None
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    graph = getattr(module, attr)
+    nodes = set(graph.get_graph().nodes)
+    assert {"router", "explain", "retrieve", "quiz", "grade", "code_run", "confirm_code"} <= nodes
+    assert graph.checkpointer is not None

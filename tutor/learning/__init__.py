@@ -1,0 +1,1 @@
+"""Learning: quiz questions from the notes and grading of the learner's answers."""

@@ -1,0 +1,196 @@
+"""Rule-based grading of quiz answers (offline mode): choice labels, cloze terms, key terms."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from difflib import SequenceMatcher
+from typing import Any, Literal
+
+from tutor.knowledge.retriever import keywords
+from tutor.learning.questions import LABELS, WEAK, Question
+
+Verdict = Literal["correct", "partial", "incorrect", "skipped"]
+CORRECT_AT = 0.6
+PARTIAL_AT = 0.3
+TYPO_RATIO = 0.85
+SKIPS = frozenset(
+    ["", "skip", "/skip", "idk", "i don't know", "i dont know", "no idea", "dunno", "pass", "?"]
+)
+# What people type around a label: "option b", "the answer is (B)", "I'd say c".
+LABEL_PREFIX = re.compile(
+    r"^(?:(?:i think|i'd say|i would say|my answer is|the answer is|answer|option|choice)"
+    r"\s*(?:is)?\s*[:#]?\s*)+",
+    re.I,
+)
+LABEL = re.compile(r"^\(?([a-h])\)?(?:\s*[.):\-]\s*(.*))?$", re.I | re.S)
+
+
+@dataclass
+class Grade:
+    """How an answer did: a score from 0 to 1, a verdict and a word for the learner."""
+
+    score: float
+    verdict: Verdict
+    feedback: str
+    matched: list[str]
+    missed: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-able fields."""
+        return asdict(self)
+
+
+def grade_answer(question: Question, answer: str) -> Grade:
+    """Grade a free-text answer against the question's reference, options or blank."""
+    text = answer.strip()
+    if _is_skip(text):
+        missed = _surfaces(question.key_terms[:3], question.reference)
+        return Grade(0.0, "skipped", "No answer this time; here is what the notes say.", [], missed)
+    if question.kind == "choice":
+        return _grade_choice(question, text)
+    if question.kind == "cloze":
+        return _grade_cloze(question, text)
+    return _grade_free_text(question, text)
+
+
+def parse_choice(answer: str, options: Sequence[str]) -> int | None:
+    """The option an answer picks: by label ('B', 'b)', '(B)', 'option b') or by its text."""
+    text = LABEL_PREFIX.sub("", answer.strip()).strip()
+    m = LABEL.match(text)
+    if m:
+        index = ord(m.group(1).lower()) - ord("a")
+        return index if index < len(options) else None
+    said = _norm(text)
+    if not said:
+        return None
+    close = [i for i, o in enumerate(options) if _ratio(said, _norm(o)) >= TYPO_RATIO]
+    if len(close) == 1:
+        return close[0]
+    words = set(keywords(text))
+    overlapping = [i for i, option in enumerate(options) if _overlaps(words, option)]
+    return overlapping[0] if len(overlapping) == 1 else None
+
+
+def _grade_choice(question: Question, text: str) -> Grade:
+    labels = LABELS[: len(question.options)]
+    picked = parse_choice(text, question.options)
+    right = question.answer_index if question.answer_index is not None else -1
+    if picked is None:
+        listed = ", ".join(labels[:-1]) + f" or {labels[-1]}"
+        feedback = f"I couldn't tell which option you meant; answer with {listed}."
+        return Grade(0.0, "incorrect", feedback, [], [labels[right]] if right >= 0 else [])
+    if picked == right:
+        return Grade(1.0, "correct", f"{labels[right]} is the one.", [labels[right]], [])
+    feedback = f"You picked {labels[picked]}; the notes' answer is {labels[right]}."
+    return Grade(0.0, "incorrect", feedback, [], [labels[right]])
+
+
+def _grade_cloze(question: Question, text: str) -> Grade:
+    said = _key(text)
+    wanted = question.key_terms or [_key(question.reference)]
+    if said and any(_fills_blank(said, term) for term in wanted):
+        feedback = f"Yes: “{question.reference}”."
+        return Grade(1.0, "correct", feedback, [question.reference], [])
+    feedback = f"The missing term is “{question.reference}”."
+    return Grade(0.0, "incorrect", feedback, [], [question.reference])
+
+
+def _grade_free_text(question: Question, text: str) -> Grade:
+    # Words of the question earn nothing: repeating the question is not an answer.
+    asked = set(keywords(question.prompt))
+    said = set(keywords(text)) - asked
+    matched = [t for t in question.key_terms if _mentions(said, t)]
+    missed = [t for t in question.key_terms if t not in matched]
+    coverage = len(matched) / len(question.key_terms) if question.key_terms else 0.0
+    # Credit for saying other things the reference says, in the learner's own selection.
+    reference = {k for k in keywords(question.reference) if len(k) > 2} - asked - WEAK
+    hits = [k for k in reference if _mentions(said, k)]
+    overlap = min(1.0, len(hits) / min(len(reference), 8)) if reference else 0.0
+    score = round(min(1.0, max(coverage, (coverage + overlap) / 2)), 2)
+    verdict: Verdict = (
+        "correct" if score >= CORRECT_AT else "partial" if score >= PARTIAL_AT else "incorrect"
+    )
+    got = _list(_surfaces(matched[:3], question.reference))
+    lacking = _list(_surfaces(missed[:3], question.reference))
+    if verdict == "correct":
+        feedback = f"You covered {got}." if got else "Your answer matches the notes."
+        feedback += f" Also worth mentioning: {lacking}." if lacking else ""
+    elif verdict == "partial":
+        feedback = f"Partly there: you mentioned {got or 'some of it'}. Missing: {lacking}."
+    elif got:
+        feedback = f"You mentioned {got}, but the notes stress {lacking}."
+    else:
+        feedback = f"That misses the key points; the notes stress {lacking}."
+    return Grade(score, verdict, feedback, matched, missed)
+
+
+def _is_skip(text: str) -> bool:
+    return text.lower().replace("’", "'").strip(" .!") in SKIPS
+
+
+def _fills_blank(said: str, term: str) -> bool:
+    """The answer is the term, contains it in a short phrase, or is a near-spelling of it."""
+    if said == term or said.replace(" ", "") == term.replace(" ", ""):
+        return True
+    if f" {term} " in f" {said} " and len(said.split()) <= len(term.split()) + 4:
+        return True
+    return _ratio(said.replace(" ", ""), term.replace(" ", "")) >= TYPO_RATIO
+
+
+def _mentions(said: set[str], term: str) -> bool:
+    """Every word of the term is among the answer's words, allowing stems and typos."""
+    return all(any(_same_word(part, word) for word in said) for part in term.split())
+
+
+def _same_word(a: str, b: str) -> bool:
+    """Equal, sharing a long stem ('probabilit-y/-ies'), or one typo apart."""
+    if a == b:
+        return True
+    stem = len(_common_prefix(a, b))
+    if stem >= 5 and stem >= 0.8 * min(len(a), len(b)):
+        return True
+    return min(len(a), len(b)) >= 5 and _ratio(a, b) >= TYPO_RATIO
+
+
+def _common_prefix(a: str, b: str) -> str:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return a[:n]
+
+
+def _overlaps(words: set[str], option: str) -> bool:
+    """Most of the answer's words are the option's, and at least two of them (or all)."""
+    have = set(keywords(option))
+    shared = words & have
+    return len(shared) >= min(2, len(have)) and len(shared) >= 0.6 * min(len(words), len(have))
+
+
+def _surfaces(terms: Iterable[str], reference: str) -> list[str]:
+    """Key terms as the reference spells them ('probabilities', not 'probabilitie')."""
+    words = re.findall(r"[A-Za-z0-9][\w'-]*", reference)
+    spelled: dict[str, str] = {}
+    for word in words:
+        for k in keywords(word):
+            spelled.setdefault(k, word if word.isupper() else word.lower())
+    return [spelled.get(t, t) for t in terms]
+
+
+def _list(items: Sequence[str]) -> str:
+    if len(items) < 2:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" and {items[-1]}"
+
+
+def _key(text: str) -> str:
+    return " ".join(keywords(text.replace("-", " ")))
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+def _ratio(a: str, b: str) -> float:
+    return SequenceMatcher(None, a, b).ratio()
