@@ -60,8 +60,10 @@ def in_process(turns: int, home: Path) -> None:
     services = TimedServices(settings)
     tutor = Tutor(settings, services)
     tutor.ask("/search warm up", "warm")  # load the model and the keyword index once
-    print(f"{'route':<10} {'turns':>5} {'total p50':>10} {'total p95':>10} "
-          f"{'overhead p50':>13} {'overhead p95':>13}  (ms)")
+    print(
+        f"{'route':<10} {'turns':>5} {'total p50':>10} {'total p95':>10} "
+        f"{'overhead p50':>13} {'overhead p95':>13}  (ms)"
+    )
     for route, texts in REQUESTS.items():
         totals, overheads = [], []
         for i in range(turns):
@@ -74,8 +76,10 @@ def in_process(turns: int, home: Path) -> None:
             total = time.perf_counter() - start
             totals.append(total * 1000)
             overheads.append((total - services.spent) * 1000)
-        print(f"{route:<10} {turns:>5} {statistics.median(totals):>10.1f} {pct(totals, .95):>10.1f} "
-              f"{statistics.median(overheads):>13.1f} {pct(overheads, .95):>13.1f}")
+        print(
+            f"{route:<10} {turns:>5} {statistics.median(totals):>10.1f} {pct(totals, 0.95):>10.1f} "
+            f"{statistics.median(overheads):>13.1f} {pct(overheads, 0.95):>13.1f}"
+        )
     tutor.close()
     print("(quiz turns include asking and grading; code_run overhead excludes the sandbox)")
 
@@ -86,11 +90,17 @@ def cold_process(home: Path, runs: int = 3) -> None:
         times = []
         for _ in range(runs):
             start = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "tutor", "ask", text, "--json"], env=env,
-                           check=True, capture_output=True)
+            subprocess.run(
+                [sys.executable, "-m", "tutor", "ask", text, "--json"],
+                env=env,
+                check=True,
+                capture_output=True,
+            )
             times.append(time.perf_counter() - start)
-        print(f"cold `tutor ask {text!r}`: median {statistics.median(times):.2f} s "
-              f"(min {min(times):.2f}, max {max(times):.2f}) over {runs} runs")
+        print(
+            f"cold `tutor ask {text!r}`: median {statistics.median(times):.2f} s "
+            f"(min {min(times):.2f}, max {max(times):.2f}) over {runs} runs"
+        )
 
 
 def main() -> None:
@@ -101,7 +111,7 @@ def main() -> None:
         home = Path(tmp)
         start = time.perf_counter()
         tutor = Tutor(load_settings(home=home))
-        tutor.services.index  # ingest the shipped notes once
+        print(f"passages: {tutor.services.index.count()}")  # ingests the shipped notes once
         tutor.close()
         print(f"ingest of the shipped notes: {time.perf_counter() - start:.1f} s (not counted)")
         in_process(args.turns, home)

@@ -83,7 +83,8 @@ def test_router_uses_structured_output_and_explain_cites_mapped_sources(
     )
     tutor = tutor_for(stub.base_url)
     pieces: list[str] = []
-    turn = tutor.ask("how does softmax turn scores into probabilities?", "l1", on_token=pieces.append)
+    question = "how does softmax turn scores into probabilities?"
+    turn = tutor.ask(question, "l1", on_token=pieces.append)
     assert turn.route == "explain" and turn.mode == "llm" and turn.model == "openai:stub-model"
     values = tutor.graph.get_state({"configurable": {"thread_id": "l1"}}).values
     assert values["routed_by"] == "model"

@@ -27,7 +27,24 @@ class Demo:
     keywords: frozenset[str]
     """Keyword phrases, each normalised to space-joined `keywords()` tokens."""
     code: str
-    """The program text, run as-is in the sandbox."""
+    """The program text, as shipped."""
+
+    @property
+    def program(self) -> str:
+        """The code the learner sees and runs: the program without its catalogue docstring."""
+        tree = ast.parse(self.code)
+        first = tree.body[0] if tree.body else None
+        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+            return "\n".join(self.code.splitlines()[first.end_lineno or 0 :]).strip() + "\n"
+        return self.code
+
+    @property
+    def summary(self) -> str:
+        """What the program shows: its docstring without the title and the keyword list."""
+        docstring = ast.get_docstring(ast.parse(self.code)) or ""
+        paragraphs = [p.strip() for p in docstring.split("\n\n")[1:]]
+        kept = [p for p in paragraphs if p and not p.startswith("Keywords:")]
+        return " ".join(" ".join(p.split()) for p in kept)
 
 
 def all_demos() -> list[Demo]:

@@ -176,11 +176,18 @@ def questions_from_passage(passage: Passage, others: Sequence[Passage] = ()) -> 
 
 
 def pick_question(
-    passages: Sequence[Passage], rng: random.Random, avoid: Collection[str] = ()
+    passages: Sequence[Passage],
+    rng: random.Random,
+    avoid: Collection[str] = (),
+    focus: int | None = None,
 ) -> Question | None:
-    """A varied pick: a random kind, then a question of it, leaning to the first passages."""
+    """A varied pick: a random kind, then a question of it, leaning to the first passages.
+
+    Only the first `focus` passages are asked about (all of them by default); the rest
+    still supply wrong options for multiple choice.
+    """
     pool: dict[str, tuple[int, Question]] = {}
-    for rank, passage in enumerate(passages):
+    for rank, passage in enumerate(passages[:focus]):
         others = [p for p in passages if p is not passage]
         for q in questions_from_passage(passage, others):
             if q.prompt not in avoid and q.prompt not in pool:

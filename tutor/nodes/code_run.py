@@ -109,8 +109,8 @@ def propose(services: Services, topic: str) -> dict[str, Any] | None:
     found = find_demo(topic) if topic else None
     if found is None:
         return None
-    why = f"A demonstration from tutor's catalogue: **{found.title}**."
-    return {"code": found.code.strip(), "why": why, "by": f"catalogue:{found.name}"}
+    why = f"A demonstration from tutor's catalogue: **{found.title.rstrip('.')}**. {found.summary}"
+    return {"code": found.program.strip(), "why": why.strip(), "by": f"catalogue:{found.name}"}
 
 
 def confirm_code(state: TutorState, runtime: Runtime[TutorContext]) -> Command[Any]:

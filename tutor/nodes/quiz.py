@@ -11,7 +11,7 @@ from langgraph.types import Command, interrupt
 
 from tutor.answers import not_covered, where
 from tutor.context import Services, TutorContext, services_of
-from tutor.knowledge.retriever import Passage, notes_cover
+from tutor.knowledge.retriever import Passage, keyword_overlap, notes_cover
 from tutor.learning.authoring import grade_with_model, write_question
 from tutor.learning.grading import Grade, grade_answer
 from tutor.learning.questions import Question, pick_question
@@ -35,7 +35,15 @@ def quiz(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
         text = not_covered(topic, passages, offline=True).split("\n\nOffline")[0]
         return {"messages": [AIMessage(text + "\n\nSo there is nothing to quiz you on there.")]}
     asked = {g.get("question", "") for g in state.get("grades", [])}
-    question = make_question(services, passages, asked, state.get("level") or "")
+    if topic:
+        # Ask about the passages that are about the topic; the rest lend wrong options.
+        about = [p for p in passages if keyword_overlap(topic, p) > 0 or p.similarity >= 0.45]
+        about = about or passages[:2]
+        passages = about + [p for p in passages if p not in about]
+        focus: int | None = len(about)
+    else:
+        focus = None
+    question = make_question(services, passages, asked, state.get("level") or "", focus)
     if question is None:
         text = "I could not make a question from those passages; try `/quiz` with another topic."
         return {"messages": [AIMessage(text)], "quiz": None}
@@ -47,15 +55,15 @@ def quiz(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
 
 
 def make_question(
-    services: Services, passages: list[Passage], asked: set[str], level: str
+    services: Services, passages: list[Passage], asked: set[str], level: str, focus: int | None
 ) -> Question | None:
     """A model-written question when a model can write one, else one from the notes' structure."""
     if services.structured is not None and passages:
-        passage = services.rng.choice(passages[:3])
+        passage = services.rng.choice(passages[: min(focus or 3, 3)])
         written = write_question(services, passage, level or services.settings.level)
         if written is not None and written.prompt not in asked:
             return written
-    return pick_question(passages, services.rng, avoid=asked)
+    return pick_question(passages, services.rng, avoid=asked, focus=focus)
 
 
 def after_quiz(state: TutorState) -> Literal["grade", "__end__"]:
@@ -96,13 +104,17 @@ def grade(state: TutorState, runtime: Runtime[TutorContext]) -> Command[Any]:
 
 def feedback(question: Question, result: Grade) -> str:
     """The verdict, what was right or missing, the reference answer and where it comes from."""
-    lines = [f"{VERDICTS[result.verdict]} {result.feedback}".strip()]
+    verdict = f"{VERDICTS[result.verdict]} {result.feedback}".strip()
     if result.verdict != "skipped":
-        lines.append(f"Score: {result.score:.0%}")
+        verdict += f" (score {result.score:.0%})"
     reference = question.reference
     if question.options and question.answer_index is not None:
-        label = "ABCDEFGH"[question.answer_index]
-        reference = f"{label}) {question.options[question.answer_index]}"
-    lines += [f"\n**Reference:** {reference}", f"**Source:** {where(question.source)}"]
-    lines.append("\nSay `/quiz` for another question.")
-    return "\n".join(lines)
+        reference = f"{'ABCDEFGH'[question.answer_index]}) {reference}"
+    return "\n\n".join(
+        [
+            verdict,
+            f"**Reference:** {reference}",
+            f"**Source:** {where(question.source)}",
+            "Say `/quiz` for another question.",
+        ]
+    )
