@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from tutor.knowledge.retriever import Passage
+from tutor.prompts import NO_NOTES
 
 CITATION = re.compile(r"\[(\d{1,2})\]")
 GENERAL = re.compile(
@@ -75,6 +76,8 @@ def without_general_request(text: str) -> str:
 
 def not_covered(topic: str, nearest: list[Passage], offline: bool) -> str:
     """The plain statement that the notes do not cover a topic, with the nearest places."""
+    if not nearest:
+        return NO_NOTES  # search finds something whenever anything is indexed
     lines = [f"Your notes don't cover **{topic}**."]
     if nearest:
         lines.append("\nThe closest passages (weak matches):")

@@ -146,3 +146,17 @@ def test_langgraph_json_names_a_loadable_tutor_graph() -> None:
     nodes = set(graph.get_graph().nodes)
     assert {"router", "explain", "retrieve", "quiz", "grade", "code_run", "confirm_code"} <= nodes
     assert graph.checkpointer is not None
+
+
+def test_an_empty_notes_folder_says_how_to_add_notes(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    settings = load_settings(notes=empty)
+    tutor = Tutor(settings, Services(settings, embeddings=HashEmbeddings()))
+    try:
+        for text in ("explain softmax", "/quiz", "/search PPO"):
+            turn = tutor.ask(text, "e1")
+            assert "no notes in the index" in turn.answer and "tutor ingest" in turn.answer
+            assert turn.pending is None
+    finally:
+        tutor.close()

@@ -9,6 +9,7 @@ from langgraph.graph import END
 from langgraph.runtime import Runtime
 from langgraph.types import Command, interrupt
 
+from tutor import prompts
 from tutor.answers import not_covered, where
 from tutor.context import Services, TutorContext, services_of
 from tutor.knowledge.retriever import Passage, keyword_overlap, notes_cover
@@ -45,7 +46,11 @@ def quiz(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
         focus = None
     question = make_question(services, passages, asked, state.get("level") or "", focus)
     if question is None:
-        text = "I could not make a question from those passages; try `/quiz` with another topic."
+        text = (
+            "I could not make a question from those passages; try `/quiz` with another topic."
+            if passages
+            else prompts.NO_NOTES
+        )
         return {"messages": [AIMessage(text)], "quiz": None}
     return {
         "messages": [AIMessage(question.render())],

@@ -11,6 +11,7 @@ from tutor.answers import source_ref
 from tutor.context import TutorContext, services_of
 from tutor.knowledge.retriever import Passage, notes_cover
 from tutor.nodes.router import last_human_text
+from tutor.prompts import NO_NOTES
 from tutor.state import TutorState
 
 EXCERPT = 280
@@ -30,7 +31,7 @@ def retrieve(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any
 def found_in_notes(query: str, passages: list[Passage], strong: bool) -> str:
     """Markdown listing of where the notes speak about the query."""
     if not passages:
-        return "Your notes are empty: run `tutor ingest PATH` to add some."
+        return NO_NOTES
     head = (
         f"Where your notes cover **{query}**:"
         if strong
