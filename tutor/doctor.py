@@ -30,6 +30,7 @@ def run_checks(settings: Settings) -> list[Check]:
     return [
         _versions(),
         _mode(settings),
+        *_model_server(settings),
         _embeddings(settings),
         *_index(settings),
         _langsmith(settings),
@@ -72,6 +73,41 @@ def _mode(settings: Settings) -> Check:
         )
     where = f" via {settings.openai_base_url}" if settings.openai_base_url else ""
     return Check("mode", "ok", f"llm: {settings.model}{where}")
+
+
+def _model_server(settings: Settings) -> list[Check]:
+    """Whether the configured chat model's server answers and knows the model."""
+    from tutor.models import describe_failure, make_chat_model, provider_of
+
+    if not settings.model:
+        return []
+    try:
+        make_chat_model(settings)
+    except TutorError as error:
+        return [Check("model", "fail", error.message, error.hint)]
+    if provider_of(settings.model) != "openai":
+        return [Check("model", "ok", f"{settings.model}: integration installed (not contacted)")]
+    import openai
+
+    name = settings.model.partition(":")[2] or settings.model
+    client = openai.OpenAI(
+        api_key=settings.openai_api_key or "not-needed",
+        base_url=settings.openai_base_url or None,
+        timeout=min(settings.model_timeout, 10),
+        max_retries=0,
+    )
+    try:
+        served = {m.id for m in client.models.list()}
+    except Exception as exc:
+        error = describe_failure(exc, settings)
+        if error is None:
+            raise
+        return [Check("model", "fail", error.message, "check OPENAI_BASE_URL and OPENAI_API_KEY")]
+    if served and name not in served:
+        offered = ", ".join(sorted(served)[:5])
+        fix = f"the server offers: {offered}"
+        return [Check("model", "warn", f"the server answers but does not list {name}", fix)]
+    return [Check("model", "ok", f"the server answers and offers {name}")]
 
 
 def _embeddings(settings: Settings) -> Check:

@@ -57,6 +57,7 @@ class OpenAIStub(ThreadingHTTPServer):
         self._replies: deque[Reply] = deque()
         self._lock = threading.Lock()
         self._counter = 0
+        self.models = ["stub-model"]  # what GET /v1/models lists
 
     @property
     def base_url(self) -> str:
@@ -111,6 +112,18 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
         """Keep test output quiet."""
+
+    def do_GET(self) -> None:
+        if self.headers.get("Authorization") != f"Bearer {self.server.api_key}":
+            self._send(401, _error("Incorrect API key"))
+        elif self.path.endswith("/models"):
+            data = [
+                {"id": m, "object": "model", "created": 0, "owned_by": "stub"}
+                for m in self.server.models
+            ]
+            self._send(200, {"object": "list", "data": data})
+        else:
+            self._send(404, _error(f"no route {self.path}"))
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
