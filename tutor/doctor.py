@@ -83,8 +83,8 @@ def _model_server(settings: Settings) -> list[Check]:
         return []
     try:
         make_chat_model(settings)
-    except TutorError as error:
-        return [Check("model", "fail", error.message, error.hint)]
+    except TutorError as unusable:
+        return [Check("model", "fail", unusable.message, unusable.hint)]
     if provider_of(settings.model) != "openai":
         return [Check("model", "ok", f"{settings.model}: integration installed (not contacted)")]
     import openai
@@ -99,10 +99,10 @@ def _model_server(settings: Settings) -> list[Check]:
     try:
         served = {m.id for m in client.models.list()}
     except Exception as exc:
-        error = describe_failure(exc, settings)
-        if error is None:
+        failure = describe_failure(exc, settings)
+        if failure is None:
             raise
-        return [Check("model", "fail", error.message, "check OPENAI_BASE_URL and OPENAI_API_KEY")]
+        return [Check("model", "fail", failure.message, "check OPENAI_BASE_URL and OPENAI_API_KEY")]
     if served and name not in served:
         offered = ", ".join(sorted(served)[:5])
         fix = f"the server offers: {offered}"
