@@ -11,22 +11,22 @@ ERROR_LINE = re.compile(
 LINE_NO = re.compile(r'File "[^"]*", line (\d+)')
 MAX_SHOWN = 3000
 HINTS = {
-    "NameError": "a name was used before it was defined (or is misspelt).",
+    "NameError": "A name was used before it was defined (or is misspelt).",
     "SyntaxError": "Python could not parse the code; check brackets, colons and indentation.",
-    "IndentationError": "the indentation is inconsistent; use four spaces per level.",
-    "TypeError": "a value of the wrong type was passed to an operation or function.",
-    "ValueError": "a function got a value of the right type but an unusable value.",
-    "ZeroDivisionError": "something was divided by zero.",
-    "IndexError": "a list index was past the end of the list.",
-    "KeyError": "a dictionary was asked for a key it does not have.",
-    "AttributeError": "an object was asked for an attribute or method it does not have.",
-    "ModuleNotFoundError": "the sandbox has only the standard library and what tutor's own "
+    "IndentationError": "The indentation is inconsistent; use four spaces per level.",
+    "TypeError": "A value of the wrong type was passed to an operation or function.",
+    "ValueError": "A function got a value of the right type but an unusable value.",
+    "ZeroDivisionError": "Something was divided by zero.",
+    "IndexError": "A list index was past the end of the list.",
+    "KeyError": "A dictionary was asked for a key it does not have.",
+    "AttributeError": "An object was asked for an attribute or method it does not have.",
+    "ModuleNotFoundError": "The sandbox has only the standard library and what tutor's own "
     "Python has installed, and no network to fetch more.",
-    "ImportError": "the import failed; the sandbox has no network to fetch packages.",
-    "RecursionError": "a function called itself too deeply; check the base case.",
-    "MemoryError": "the code ran out of the sandbox's memory limit.",
-    "PermissionError": "the sandbox allows writing only inside its own scratch folder.",
-    "FileNotFoundError": "the file does not exist inside the sandbox's scratch folder.",
+    "ImportError": "The import failed; the sandbox has no network to fetch packages.",
+    "RecursionError": "A function called itself too deeply; check the base case.",
+    "MemoryError": "The code ran out of the sandbox's memory limit.",
+    "PermissionError": "The sandbox allows writing only inside its own scratch folder.",
+    "FileNotFoundError": "The file does not exist inside the sandbox's scratch folder.",
 }
 
 

@@ -98,3 +98,33 @@ def test_chat_survives_a_bad_model_setting_with_a_clear_message() -> None:
     assert result.returncode == 2
     assert "OPENAI_API_KEY is not set" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_ctrl_c_cancels_the_turn_not_the_session() -> None:
+    import signal
+    import time
+
+    env = {**os.environ, "TUTOR_CODE_TIMEOUT": "4"}
+    chat = subprocess.Popen(
+        [sys.executable, "-m", "tutor", "chat", "--thread", "k1"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert chat.stdin is not None and chat.stdout is not None
+    banner = ""
+    while "passages indexed" not in banner:
+        line = chat.stdout.readline()
+        assert line, "chat ended before its banner"
+        banner += line
+    chat.stdin.write("/run import time; time.sleep(30)\n")
+    chat.stdin.flush()
+    time.sleep(1.5)  # the sandbox is running the sleep now
+    chat.send_signal(signal.SIGINT)
+    out, err = chat.communicate("/help\n/exit\n", timeout=120)
+    assert chat.returncode == 0, err
+    assert "cancelled" in out and "/retry" in out
+    assert "route: help" in out  # the session went on after the cancelled turn
+    assert "Traceback" not in err

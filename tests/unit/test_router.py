@@ -56,3 +56,10 @@ def test_a_program_ending_in_an_expression_prints_its_value() -> None:
     exec(compile(echoed.replace("print(repr(_))", "out = repr(_)"), "<t>", "exec"), namespace)
     assert namespace["out"] == "42"
     assert with_echo("print(1)") == "print(1)"
+
+
+def test_echo_keeps_statements_before_the_expression_on_the_same_line() -> None:
+    namespace: dict[str, object] = {}
+    echoed = with_echo("import math; math.sqrt(16)")
+    exec(compile(echoed.replace("print(repr(_))", "out = repr(_)"), "<t>", "exec"), namespace)
+    assert namespace["out"] == "4.0"

@@ -64,7 +64,9 @@ def with_echo(code: str) -> str:
         return code
     lines = code.splitlines()
     expression = ast.get_source_segment(code, last.value) or ""
-    head = lines[: last.lineno - 1]
+    # Keep what precedes the expression, even on its own line ("import time; time.time()").
+    before = lines[last.lineno - 1][: last.col_offset].rstrip().rstrip(";")
+    head = [*lines[: last.lineno - 1], *([before] if before.strip() else [])]
     return "\n".join([*head, f"_ = ({expression})", "if _ is not None:", "    print(repr(_))"])
 
 
