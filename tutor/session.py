@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from tutor.config import Settings
 from tutor.context import Services, TutorContext
+from tutor.errors import TutorError
 
 if TYPE_CHECKING:
     from langchain_core.runnables import RunnableConfig
@@ -91,6 +92,8 @@ class Tutor:
         config = self._config(thread)
         snapshot = self.graph.get_state(config)
         turn_input: Any
+        if not text.strip() and not snapshot.interrupts:
+            raise TutorError("the message is empty", "ask a question, or send /help")
         if snapshot.interrupts:
             turn_input = Command(resume=text)
         elif snapshot.next and _last_human(snapshot.values) == text:

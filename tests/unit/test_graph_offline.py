@@ -160,3 +160,16 @@ def test_an_empty_notes_folder_says_how_to_add_notes(tmp_path: Path) -> None:
             assert turn.pending is None
     finally:
         tutor.close()
+
+
+def test_an_empty_message_is_refused_but_an_empty_quiz_answer_skips(
+    make_tutor: MakeTutor,
+) -> None:
+    from tutor.errors import TutorError
+
+    tutor = make_tutor()
+    with pytest.raises(TutorError, match="empty"):
+        tutor.ask("   ", "x1")
+    assert tutor.history("x1") == []
+    tutor.ask("/quiz softmax", "x1")
+    assert "Skipped" in tutor.ask("", "x1").answer
