@@ -1,0 +1,116 @@
+"""Blanking a term out of the notes' text: the gap in a cloze, the options of a multiple choice."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from tutor.knowledge.retriever import STOPWORDS, keywords
+from tutor.learning.structure import (
+    ACRONYM,
+    BOLD,
+    GENERIC,
+    QUESTION_START,
+    WEAK,
+    WORD,
+    Definition,
+    bare,
+    is_example,
+    plain,
+    same_term,
+    termlike,
+    trim,
+    variants,
+)
+
+BLANK = "_____"
+OPTION_BLANK = "___"
+# A masked definition that opens with its (blanked) subject: 'A ___ (RM) is a ...', '___ uses ...'.
+SUBJECT = re.compile(
+    r"^(?:(?:A|An|The)\s+)?___(?:\s*\([^)]*\))?\s+(?:(?:is|are|refers to|means)\s+)?"
+)
+# 'LangChain is a ...', 'It is a ...': the subject names the answer; the rest describes it.
+NAMED_SUBJECT = re.compile(
+    r"^(?:[A-Z][\w’'()/-]*(?: [\w’'()/-]+){0,3}) (?:is|are|refers to) (?=(?:a|an|the) )"
+)
+
+
+def topic_terms(sources: Sequence[str]) -> list[tuple[int, str]]:
+    """Terms a passage is about (from its heading and titles), tiered: phrases 1, words 3."""
+    out: list[tuple[int, str]] = []
+    for text in sources:
+        name = bare(text).strip(" ?.:")
+        if termlike(name):
+            out.append((1, name))
+        out += [(1, inner) for inner in re.findall(r"\(([^)]{2,40})\)", text)]
+        for w in re.findall(r"[A-Za-z][\w-]*", name):
+            if ACRONYM.fullmatch(w):
+                out.append((1, w))
+            elif len(w) >= 4 and w.lower() not in GENERIC | WEAK and not QUESTION_START.match(w):
+                # Describing words ('adaptive', 'varying', 'neural') make guessing games.
+                if not re.search(r"(ing|ive|al|ed|ous|ful|less|ly)$", w.lower()):
+                    out.append((3, w))
+    return out
+
+
+def blank_key_term(raw: str, topics: Sequence[tuple[int, str]]) -> tuple[int, str, str] | None:
+    """A key sentence's best term (bold first, then topics) as (tier, term, blanked sentence)."""
+    sentence = plain(raw)
+    if len(WORD.findall(sentence)) < 8 or sentence.endswith(("?", ":")) or is_example(sentence):
+        return None
+    bold = [(0, bare(plain(b))) for b in BOLD.findall(raw)]
+    candidates = [*bold, *topics, *((2, a) for a in ACRONYM.findall(sentence))]
+    picked = _salient(sentence, sorted(candidates, key=lambda c: c[0]))
+    if picked is None:
+        return None
+    tier, term = picked
+    blanked = _blank_pattern(term).sub(BLANK, sentence)
+    if len(re.findall(r"[A-Za-z]{2,}", blanked)) < 6:
+        return None
+    return tier, term, blanked
+
+
+def _blank_pattern(term: str) -> re.Pattern[str]:
+    """The term as a whole word; a hyphenated word counts as one ('Fine-tuning')."""
+    return re.compile(rf"(?<![\w-]){re.escape(term)}(?![\w-])", re.I)
+
+
+def _salient(sentence: str, candidates: Sequence[tuple[int, str]]) -> tuple[int, str] | None:
+    """The first candidate the sentence mentions, as written there, with its tier."""
+    for tier, term in candidates:
+        if len(term) < 2 or term.lower() in GENERIC or term.lower() in STOPWORDS:
+            continue
+        m = _blank_pattern(term).search(sentence)
+        if m and len(m.group(0)) < len(sentence) // 2:
+            return tier, m.group(0)
+    return None
+
+
+def masked(d: Definition) -> str:
+    """The definition as an option: its own term blanked, a leading 'X is' dropped."""
+    text = d.text
+    # The term's own telling words go too ('Normalization is ...' would give 'Layer Normalization').
+    words = [w for w in re.findall(r"[A-Za-z][\w-]{4,}", bare(d.term)) if w.lower() not in WEAK]
+    for v in [*variants(d.term), *(w for w in words if w.lower() not in GENERIC)]:
+        text = re.sub(rf"(?<![\w-]){re.escape(v)}s?(?![\w-])", OPTION_BLANK, text, flags=re.I)
+    text = re.sub(r"___(?:\s*___)+", OPTION_BLANK, text).strip()
+    m = SUBJECT.match(text) or NAMED_SUBJECT.match(text)
+    text = text[m.end() :] if m else text
+    if re.match(r"[a-z][a-z ]", text):  # a sentence, not a formula such as 'f(x)=...'
+        text = text[:1].upper() + text[1:]
+    return trim(text, 220)
+
+
+def related(a: Definition, b: Definition) -> bool:
+    """Whether b is about the same thing as a, or names it (so it cannot be a wrong option)."""
+    return same_term(a, b) or _names(b.text, a.term) or _names(a.text, b.term)
+
+
+def _names(text: str, term: str) -> bool:
+    """Whether the text mentions the term (any of its forms, plural or not)."""
+    have = set(keywords(text))
+    for variant in variants(term):
+        wanted = set(keywords(variant)) - GENERIC
+        if wanted and wanted <= have:
+            return True
+    return False
