@@ -1,120 +1,237 @@
-"""Offline explanations read like an explanation: a definition, distinct points, cited sources."""
+"""Offline explanations read like an explanation: a definition, distinct points, cited sources.
+
+The passages are real chunks of the shipped notes, copied as the retriever returns them.
+"""
 
 from __future__ import annotations
 
 import re
 
-from tutor.knowledge.compose import compose_explanation, topic_of
+from tutor.knowledge.compose import Explanation, compose_explanation, topic_of
 from tutor.knowledge.retriever import Passage
 
-SOFTMAX = Passage(
-    file="deep-learning-qa-notebook.md",
-    heading="Forward Propagation and Loss Functions",
-    start_line=55,
-    end_line=58,
-    text=(
-        "What is the purpose of the softmax function in classification tasks?\n"
-        "- The softmax function converts a neural network’s raw output scores, or logits, "
-        "into probabilities for each class in a multi-class classification task.\n"
-        "- The summation of all probabilites will come to 1, making interpretation easier.\n"
-        "- (e^logit of a class)/(summation of all e^logits)"
-    ),
-    score=0.03,
+DL = "deep-learning-qa-notebook.md"
+RLHF = "training-finetuning-rlhf.md"
+ALIGN = "rlhf-and-alignment.md"
+RUNNING = "llm-running-notes.md"
+
+
+def passage(file: str, heading: str, lines: tuple[int, int], text: str) -> Passage:
+    return Passage(file, heading, lines[0], lines[1], text, score=0.03)
+
+
+SOFTMAX = passage(
+    DL,
+    "Forward Propagation and Loss Functions",
+    (55, 58),
+    "What is the purpose of the softmax function in classification tasks?\n"
+    "- The softmax function converts a neural network’s raw output scores, or logits, into "
+    "probabilities for each class in a multi-class classification task.\n"
+    "- The summation of all probabilites will come to 1, making interpretation easier.\n"
+    "- (e^logit of a class)/(summation of all e^logits)",
 )
-REWARD = Passage(
-    file="training-finetuning-rlhf.md",
-    heading="🧩 Intermediate Level › Reward Model (Key RLHF Component)",
-    start_line=199,
-    end_line=213,
-    text=(
-        "A **reward model** scores responses.\nInput:\n```\nPrompt + Response\n```\n"
-        "Output:\n```\nScore (good or bad)\n```\nHuman-labeled rankings train this reward model."
-    ),
-    score=0.03,
+LOGITS = passage(
+    DL,
+    "Forward Propagation and Loss Functions",
+    (64, 65),
+    "What are Logits?\n- Logits are the raw, unnormalized scores produced by the **output "
+    "layer** of a neural network before applying an activation function like softmax",
 )
-RLAIF = Passage(
-    file="rlhf-and-alignment.md",
-    heading="RLHF & Alignment › 4. Constitutional AI (RLAIF)",
-    start_line=30,
-    end_line=32,
-    text=(
-        "Scaling human feedback is hard. **RLAIF (RL from AI Feedback)** uses a strong AI "
-        "(like GPT-4) to critique and rate the outputs of a smaller model, instead of humans.\n"
-        '*   **Constitution**: A set of principles (e.g., "Do not be racist", "Be helpful").'
-    ),
-    score=0.02,
+REWARD = passage(
+    RLHF,
+    "🧩 Intermediate Level: How It Actually Works › â Reward Model (Key RLHF Component)",
+    (199, 213),
+    "A **reward model** scores responses.\nInput:\n```\nPrompt + Response\n```\nOutput:\n"
+    "```\nScore (good or bad)\n```\nHuman-labeled rankings train this reward model.",
+)
+PPO = passage(
+    ALIGN,
+    "RLHF & Alignment › 2. RLHF with PPO (Proximal Policy Optimization)",
+    (13, 19),
+    "The classic method used by ChatGPT.\n"
+    "1.  **Reward Modeling**: Collect data where humans rank two model outputs (A is better "
+    "than B). Train a **Reward Model (RM)** to predict these human preferences.\n"
+    "2.  **Reinforcement Learning**:\n    *   The LLM generates a response.\n"
+    "    *   The RM gives it a score.\n    *   PPO updates the LLM weights to maximize this "
+    "score.\n    *   **KL Divergence Penalty**: Prevents the model from drifting too far from "
+    'the original SFT model (prevents "reward hacking" or gibberish).',
+)
+L2 = passage(
+    RUNNING,
+    "L2 Regularization (Ridge)",
+    (49, 55),
+    "Adds penalty based on the *square* of weights: w₁² + w₂² + w₃²...\n"
+    "**Key behavior:** Makes all weights **small but non-zero**. Spreads influence across "
+    "features.",
+)
+CONSTITUTIONAL = passage(
+    ALIGN,
+    "RLHF & Alignment › 4. Constitutional AI (RLAIF)",
+    (30, 32),
+    "Scaling human feedback is hard. **RLAIF (RL from AI Feedback)** uses a strong AI (like "
+    "GPT-4) to critique and rate the outputs of a smaller model, instead of humans.\n"
+    '*   **Constitution**: A set of principles (e.g., "Do not be racist", "Be helpful").\n'
+    "*   The AI judge uses these principles to generate the preference data for RLHF/DPO.",
+)
+RLAIF = passage(
+    RUNNING,
+    "RLAIF (Reinforcement Learning from AI Feedback)",
+    (8, 11),
+    "Same concept, but instead of humans providing the feedback, *another AI* (like a larger, "
+    "more capable model) acts as the judge. It scores or compares the outputs, and that signal "
+    "is used to train the model.\n**Key difference:** RLHF uses *humans* as the judge; RLAIF "
+    "replaces that judge with *another AI*, making it faster and more scalable, but potentially "
+    "inheriting the judge model's own biases.",
+)
+VANISHING = passage(
+    DL,
+    "Backpropagation and Optimization",
+    (93, 98),
+    "Vanishing Gradient Problem\n- This occurs during training when the gradient gets too small "
+    "and hence parameter will not happen correctly.\n- The reason are:\n- Activation Functions: "
+    "(Sigmoid,Tanh) these squish the output values between 0 and 1.\n- Chain rule essentially "
+    "involves multiplication and when we multiply several partial derivatives which are smaller "
+    "values, the whole gradient may become too small.\n- Small weight initialization: if weights "
+    "in the initial steps are too small, then the gradients may be too small.",
+)
+TANH = passage(
+    DL,
+    "Backpropagation and Optimization › Activation Functions",
+    (172, 177),
+    "Tanh Function\n- It squishes output between -1 and 1.\n- It is zero centered.\n"
+    "- But this too creates vanishing gradient problem\n- Exponentials are expensive.",
+)
+PRETRAINING = passage(
+    RLHF,
+    "🧒 Beginner Level: Core Concepts › 1️⃣ Pretraining (Foundation Training) › What Is Pretraining?",
+    (25, 33),
+    "Pretraining is when a model learns **language basics** by reading **massive amounts of "
+    "text**.\nThe model learns:\n* Grammar\n* Vocabulary\n* Facts\n* Patterns\n"
+    "* Reasoning structures",
+)
+MEMORY_TRICK = passage(
+    RLHF,
+    "🚀 Advanced Level: System-Level Understanding › 🧠 Memory Trick",
+    (328, 330),
+    "* **Pretraining** = Read everything\n* **Fine-tuning** = Practice with examples\n"
+    "* **RLHF** = Learn from feedback",
 )
 
 
-def copy_of(passage: Passage, **changes: object) -> Passage:
-    data = passage.as_dict() | changes
-    return Passage(**data)  # type: ignore[arg-type]
+def shown(explanation: Explanation) -> list[str]:
+    return [explanation.lead, *(p.text for p in explanation.points)]
 
 
 def test_topic_drops_the_question_scaffolding() -> None:
     assert topic_of("What is the softmax function?") == "softmax function"
     assert topic_of("/explain how does PPO work") == "PPO"
-    assert topic_of("explain the reward model") == "reward model"
+    assert topic_of("tell me about the reward model") == "reward model"
+    assert topic_of("what are logits?") == "logits"
 
 
-def test_lead_is_the_definition_of_the_topic() -> None:
-    assert compose_explanation("what is softmax?", [SOFTMAX]).lead.startswith(
-        "The softmax function converts"
-    )
-    assert compose_explanation("what is the reward model", [REWARD]).lead == (
-        "A reward model scores responses."
-    )
-    # A bold term that starts a sentence defines it, even mid-paragraph.
-    assert compose_explanation("what is RLAIF", [RLAIF]).lead.startswith("RLAIF (RL from AI")
+def test_lead_is_the_definition_of_the_topic_even_from_a_lower_ranked_passage() -> None:
+    # Each first passage mentions the topic without defining it.
+    softmax = compose_explanation("What is the softmax function?", [LOGITS, SOFTMAX])
+    assert softmax.lead.startswith("The softmax function converts")
+    assert softmax.sources[softmax.lead_source - 1] is SOFTMAX
+    reward = compose_explanation("explain the reward model", [PPO, REWARD])
+    assert reward.lead == "A reward model scores responses."
+    pretraining = compose_explanation("what is pretraining", [MEMORY_TRICK, PRETRAINING])
+    assert pretraining.lead.startswith("Pretraining is when a model learns language basics")
 
 
-def test_question_lines_labels_and_code_never_become_points() -> None:
+def test_a_comparison_opens_with_the_sentence_naming_both_sides() -> None:
+    explanation = compose_explanation("RLHF vs RLAIF", [CONSTITUTIONAL, RLAIF])
+    assert explanation.lead.startswith("Key difference: RLHF uses humans as the judge")
+
+
+def test_question_lines_labels_and_programs_never_become_points() -> None:
     explanation = compose_explanation("explain the reward model", [REWARD, SOFTMAX])
-    texts = [explanation.lead] + [p.text for p in explanation.points]
-    assert not any(t.endswith("?") or t.endswith(":") for t in texts)
-    assert not any("Prompt + Response" in t for t in texts)
-    assert "Human-labeled rankings train this reward model." in texts
+    for text in shown(explanation):
+        assert not text.endswith(("?", ":")) and text not in ("Input", "Output")
+    assert "Human-labeled rankings train this reward model." in shown(explanation)
+    assert "Output: Score (good or bad)" in shown(explanation)  # a tiny fence keeps its label
+    softmax = compose_explanation("what is softmax", [SOFTMAX])
+    assert not any("purpose of the softmax" in t for t in shown(softmax))
 
 
 def test_emphasis_markers_are_removed() -> None:
-    markdown = compose_explanation("what is RLAIF", [RLAIF]).to_markdown()
-    assert "RLAIF (RL from AI Feedback) uses" in markdown
-    body = markdown.split("\n", 1)[1]  # the title line is bold on purpose
-    assert "**RLAIF" not in body and "*   " not in body
+    explanation = compose_explanation("what is RLAIF", [CONSTITUTIONAL, RLAIF])
+    assert any("RLAIF (RL from AI Feedback) uses a strong AI" in t for t in shown(explanation))
+    for text in shown(explanation):
+        assert "*" not in text and "__" not in text, text
 
 
 def test_a_sentence_repeated_in_two_passages_appears_once() -> None:
-    twin = copy_of(SOFTMAX, file="other.md", start_line=1, end_line=4)
-    markdown = compose_explanation("softmax function", [SOFTMAX, twin]).to_markdown()
+    copied = passage(
+        "exam-prep.md",
+        "Softmax",
+        (1, 3),
+        "- The **summation** of all probabilites will come to 1, making interpretation easier.\n"
+        "- The softmax function converts a neural network’s raw output scores, or logits, into "
+        "probabilities for each class in a multi-class classification task.",
+    )
+    markdown = compose_explanation("softmax function", [SOFTMAX, copied]).to_markdown()
     assert markdown.count("summation of all probabilites") == 1
-    assert "other.md" not in markdown  # it contributed nothing new, so it is not a source
+    assert markdown.count("raw output scores") == 1
+    assert "exam-prep.md" not in markdown  # it added nothing new, so it is not a source
 
 
 def test_every_citation_names_a_listed_source_and_every_source_is_cited() -> None:
-    explanation = compose_explanation("reward model and softmax", [REWARD, SOFTMAX, RLAIF])
+    explanation = compose_explanation("vanishing gradient", [VANISHING, SOFTMAX, TANH, REWARD])
     markdown = explanation.to_markdown()
     body, sources = markdown.split("**Sources**")
     cited = {int(n) for n in re.findall(r"\[(\d+)\]", body)}
     assert cited == set(range(1, len(explanation.sources) + 1))
-    for n, passage in enumerate(explanation.sources, start=1):
-        assert f"[{n}] {passage.citation}" in sources
+    assert len(explanation.sources) == 2  # the softmax and reward passages say nothing of it
+    for n, source in enumerate(explanation.sources, start=1):
+        assert f"[{n}] {source.citation}" in sources
+    assert explanation.sources[0] is VANISHING  # numbered in order of first use
 
 
-def test_points_are_capped_and_long_ones_cut_at_a_word() -> None:
-    long_text = "- " + " ".join(["softmax normalises scores"] * 40) + "."
-    many = "\n".join(
-        f"- Softmax fact number {i} is about probabilities and logits." for i in range(9)
+def test_a_sentence_that_leans_on_its_title_is_given_it() -> None:
+    explanation = compose_explanation("vanishing gradient problem", [VANISHING, TANH])
+    assert any(
+        p.text.startswith("Tanh Function:") and "creates vanishing gradient" in p.text
+        for p in explanation.points
     )
-    passage = copy_of(SOFTMAX, text=f"{SOFTMAX.text}\n{long_text}\n{many}")
-    explanation = compose_explanation("softmax", [passage], max_points=3)
-    assert len(explanation.points) <= 3
-    assert all(len(p.text) <= 242 for p in explanation.points)
-    assert all(p.text.endswith("…") or len(p.text) < 240 for p in explanation.points)
+
+
+def test_a_passage_about_another_penalty_is_left_out() -> None:
+    explanation = compose_explanation("explain the KL penalty", [PPO, L2])
+    assert explanation.lead.startswith("KL Divergence Penalty: Prevents the model from drifting")
+    assert explanation.sources == [PPO]
+
+
+def test_a_list_of_one_word_items_becomes_one_point() -> None:
+    explanation = compose_explanation("what is pretraining", [PRETRAINING])
+    assert [p.text for p in explanation.points] == [
+        "The model learns: Grammar, Vocabulary, Facts, Patterns, Reasoning structures"
+    ]
+
+
+def test_points_are_capped_at_max_points() -> None:
+    passages = [VANISHING, TANH]
+    assert len(compose_explanation("vanishing gradient", passages).points) > 2
+    assert len(compose_explanation("vanishing gradient", passages, max_points=2).points) == 2
+
+
+def test_long_points_are_cut_at_a_word() -> None:
+    sentence = (
+        "Softmax " + " ".join(f"turns logit number {i} into a probability," for i in range(30))
+    ).rstrip(",") + "."
+    long_one = passage(DL, "Transformers", (1, 2), f"- {sentence}")
+    points = compose_explanation("softmax", [SOFTMAX, long_one]).points
+    cut = [p.text for p in points if p.text.endswith("…")]
+    assert len(cut) == 1 and all(len(p.text) <= 240 for p in points)
+    kept = cut[0].removesuffix("…")
+    assert sentence.startswith(kept) and sentence[len(kept)] == " "
 
 
 def test_nothing_about_the_topic_says_so() -> None:
     assert compose_explanation("anything", []).to_markdown() == (
         "Your notes don't say anything about anything."
     )
-    unrelated = compose_explanation("photosynthesis in plants", [SOFTMAX, REWARD])
-    assert unrelated.sources == [] and "don't say anything" in unrelated.to_markdown()
+    unrelated = compose_explanation("what is photosynthesis?", [SOFTMAX, REWARD])
+    assert unrelated.sources == [] and unrelated.points == []
+    assert unrelated.to_markdown() == "Your notes don't say anything about photosynthesis."
