@@ -78,7 +78,8 @@ def not_covered(topic: str, nearest: list[Passage], offline: bool) -> str:
     """The plain statement that the notes do not cover a topic, with the nearest places."""
     if not nearest:
         return NO_NOTES  # search finds something whenever anything is indexed
-    lines = [f"Your notes don't cover **{topic}**."]
+    shown = topic if len(topic) <= 80 else topic[:80].rsplit(" ", 1)[0] + " …"
+    lines = [f"Your notes don't cover **{shown}**."]
     if nearest:
         lines.append("\nThe closest passages (weak matches):")
         lines += [f"- {p.citation}" for p in nearest[:3]]

@@ -61,6 +61,7 @@ class ChatSession:
             who = "you" if role == "human" else "tutor"
             self.console.print(f"[bold]{who}:[/]")
             self.console.print(Markdown(text))
+        self.remind(self.tutor.last_turn(self.thread).pending)
 
     def handle(self, line: str) -> bool:
         """Act on one input line; False ends the session."""
@@ -118,9 +119,13 @@ class ChatSession:
         """The answer as Markdown, with the route and what the tutor waits for."""
         self.console.print(f"[dim]route: {turn.route}[/]")
         self.console.print(Markdown(turn.answer or "(no answer)"))
-        if turn.pending and turn.pending["type"] == "quiz_answer":
+        self.remind(turn.pending)
+
+    def remind(self, pending: dict[str, str] | None) -> None:
+        """Say what the tutor is waiting for, if anything."""
+        if pending and pending["type"] == "quiz_answer":
             self.console.print("[dim]answer below, or /skip[/]")
-        elif turn.pending:
+        elif pending:
             self.console.print("[dim]yes or no[/]")
 
     def close(self) -> None:
@@ -143,10 +148,10 @@ def terminal_reader(settings: Settings, session: ChatSession) -> Reader:
 
 def pipe_reader(text: str) -> str:
     """Lines from a pipe (scripts and tests); EOFError at the end."""
-    line = sys.stdin.readline()
-    if not line:
+    raw = sys.stdin.buffer.readline()
+    if not raw:
         raise EOFError
-    return line.rstrip("\n")
+    return raw.decode("utf-8", "replace").rstrip("\r\n")
 
 
 def run_chat(settings: Settings, thread: str | None = None, learner: str = "default") -> None:

@@ -234,26 +234,34 @@ def ask(
 
     settings = _settings()
     thread = thread or new_thread_id()
-    tutor = Tutor(settings)
     try:
-        turn = tutor.ask(message, thread, learner=learner, interface="cli")
-    except TutorError as error:
-        retry = f"retry with: tutor ask --thread {thread} {json.dumps(message)}"
-        raise TutorError(error.message, f"{error.hint}; {retry}" if error.hint else retry) from None
-    finally:
-        tutor.close()
+        tutor = Tutor(settings)
+        try:
+            turn = tutor.ask(message, thread, learner=learner, interface="cli")
+        finally:
+            tutor.close()
+    except TutorError as failure:
+        shown = failure
+        if message.strip():
+            retry = f"retry with: tutor ask --thread {thread} {json.dumps(message)}"
+            hint = f"{failure.hint}; {retry}" if failure.hint else retry
+            shown = TutorError(failure.message, hint)
+        if as_json:
+            failed = {"thread": thread, "error": shown.message, "hint": shown.hint}
+            typer.echo(json.dumps(failed, ensure_ascii=False))
+        raise shown from None
     if as_json:
         typer.echo(json.dumps(turn.as_dict(), indent=2, ensure_ascii=False))
         return
+    from rich.console import Console
     from rich.markdown import Markdown
 
     mode = f"llm mode · {turn.model}" if turn.mode == "llm" else OFFLINE_MODE
     _err().print(f"[dim]tutor · {mode} · thread {thread} · route {turn.route}[/]")
-    _out().print(Markdown(turn.answer or "(no answer)"))
+    Console(highlight=False).print(Markdown(turn.answer or "(no answer)"))
     if turn.pending:
-        _err().print(
-            f'[yellow]waiting for your answer:[/] tutor ask --thread {thread} "YOUR ANSWER"'
-        )
+        reply = "YOUR ANSWER" if turn.pending["type"] == "quiz_answer" else "yes"
+        _err().print(f'[yellow]waiting for you:[/] tutor ask --thread {thread} "{reply}"')
 
 
 @app.command()

@@ -79,6 +79,17 @@ class Services:
 
         return HybridRetriever(index=self.index)
 
+    def missing_notes(self) -> str | None:
+        """Why there is nothing to teach from, when the index is empty; None otherwise."""
+        if self.index.count():
+            return None
+        from tutor.prompts import NO_NOTES
+
+        notes = self.settings.notes
+        if not notes.exists():
+            return f"The notes folder {notes} (TUTOR_NOTES) does not exist. {NO_NOTES}"
+        return f"Nothing could be indexed from {notes}: `tutor ingest` shows why. {NO_NOTES}"
+
     def search(self, query: str, k: int = 5) -> list[Passage]:
         """The best passages for a query."""
         if self.index.count() == 0:

@@ -81,6 +81,11 @@ HELP = """I teach from your notes. Ask me anything, or use a command:
 Plain messages work too: "quiz me on softmax", "where do my notes cover PPO?",
 "run this" with a ```python block."""
 
+SMALL_TALK = (
+    'Hello! Ask me about anything in your notes ("what is the reward model?"), say "quiz me '
+    'on softmax", or send `/help` for everything I can do.'
+)
+
 NO_NOTES = (
     "There are no notes in the index yet. Add some with `tutor ingest PATH`, or set "
     "TUTOR_NOTES to your notes folder."

@@ -8,7 +8,8 @@ from typing import Any
 ERROR_LINE = re.compile(
     r"^(?P<type>[A-Za-z_][\w.]*(Error|Exception|Interrupt|Exit))(: (?P<msg>.*))?$"
 )
-LINE_NO = re.compile(r'File "[^"]*", line (\d+)')
+LINE_NO = re.compile(r'File "[^"]*main\.py", line (\d+)')
+"""A frame of the learner's own script (the sandbox runs it as main.py), not the library's."""
 MAX_SHOWN = 3000
 HINTS = {
     "NameError": "A name was used before it was defined (or is misspelt).",

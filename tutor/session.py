@@ -31,11 +31,22 @@ def open_checkpointer(settings: Settings) -> BaseCheckpointSaver[Any]:
     """The SQLite checkpointer under TUTOR_HOME: conversations survive restarts."""
     from langgraph.checkpoint.sqlite import SqliteSaver
 
-    settings.home.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(settings.threads_path, check_same_thread=False, timeout=30)
-    saver = SqliteSaver(conn)
-    saver.setup()
+    try:
+        settings.home.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(settings.threads_path, check_same_thread=False, timeout=30)
+        saver = SqliteSaver(conn)
+        saver.setup()
+    except (OSError, sqlite3.Error) as exc:
+        raise TutorError(
+            f"cannot keep conversations in {settings.home}: {exc}",
+            "set TUTOR_HOME to a folder you can write to",
+        ) from None
     return saver
+
+
+def readable(text: str) -> str:
+    """The message as valid text: undecodable bytes become U+FFFD, NULs are dropped."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace").replace("\x00", "")
 
 
 @dataclass
@@ -89,8 +100,10 @@ class Tutor:
         from langchain_core.messages import HumanMessage
         from langgraph.types import Command
 
+        text = readable(text)
         config = self._config(thread)
         snapshot = self.graph.get_state(config)
+        before = len((snapshot.values or {}).get("messages", []))
         turn_input: Any
         if not text.strip() and not snapshot.interrupts:
             raise TutorError("the message is empty", "ask a question, or send /help")
@@ -107,7 +120,7 @@ class Tutor:
         for piece in self._stream(turn_input, config):
             if on_token is not None:
                 on_token(piece)
-        return self.last_turn(thread)
+        return self.last_turn(thread, since=before)
 
     def _stream(self, turn_input: Any, config: RunnableConfig) -> Iterator[str]:
         context = TutorContext(services=self.services)
@@ -122,8 +135,8 @@ class Tutor:
                 if piece:
                     yield str(piece)
 
-    def last_turn(self, thread: str) -> Turn:
-        """The thread's latest answer, sources and pending question."""
+    def last_turn(self, thread: str, since: int | None = None) -> Turn:
+        """The thread's latest answer (everything the tutor said after message `since`)."""
         snapshot = self.graph.get_state(self._config(thread))
         values = snapshot.values or {}
         pending = None
@@ -135,7 +148,7 @@ class Tutor:
             route=values.get("route"),
             mode=self.services.mode,
             model=self.services.model_name,
-            answer=_last_ai(values),
+            answer=_answer(values, since),
             sources=list(values.get("sources") or []),
             pending=pending,
         )
@@ -160,8 +173,8 @@ def _last_human(values: dict[str, Any]) -> str | None:
     return None
 
 
-def _last_ai(values: dict[str, Any]) -> str:
+def _answer(values: dict[str, Any], since: int | None) -> str:
     messages = values.get("messages", [])
-    if messages and messages[-1].type == "ai":
-        return str(messages[-1].text)
-    return ""
+    if since is None:
+        return str(messages[-1].text) if messages and messages[-1].type == "ai" else ""
+    return "\n\n".join(str(m.text) for m in messages[since:] if m.type == "ai")

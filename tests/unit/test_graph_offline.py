@@ -157,6 +157,7 @@ def test_an_empty_notes_folder_says_how_to_add_notes(tmp_path: Path) -> None:
         for text in ("explain softmax", "/quiz", "/search PPO"):
             turn = tutor.ask(text, "e1")
             assert "no notes in the index" in turn.answer and "tutor ingest" in turn.answer
+            assert "Nothing could be indexed from" in turn.answer
             assert turn.pending is None
     finally:
         tutor.close()
@@ -173,3 +174,67 @@ def test_an_empty_message_is_refused_but_an_empty_quiz_answer_skips(
     assert tutor.history("x1") == []
     tutor.ask("/quiz softmax", "x1")
     assert "Skipped" in tutor.ask("", "x1").answer
+
+
+def choice_question_thread(tutor: Tutor, thread: str) -> dict[str, object]:
+    """Ask quiz questions until a multiple-choice one is pending; return it."""
+    for _ in range(30):
+        tutor.ask("/quiz", thread)
+        quiz = tutor.graph.get_state({"configurable": {"thread_id": thread}}).values["quiz"]
+        if quiz and quiz["options"]:
+            return dict(quiz)
+        tutor.ask("/skip", thread)
+    raise AssertionError("no multiple-choice question in 30 tries")
+
+
+def test_an_unreadable_choice_is_asked_again_and_a_label_then_grades(
+    make_tutor: MakeTutor,
+) -> None:
+    tutor = make_tutor()
+    quiz = choice_question_thread(tutor, "m1")
+    again = tutor.ask("something vague about principles", "m1")
+    assert "couldn't tell which option" in again.answer
+    assert again.pending is not None and again.pending["type"] == "quiz_answer"
+    label = "ABCD"[int(str(quiz["answer_index"]))]
+    graded = tutor.ask(f"({label.lower()})", "m1")
+    assert "Correct" in graded.answer and graded.pending is None
+
+
+def test_a_question_instead_of_an_answer_sets_the_quiz_aside(make_tutor: MakeTutor) -> None:
+    tutor = make_tutor()
+    tutor.ask("/quiz softmax", "m2")
+    turn = tutor.ask("where do my notes cover PPO?", "m2")
+    assert turn.route == "retrieve" and turn.pending is None
+    assert turn.answer.startswith("_The quiz question is set aside")
+    assert "PPO" in turn.answer
+    grades = tutor.graph.get_state({"configurable": {"thread_id": "m2"}}).values.get("grades")
+    assert not grades
+
+
+def test_confirmation_asks_again_on_an_unclear_reply(make_tutor: MakeTutor) -> None:
+    tutor = make_tutor()
+    tutor.ask("/run softmax", "c9")
+    unclear = tutor.ask("maybe", "c9")
+    assert "yes" in unclear.answer and unclear.pending is not None
+    assert tutor.ask("/no", "c9").answer.endswith("Not run.")
+
+
+def test_no_demonstration_lists_the_ones_there_are(make_tutor: MakeTutor) -> None:
+    turn = make_tutor().ask("/run GRU", "c10")
+    assert "no demonstration for **GRU**" in turn.answer and "`/run softmax`" in turn.answer
+
+
+def test_a_missing_notes_folder_is_named(tmp_path: Path) -> None:
+    settings = load_settings(notes=tmp_path / "nope")
+    tutor = Tutor(settings, Services(settings, embeddings=HashEmbeddings()))
+    try:
+        turn = tutor.ask("explain softmax", "n1")
+        assert f"{tmp_path / 'nope'} (TUTOR_NOTES) does not exist" in turn.answer
+    finally:
+        tutor.close()
+
+
+def test_undecodable_bytes_in_a_message_are_replaced_not_fatal(make_tutor: MakeTutor) -> None:
+    broken = b"what is softmax \xff\xfe".decode("utf-8", "surrogateescape")
+    turn = make_tutor().ask(broken, "u1")
+    assert turn.route == "explain" and "softmax" in turn.answer.lower()

@@ -22,6 +22,12 @@ from tutor.nodes.router import route_by_rules, split_command, topic_of
         ("what is the softmax function?", "explain"),
         ("why do gradients vanish in deep networks", "explain"),
         ("I want to find out why RLHF works", "explain"),
+        ("what note mentions Zephyr", "retrieve"),
+        ("give me a question on GRU", "quiz"),
+        ("run softmax", "code_run"),
+        ("show me softmax in code", "code_run"),
+        ("hi", "help"),
+        ("thanks!", "help"),
     ],
 )
 def test_rules_route_by_what_the_learner_asks(text: str, route: str) -> None:
@@ -32,7 +38,11 @@ def test_rules_strip_request_scaffolding_from_the_topic() -> None:
     assert topic_of("quiz me on softmax") == "softmax"
     assert topic_of("quiz me") == ""
     assert topic_of("where do my notes talk about PPO?") == "PPO"
-    assert topic_of("explain softmax") == "explain softmax"
+    assert topic_of("explain softmax") == "softmax"
+    assert topic_of("how does backprop work?") == "backprop"
+    assert topic_of("where is Zephyr mentioned") == "Zephyr"
+    assert topic_of("where did I write about hallucinations") == "hallucinations"
+    assert topic_of("Can you explain the attention mechanism?") == "attention mechanism"
 
 
 def test_slash_commands_split_into_command_and_rest() -> None:
@@ -63,3 +73,9 @@ def test_echo_keeps_statements_before_the_expression_on_the_same_line() -> None:
     echoed = with_echo("import math; math.sqrt(16)")
     exec(compile(echoed.replace("print(repr(_))", "out = repr(_)"), "<t>", "exec"), namespace)
     assert namespace["out"] == "4.0"
+
+
+def test_loops_and_broken_code_after_run_are_code() -> None:
+    assert code_in("/run while True: pass".removeprefix("/run ")) == "while True: pass"
+    assert code_in("def f(:") == "def f(:"
+    assert code_in("show me: softmax") is None

@@ -138,7 +138,9 @@ def _units(lines: list[str], indexes: list[int]) -> list[_Unit]:
 def _classify(lines: list[str], idx: list[int]) -> _Unit:
     first = lines[idx[0]].strip()
     leads_list = len(idx) > 1 and bool(BULLET.match(lines[idx[1]]))
-    question = not BULLET.match(first) and (first.endswith("?") or (leads_list and len(first) < 120))
+    question = not BULLET.match(first) and (
+        first.endswith("?") or (leads_list and len(first) < 120)
+    )
     return _Unit(idx, is_question=question)
 
 

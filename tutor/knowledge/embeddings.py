@@ -76,7 +76,9 @@ class LocalMiniLM(Embeddings):
         self._load()
         out = []
         for start in range(0, len(texts), self.batch_size):
-            batch = self._tokenizer.encode_batch([t or " " for t in texts[start : start + self.batch_size]])
+            batch = self._tokenizer.encode_batch(
+                [t or " " for t in texts[start : start + self.batch_size]]
+            )
             ids = np.array([e.ids for e in batch], dtype=np.int64)
             mask = np.array([e.attention_mask for e in batch], dtype=np.int64)
             feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
@@ -189,7 +191,9 @@ class ChromaAdapter:
     def __call__(self, input: Sequence[str]) -> list[Any]:  # noqa: A002 - Chroma's name
         import numpy as np
 
-        return [np.asarray(v, dtype=np.float32) for v in self.embeddings.embed_documents(list(input))]
+        return [
+            np.asarray(v, dtype=np.float32) for v in self.embeddings.embed_documents(list(input))
+        ]
 
     def embed_query(self, input: Sequence[str]) -> list[Any]:  # noqa: A002
         return self(input)

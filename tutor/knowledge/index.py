@@ -15,7 +15,14 @@ from tutor.config import Settings
 from tutor.errors import TutorError
 from tutor.knowledge.chunking import Chunk, chunk_note
 from tutor.knowledge.embeddings import ChromaAdapter, make_embeddings, model_id_of
-from tutor.knowledge.loaders import Skip, Unreadable, file_hash, find_notes, parse_note, read_note_bytes
+from tutor.knowledge.loaders import (
+    Skip,
+    Unreadable,
+    file_hash,
+    find_notes,
+    parse_note,
+    read_note_bytes,
+)
 from tutor.knowledge.records import FileRecord, Records
 
 COLLECTION = "notes"
@@ -99,7 +106,9 @@ class NotesIndex:
                     "start it, or unset TUTOR_CHROMA_URL to use the local index",
                 ) from exc
         self.settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(self.settings.chroma_dir), settings=chroma_settings)
+        return chromadb.PersistentClient(
+            path=str(self.settings.chroma_dir), settings=chroma_settings
+        )
 
     def _open_collection(self) -> Any:
         client = self._client()
@@ -231,8 +240,12 @@ class NotesIndex:
         if total == 0:
             return []
         vector = self.embeddings.embed_query(query)
-        got = self.collection.query(query_embeddings=[vector], n_results=min(k, total), include=["distances"])
-        return [(cid, 1.0 - float(d)) for cid, d in zip(got["ids"][0], got["distances"][0], strict=True)]
+        got = self.collection.query(
+            query_embeddings=[vector], n_results=min(k, total), include=["distances"]
+        )
+        return [
+            (cid, 1.0 - float(d)) for cid, d in zip(got["ids"][0], got["distances"][0], strict=True)
+        ]
 
 
 def _source(path: Path) -> str:

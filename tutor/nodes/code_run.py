@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import keyword
 import re
 from typing import Any
 
@@ -26,6 +27,7 @@ RUN_PREFIX = re.compile(
     r"^\s*(please\s+)?(run|execute)(\s+(this|that|it|the code|my code))?\s*:?", re.I
 )
 YES = {"y", "yes", "yep", "ok", "okay", "sure", "run", "run it", "go", "do it", "/yes", "/run"}
+NO = {"n", "no", "nope", "don't", "do not", "cancel", "stop", "/no", "/skip"}
 
 
 class Demonstration(BaseModel):
@@ -41,12 +43,14 @@ def code_in(text: str) -> str | None:
     if fenced:
         return "\n".join(block.strip("\n") for block in fenced)
     candidate = RUN_PREFIX.sub("", text, count=1).strip()
-    if not candidate or (" " in candidate and "(" not in candidate and "=" not in candidate):
-        return None  # plain words ("softmax behaves"), not a program
+    if not candidate:
+        return None
     try:
         tree = ast.parse(candidate)
     except SyntaxError:
-        return None
+        # Broken code is still code ("def f(:"): run it so Python can say what is wrong.
+        first = candidate.split(maxsplit=1)[0].rstrip(":(")
+        return candidate if keyword.iskeyword(first) or first == "print" else None
     if len(tree.body) == 1 and isinstance(tree.body[0], ast.Expr):
         if isinstance(tree.body[0].value, ast.Name | ast.Attribute | ast.Constant):
             return None  # a bare word like "softmax" names a concept
@@ -87,9 +91,13 @@ def code_run(state: TutorState, runtime: Runtime[TutorContext]) -> Command[Any]:
     topic = state.get("topic") or rest
     proposal = propose(services, topic)
     if proposal is None:
+        from tutor.demos import all_demos
+
+        names = ", ".join(f"`/run {d.name.replace('_', ' ')}`" for d in all_demos())
+        missing = f"I have no demonstration for **{topic}**. " if topic else ""
         text = (
-            "Send the code to run in a ```python block (or `/run print(2 ** 10)`), or ask "
-            "for a demonstration of a concept from your notes, like `/run softmax`."
+            f"{missing}Send code to run in a ```python block (or `/run print(2 ** 10)`), "
+            f"or ask for one of the demonstrations: {names}."
         )
         return Command(goto=END, update={"messages": [AIMessage(text)]})
     shown = f"{proposal['why']}\n\n```python\n{proposal['code']}\n```\n\nRun it? (yes/no)"
@@ -121,10 +129,14 @@ def confirm_code(state: TutorState, runtime: Runtime[TutorContext]) -> Command[A
     prompt = f"Run this code?\n```python\n{proposal.get('code', '')}\n```"
     reply = str(interrupt({"type": "confirm_code", "prompt": prompt})).strip()
     command, _ = split_command(reply)
-    if command and command not in YES:
+    if command and command not in YES | NO:
         return Command(goto="router", update={"messages": [HumanMessage(reply)], "proposal": None})
     said = HumanMessage(reply)
-    if reply.lower().strip(" .!") not in YES:
+    answer = reply.lower().strip(" .!")
+    if answer not in YES and answer not in NO:
+        ask_again = AIMessage("Please answer yes (run it) or no (don't).")
+        return Command(goto="confirm_code", update={"messages": [said, ask_again]})
+    if answer in NO:
         declined = {"messages": [said, AIMessage("Not run.")], "proposal": None}
         return Command(goto=END, update=declined)
     update = run_and_explain(services_of(runtime), str(proposal.get("code", "")), state)

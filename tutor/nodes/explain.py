@@ -32,6 +32,8 @@ def explain(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]
     services = services_of(runtime)
     asked = state.get("topic") or last_human_text(state.get("messages", []))
     query = without_general_request(asked)
+    if (missing := services.missing_notes()) is not None:
+        return {"messages": [AIMessage(missing)], "sources": []}
     passages = services.search(query, k=5)
     level = state.get("level") or services.settings.level
     if not notes_cover(query, passages):

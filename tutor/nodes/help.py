@@ -1,4 +1,4 @@
-"""The help node: what the tutor can do, and the `/level` setting."""
+"""The help node: what the tutor can do, the `/level` setting, and small talk."""
 
 from __future__ import annotations
 
@@ -14,17 +14,31 @@ from tutor.state import TutorState
 
 
 def show_help(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
-    """List the commands; set the level on `/level X`; name an unknown command."""
+    """List the commands; set the level on `/level X`; answer a greeting or thanks briefly."""
     command, rest = split_command(last_human_text(state.get("messages", [])))
     if command == "/level":
-        wanted = rest.lower().strip()
-        if wanted in prompts.LEVELS:
-            return {
-                "level": wanted,
-                "messages": [AIMessage(f"Explanations are now for {wanted}s.")],
-            }
-        current = state.get("level") or services_of(runtime).settings.level
-        text = f"Your level is {current}. Set it with `/level beginner|intermediate|advanced`."
-        return {"messages": [AIMessage(text)]}
-    lead = f"I don't know `{command}`.\n\n" if command not in ("/help", "") else ""
+        return set_level(state, runtime, rest.lower().strip())
+    if command == "/skip":
+        return {"messages": [AIMessage("Nothing to skip: no question is waiting.")]}
+    if not command:
+        return {"messages": [AIMessage(prompts.SMALL_TALK)]}
+    lead = f"I don't know `{command}`.\n\n" if command != "/help" else ""
     return {"messages": [AIMessage(lead + prompts.HELP)]}
+
+
+def set_level(state: TutorState, runtime: Runtime[TutorContext], wanted: str) -> dict[str, Any]:
+    """Change the level explanations are pitched at, for this thread."""
+    services = services_of(runtime)
+    offline = (
+        " Offline, explanations quote your notes as they are; the level shapes answers "
+        "once a model is configured."
+        if not services.settings.model
+        else ""
+    )
+    if wanted in prompts.LEVELS:
+        text = f"Explanations are now pitched at the {wanted} level.{offline}"
+        return {"level": wanted, "messages": [AIMessage(text)]}
+    current = state.get("level") or services.settings.level
+    unknown = f"`{wanted}` is not a level. " if wanted else ""
+    text = f"{unknown}Your level is {current}; choose with `/level beginner|intermediate|advanced`."
+    return {"messages": [AIMessage(text)]}

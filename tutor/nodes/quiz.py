@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from langchain_core.messages import AIMessage, HumanMessage
@@ -14,11 +15,16 @@ from tutor.answers import not_covered, where
 from tutor.context import Services, TutorContext, services_of
 from tutor.knowledge.retriever import Passage, keyword_overlap, notes_cover
 from tutor.learning.authoring import grade_with_model, write_question
-from tutor.learning.grading import Grade, grade_answer
+from tutor.learning.grading import Grade, grade_answer, parse_choice
 from tutor.learning.questions import Question, pick_question
-from tutor.nodes.router import split_command
+from tutor.nodes.router import route_by_rules, split_command
 from tutor.state import TutorState
 
+REQUEST_START = re.compile(
+    r"^\s*(where|which|explain|tell me|can you|could you|what (is|are|does)"
+    r"|how (do|does|is)|why)\b",
+    re.I,
+)
 VERDICTS = {
     "correct": "✅ **Correct.**",
     "partial": "🟡 **Partly right.**",
@@ -30,6 +36,8 @@ VERDICTS = {
 def quiz(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
     """Pick a passage (on the topic, if one was given) and ask one question about it."""
     services = services_of(runtime)
+    if (missing := services.missing_notes()) is not None:
+        return {"messages": [AIMessage(missing)], "sources": []}
     topic = state.get("topic", "")
     passages = services.search(topic, k=6) if topic else services.random_passages(12)
     if topic and not notes_cover(topic, passages):
@@ -80,12 +88,18 @@ def grade(state: TutorState, runtime: Runtime[TutorContext]) -> Command[Any]:
     """Wait for the learner's answer, grade it, show the reference and the source."""
     question = Question.from_dict(state["quiz"] or {})
     answer = str(interrupt({"type": "quiz_answer", "prompt": question.render()})).strip()
-    command, _ = split_command(answer)
-    if command and command != "/skip":
-        # A new request instead of an answer: drop the question and route the request.
-        return Command(goto="router", update={"messages": [HumanMessage(answer)], "quiz": None})
+    if is_new_request(answer):
+        aside = AIMessage("_The quiz question is set aside; `/quiz` asks another._")
+        update = {"messages": [aside, HumanMessage(answer)], "quiz": None}
+        return Command(goto="router", update=update)
     services = services_of(runtime)
     result, graded_by = grade_answer(question, answer), "rules"
+    if question.options and result.verdict != "skipped":
+        if parse_choice(answer, question.options) is None:
+            labels = ", ".join("ABCDEFGH"[: len(question.options)])
+            again = f"I couldn't tell which option you meant: answer with {labels}, or `/skip`."
+            update = {"messages": [HumanMessage(answer), AIMessage(again)]}
+            return Command(goto="grade", update=update)
     if services.structured is not None and question.rubric and result.verdict != "skipped":
         by_model = grade_with_model(services, question, answer)
         if by_model is not None:
@@ -98,13 +112,22 @@ def grade(state: TutorState, runtime: Runtime[TutorContext]) -> Command[Any]:
         "graded_by": graded_by,
         **result.as_dict(),
     }
-    update = {
+    graded: dict[str, Any] = {
         "messages": [HumanMessage(answer), AIMessage(feedback(question, result))],
         "quiz": None,
         "grades": [record],
         "sources": [question.source],
     }
-    return Command(goto=END, update=update)
+    return Command(goto=END, update=graded)
+
+
+def is_new_request(answer: str) -> bool:
+    """Whether a reply to a question is really a new request (a command, "where …?")."""
+    command, _ = split_command(answer)
+    if command:
+        return command != "/skip"
+    asks = answer.rstrip().endswith("?") and bool(REQUEST_START.match(answer))
+    return asks or route_by_rules(answer) in ("retrieve", "quiz", "code_run")
 
 
 def feedback(question: Question, result: Grade) -> str:

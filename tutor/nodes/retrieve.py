@@ -9,6 +9,7 @@ from langgraph.runtime import Runtime
 
 from tutor.answers import source_ref
 from tutor.context import TutorContext, services_of
+from tutor.knowledge.compose import plain
 from tutor.knowledge.retriever import Passage, notes_cover
 from tutor.nodes.router import last_human_text
 from tutor.prompts import NO_NOTES
@@ -23,6 +24,8 @@ def retrieve(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any
     query = state.get("topic") or last_human_text(state.get("messages", []))
     if not query:
         return {"messages": [AIMessage("Search for what? Try `/search reward model`.")]}
+    if (missing := services.missing_notes()) is not None:
+        return {"messages": [AIMessage(missing)], "sources": []}
     passages = services.search(query, k=5)
     text = found_in_notes(query, passages, strong=notes_cover(query, passages))
     return {"messages": [AIMessage(text)], "sources": [source_ref(p) for p in passages]}
@@ -46,5 +49,6 @@ def found_in_notes(query: str, passages: list[Passage], strong: bool) -> str:
 
 def excerpt(text: str, limit: int = EXCERPT) -> str:
     """The passage on one line, cut at a word boundary."""
-    flat = " ".join(line.strip(" -*•") for line in text.splitlines() if line.strip(" `"))
+    lines = (line.strip(" -*•") for line in text.splitlines() if line.strip(" `"))
+    flat = plain(" ".join(lines))
     return flat if len(flat) <= limit else flat[:limit].rsplit(" ", 1)[0] + " …"

@@ -23,14 +23,39 @@ COMMANDS: dict[str, Route] = {
     "/level": "help",
 }
 FENCE = re.compile(r"```")
-RUN = re.compile(r"\b(run|execute)\s+(this|that|it|the code|my code)\b", re.I)
-QUIZ = re.compile(r"\b(quiz|test)\s+me\b|\bask me (a )?questions?\b|^/?quiz\b", re.I)
-FIND = re.compile(r"^\s*(where|find|which notes?)\b|\bwhich notes?\b|\bwhere in my notes\b", re.I)
-SCAFFOLD = re.compile(
-    r"^\s*(please\s+)?(can you\s+)?((quiz|test) me|ask me (a )?questions?)(\s+(on|about))?\b"
-    r"|^\s*(where|which notes?|find)\b(\s+(do|does|did|is|are))?(\s+(my|the))?(\s+notes?)?"
-    r"(\s+(talk about|cover|covers|mention|mentions|say about|explain|discuss))?\b",
+RUN = re.compile(
+    r"\b(run|execute)\s+(this|that|it|the code|my code)\b|^\s*(please\s+)?run\b"
+    r"|\bin (python )?code\b|\bdemonstrat|\bwith code\b",
     re.I,
+)
+QUIZ = re.compile(
+    r"\b(quiz|test)\s+me\b|\bask me (a )?(question|questions|about)\b"
+    r"|\bgive me (a |another )?(question|quiz)|^/?quiz\b",
+    re.I,
+)
+FIND = re.compile(
+    r"^\s*(where|find)\b|\b(which|what) notes?\b|\bwhere in my notes\b|\bwhere did i\b",
+    re.I,
+)
+SMALL_TALK = re.compile(
+    r"^\s*(hi|hello|hey|thanks|thank you|thx|ok|okay|cool|great|bye)\b[\s!.,:)]*(there|tutor)?"
+    r"[\s!.,:)]*$",
+    re.I,
+)
+POLITE = r"^\s*(please\s+)?((can|could|would) you\s+)?"
+SCAFFOLD = re.compile(
+    POLITE + r"(((quiz|test) me|ask me (a )?questions?|give me (a |another )?(question|quiz))"
+    r"(\s+(on|about))?"
+    r"|where did i (write|note|take notes?|read)( about)?"
+    r"|(where|which notes?|what notes?|find)\b(\s+(do|does|did|is|are))?(\s+(my|the))?"
+    r"(\s+notes?)?(\s+(talk about|talks about|cover|covers|mention|mentions|say about|explain"
+    r"|discuss|discusses|has|have))?"
+    r"|(explain|describe|define|tell me about|teach me( about)?)"
+    r"|(what|who)\s+(is|are|was|were)|how\s+(do|does|did|is|are|can)|why\s+(do|does|is|are))\b",
+    re.I,
+)
+TRAILING = re.compile(
+    r"\s+(work|works|mean|means|mentioned|covered|discussed|defined|explained)$", re.I
 )
 
 
@@ -62,12 +87,16 @@ def split_command(text: str) -> tuple[str, str]:
 
 
 def topic_of(text: str) -> str:
-    """The subject of a request, without "quiz me on" / "where do my notes cover" scaffolding."""
-    return SCAFFOLD.sub("", text, count=1).strip(" ?.!:")
+    """The subject of a request: "where is Zephyr mentioned?" → "Zephyr"."""
+    topic = SCAFFOLD.sub("", text, count=1).strip(" ?.!:")
+    topic = re.sub(r"^(the|a|an)\s+", "", topic, flags=re.I)
+    return TRAILING.sub("", topic).strip(" ?.!:")
 
 
 def route_by_rules(text: str) -> Route:
     """Offline routing: code to run, then quiz requests, then finding, else explaining."""
+    if SMALL_TALK.match(text):
+        return "help"
     if FENCE.search(text) or RUN.search(text):
         return "code_run"
     if QUIZ.search(text):
