@@ -9,38 +9,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from tutor.knowledge.note_units import Unit, plain, read_units, topic_of
 from tutor.knowledge.retriever import Passage, keywords
 
-SCAFFOLD = re.compile(
-    r"^\s*(/explain\s+)?((please\s+)?(explain|describe|define|tell me about|teach me)\s+)?"
-    r"((what|who)\s+(is|are|was|were)\s+|how\s+(do|does|did|is|are)\s+|why\s+(do|does|is|are)\s+)?"
-    r"(the\s+|an?\s+)?",
-    re.I,
-)
-QUESTION = re.compile(r"\?$|^(what|how|why|explain|describe|define)\b", re.I)
+__all__ = ["Explanation", "KeyPoint", "compose_explanation", "overlap", "plain", "topic_of"]
+
 COMPARE = re.compile(r"\b(vs\.?|versus|compared?|differences?|differ)\b", re.I)
-BULLET = re.compile(r"^\s*(?:[-*•+]|\d+[.)])\s+")
-EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1|(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])")
-SENTENCE_END = re.compile(r"(?<=[.!?])(?<!vs\.)(?<!eg\.)(?<!\.g\.)(?<!\.e\.)\s+(?=[A-Z(\"'*_])")
-BOLD_TERM = re.compile(r"^(?:(?:a|an|the)\s+)?\*\*([^*]+?)\*\*", re.I)
-DEFINITION = re.compile(
-    r"^((?:[\w’'()/-]+\s+){0,5}?[\w’'()/-]+)\s+(?:is|are|refers to|means)\b"
-    r"|^([^:=]{2,50}?)\s*[:=]\s",
-    re.I,
-)
 # Sentences that lean on their title for a subject: "It squishes…", "Solves vanishing…".
 PRONOUN = r"(?i:it|its|this|these|they|those|but|and|so)\b"
 DANGLING = re.compile(
     rf"^(?:{PRONOUN}"
     r"|[A-Za-z][a-z]*[^s'\W]s\s(?!(?:are|were|have|can|may|will|that|which|of|in|and|to)\b))"
 )
-NAME_ONLY = re.compile(r"\*\*[^*]+\*\*|[^:=]+\([^)]*\)")  # "* **PPO**", "* DPO (Direct …)"
-TITLE_NOISE = re.compile(r"^(?:[\W\d_]|[^\x00-\x7f](?=\s))*(?:(?:step|part)\s*\d+\s*:?\s*)?", re.I)
 GENERIC = frozenset("function model problem method network process use work way type thing".split())
 """Words too common in study notes to show that a sentence is about the topic."""
 COMPARING = frozenset("vs versus compare compared difference differ".split())
-LABELS = frozenset("advantages disadvantages pros cons example examples note summary".split())
-"""Titles that say what kind of list follows rather than what it is about."""
 MAX_POINT = 240
 MAX_LEAD = 320
 SIMILAR = 0.6
@@ -80,119 +63,6 @@ class Explanation:
         return "\n\n".join(parts)
 
 
-@dataclass
-class _Unit:
-    text: str
-    rank: int
-    terms: set[str]
-    scope: set[str]  # words of the heading and of the title or question above the unit
-    title: str  # lends a sentence like "It squishes…" its subject
-    under: set[str]  # the title's words, when the unit is the first answer under it
-    defines: list[tuple[set[str], int]]  # the term it defines: 2 for "X is …", 1 for "X: …"
-
-
-def topic_of(query: str) -> str:
-    """The concept a question asks about: "What is the softmax function?" → "softmax function"."""
-    topic = SCAFFOLD.sub("", query.strip(), count=1).strip(" ?.!")
-    topic = re.sub(r"\s+(work|mean|do|and (its|their) \w+)$", "", topic, flags=re.I)
-    return topic or query.strip(" ?.!")
-
-
-def plain(text: str) -> str:
-    """Text without Markdown emphasis markers or inline code ticks."""
-    text = EMPHASIS.sub(lambda m: m.group(2) or m.group(3), text)
-    return text.replace("**", "").replace("`", "").strip()
-
-
-def _sentences(text: str) -> list[str]:
-    """The sentences of a line, never split inside a quotation."""
-    out: list[str] = []
-    for piece in SENTENCE_END.split(text):
-        if out and (out[-1].count('"') % 2 or out[-1].count("“") > out[-1].count("”")):
-            out[-1] += " " + piece
-        else:
-            out.append(piece)
-    return out
-
-
-class _Reader:
-    """Splits a passage into units, tracking the title or question each line sits under."""
-
-    def __init__(self, passage: Passage, rank: int) -> None:
-        self.rank, self.label = rank, ""
-        self.shorts: list[str] = []  # fragments of a list, joined into one unit
-        self.units: list[_Unit] = []
-        self.heading = TITLE_NOISE.sub("", plain(passage.heading.rsplit(" › ", 1)[-1]))
-        self.entitle(self.heading)
-        fence: list[str] | None = None
-        for raw in [*passage.text.splitlines(), ""]:
-            line = raw.strip()
-            if line.startswith("```"):
-                if fence is not None and 0 < len(fence) <= 2:  # a formula, not a program
-                    label = f"{self.label}: " if self.label else ""
-                    self.add(label + " / ".join(fence), formula=True)
-                fence = None if fence is not None else []
-            elif fence is not None:
-                fence.append(line)
-            elif not line.startswith(("#", "---", "|", "![")):
-                self.read(line)
-
-    def read(self, line: str) -> None:
-        bullet = bool(BULLET.match(line))
-        raw = BULLET.sub("", line).lstrip("> ")
-        text = plain(raw)
-        words = len(text.split())
-        # "* Grammar" "* Facts" make one list, not scraps; so does "It teaches:\n> "Which …"".
-        fragment = words < 4 or (self.label and words < 6 and text[-1] != ".")
-        if (bullet or (self.label and not self.shorts)) and text and text[-1] != ":" and fragment:
-            self.shorts.append(text.rstrip(".;,"))
-            return
-        self.flush()
-        if not text:
-            return
-        asks = ":" not in text and QUESTION.search(text)
-        if text.endswith(":") and words < 8:
-            self.label, self.fresh = text[:-1], False  # "Input:" introduces an example
-        elif bullet and words <= 6 and NAME_ONLY.fullmatch(raw):
-            return  # a bare name in a list says nothing about it
-        elif (not bullet and words <= 6 and text[-1] != ".") or asks:
-            self.entitle(text)  # a title, a question, or a prompt ("Explain the parts of RAG.")
-        else:
-            self.label = self.label if bullet else ""
-            for sentence in _sentences(raw):
-                self.add(sentence)
-
-    def flush(self) -> None:
-        if len(self.shorts) >= 2 or (self.label and self.shorts):
-            items = ("; " if any("," in s for s in self.shorts) else ", ").join(self.shorts)
-            self.add(f"{self.label or self.title or self.heading}: {items}")
-        self.shorts = []
-
-    def entitle(self, text: str) -> None:
-        """Start a new section: its first sentence usually defines what the title names."""
-        topic = topic_of(text) if QUESTION.search(text) else text
-        if topic.lower() in LABELS:
-            topic = self.heading
-        self.title = topic if len(topic.split()) <= 6 else ""
-        self.scope = set(keywords(self.heading)) | set(keywords(topic))
-        self.about, self.fresh, self.label = set(keywords(topic)), True, ""
-
-    def add(self, raw: str, formula: bool = False) -> None:
-        text = plain(raw)
-        if not formula and (text.endswith(("?", ":")) or len(text.split()) < 4 and "=" not in text):
-            return
-        defines = []
-        if bold := BOLD_TERM.match(raw):
-            defines.append((set(keywords(bold.group(1))), 2))
-        elif defined := DEFINITION.match(text):
-            defines.append((set(keywords(defined[1] or defined[2])), 2 - bool(defined[2])))
-        under = self.about if self.fresh else set()
-        title = self.label or self.title
-        terms = set(keywords(text))
-        self.units.append(_Unit(text, self.rank, terms, self.scope, title, under, defines))
-        self.fresh = False
-
-
 def _near(a: str, b: str) -> bool:
     short, long = sorted((a, b), key=len)  # "vanish" ~ "vanishing", but "token" !~ "tokenization"
     close = len(long) - len(short) <= 4 or len(short) >= 7  # "backprop" ~ "backpropagation"
@@ -204,7 +74,7 @@ def overlap(terms: set[str], wanted: set[str]) -> int:
     return sum(any(_near(t, w) for t in terms) for w in wanted)
 
 
-def _lead_score(unit: _Unit, wanted: set[str], named: set[str], compare: bool) -> float:
+def _lead_score(unit: Unit, wanted: set[str], named: set[str], compare: bool) -> float:
     """How well a unit introduces the topic; a definition of exactly the topic scores highest."""
     own = overlap(unit.terms, wanted) / len(wanted)
     # "reward modeling" is not "reward model"; a defined term with more words is narrower.
@@ -222,7 +92,7 @@ def _lead_score(unit: _Unit, wanted: set[str], named: set[str], compare: bool) -
     return max(defines, default=0.0) + own - 0.2 * unit.rank - brevity
 
 
-def _repeats(unit: _Unit, seen: list[_Unit]) -> bool:
+def _repeats(unit: Unit, seen: list[Unit]) -> bool:
     """Whether a unit says again what one already chosen says (same words, or contained)."""
     for other in seen:
         a, b, union = unit.text.lower(), other.text.lower(), unit.terms | other.terms
@@ -231,9 +101,9 @@ def _repeats(unit: _Unit, seen: list[_Unit]) -> bool:
     return False
 
 
-def _pick(ranked: list[_Unit], opening: list[_Unit], max_points: int) -> list[_Unit]:
+def _pick(ranked: list[Unit], opening: list[Unit], max_points: int) -> list[Unit]:
     """Up to max_points distinct units, spread over passages first, in order of relevance."""
-    chosen: list[_Unit] = []
+    chosen: list[Unit] = []
     for per_passage in (max(2, (max_points + 1) // 2), max_points):
         for unit in ranked:
             crowded = sum(c.rank == unit.rank for c in chosen) >= per_passage
@@ -242,7 +112,7 @@ def _pick(ranked: list[_Unit], opening: list[_Unit], max_points: int) -> list[_U
     return sorted(chosen, key=ranked.index)
 
 
-def _subjected(unit: _Unit, wanted: set[str] | None = None) -> str:
+def _subjected(unit: Unit, wanted: set[str] | None = None) -> str:
     """The unit's text, given its title when it has no subject of its own (or lacks the topic)."""
     text = unit.text
     orphan = DANGLING.match(text) or (wanted is not None and not overlap(unit.terms, wanted))
@@ -256,7 +126,7 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
-def _lead(units: list[_Unit], lead: _Unit) -> list[_Unit]:
+def _lead(units: list[Unit], lead: Unit) -> list[Unit]:
     """The lead, and the sentence after it when that carries on: "X = …. It teaches …"."""
     after = units[units.index(lead) + 1 : units.index(lead) + 2]
     brief = len(lead.text.split()) < 10
@@ -265,7 +135,7 @@ def _lead(units: list[_Unit], lead: _Unit) -> list[_Unit]:
     return [lead]
 
 
-def _relevant_units(passages: list[Passage], wanted: set[str]) -> list[_Unit]:
+def _relevant_units(passages: list[Passage], wanted: set[str]) -> list[Unit]:
     """Units about the topic, from passages naming enough of it: "KL penalty", not "L2 penalty"."""
     covers = [overlap(set(keywords(f"{p.heading}\n{p.text}")), wanted) for p in passages]
     need = len(wanted) if len(wanted) <= 2 else -(-2 * len(wanted) // 3)
@@ -274,7 +144,7 @@ def _relevant_units(passages: list[Passage], wanted: set[str]) -> list[_Unit]:
         u
         for rank, p in enumerate(passages)
         if covers[rank] >= need
-        for u in _Reader(p, rank).units
+        for u in read_units(p, rank)
         if overlap(u.terms | u.scope, wanted)
     ]
 

@@ -1,0 +1,153 @@
+"""Reading a passage of notes into units: sentences and merged list items, each with its context.
+
+A unit remembers the heading, title or question it sits under, so a sentence like "It squishes…"
+can later be given its subject, and a first answer under a title counts as its definition.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tutor.knowledge.retriever import Passage, keywords
+
+SCAFFOLD = re.compile(
+    r"^\s*(/explain\s+)?((please\s+)?(explain|describe|define|tell me about|teach me)\s+)?"
+    r"((what|who)\s+(is|are|was|were)\s+|how\s+(do|does|did|is|are)\s+|why\s+(do|does|is|are)\s+)?"
+    r"(the\s+|an?\s+)?",
+    re.I,
+)
+QUESTION = re.compile(r"\?$|^(what|how|why|explain|describe|define)\b", re.I)
+BULLET = re.compile(r"^\s*(?:[-*•+]|\d+[.)])\s+")
+EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1|(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])")
+SENTENCE_END = re.compile(r"(?<=[.!?])(?<!vs\.)(?<!eg\.)(?<!\.g\.)(?<!\.e\.)\s+(?=[A-Z(\"'*_])")
+BOLD_TERM = re.compile(r"^(?:(?:a|an|the)\s+)?\*\*([^*]+?)\*\*", re.I)
+DEFINITION = re.compile(
+    r"^((?:[\w’'()/-]+\s+){0,5}?[\w’'()/-]+)\s+(?:is|are|refers to|means)\b"
+    r"|^([^:=]{2,50}?)\s*[:=]\s",
+    re.I,
+)
+NAME_ONLY = re.compile(r"\*\*[^*]+\*\*|[^:=]+\([^)]*\)")  # "* **PPO**", "* DPO (Direct …)"
+TITLE_NOISE = re.compile(r"^(?:[\W\d_]|[^\x00-\x7f](?=\s))*(?:(?:step|part)\s*\d+\s*:?\s*)?", re.I)
+LABELS = frozenset("advantages disadvantages pros cons example examples note summary".split())
+"""Titles that say what kind of list follows rather than what it is about."""
+
+
+@dataclass
+class Unit:
+    """One sentence or merged list of a passage, with what it is about and what it defines."""
+
+    text: str
+    rank: int
+    terms: set[str]
+    scope: set[str]  # words of the heading and of the title or question above the unit
+    title: str  # lends a sentence like "It squishes…" its subject
+    under: set[str]  # the title's words, when the unit is the first answer under it
+    defines: list[tuple[set[str], int]]  # the term it defines: 2 for "X is …", 1 for "X: …"
+
+
+def topic_of(query: str) -> str:
+    """The concept a question asks about: "What is the softmax function?" → "softmax function"."""
+    topic = SCAFFOLD.sub("", query.strip(), count=1).strip(" ?.!")
+    topic = re.sub(r"\s+(work|mean|do|and (its|their) \w+)$", "", topic, flags=re.I)
+    return topic or query.strip(" ?.!")
+
+
+def plain(text: str) -> str:
+    """Text without Markdown emphasis markers or inline code ticks."""
+    text = EMPHASIS.sub(lambda m: m.group(2) or m.group(3), text)
+    return text.replace("**", "").replace("`", "").strip()
+
+
+def read_units(passage: Passage, rank: int) -> list[Unit]:
+    """The units of a passage, in order; `rank` is the passage's place in the search results."""
+    return _Reader(passage, rank).units
+
+
+def _sentences(text: str) -> list[str]:
+    """The sentences of a line, never split inside a quotation."""
+    out: list[str] = []
+    for piece in SENTENCE_END.split(text):
+        if out and (out[-1].count('"') % 2 or out[-1].count("“") > out[-1].count("”")):
+            out[-1] += " " + piece
+        else:
+            out.append(piece)
+    return out
+
+
+class _Reader:
+    """Splits a passage into units, tracking the title or question each line sits under."""
+
+    def __init__(self, passage: Passage, rank: int) -> None:
+        self.rank, self.label = rank, ""
+        self.shorts: list[str] = []  # fragments of a list, joined into one unit
+        self.units: list[Unit] = []
+        self.heading = TITLE_NOISE.sub("", plain(passage.heading.rsplit(" › ", 1)[-1]))
+        self.entitle(self.heading)
+        fence: list[str] | None = None
+        for raw in [*passage.text.splitlines(), ""]:
+            line = raw.strip()
+            if line.startswith("```"):
+                if fence is not None and 0 < len(fence) <= 2:  # a formula, not a program
+                    label = f"{self.label}: " if self.label else ""
+                    self.add(label + " / ".join(fence), formula=True)
+                fence = None if fence is not None else []
+            elif fence is not None:
+                fence.append(line)
+            elif not line.startswith(("#", "---", "|", "![")):
+                self.read(line)
+
+    def read(self, line: str) -> None:
+        bullet = bool(BULLET.match(line))
+        raw = BULLET.sub("", line).lstrip("> ")
+        text = plain(raw)
+        words = len(text.split())
+        # "* Grammar" "* Facts" make one list, not scraps; so does "It teaches:\n> "Which …"".
+        fragment = words < 4 or (self.label and words < 6 and text[-1] != ".")
+        if (bullet or (self.label and not self.shorts)) and text and text[-1] != ":" and fragment:
+            self.shorts.append(text.rstrip(".;,"))
+            return
+        self.flush()
+        if not text:
+            return
+        asks = ":" not in text and QUESTION.search(text)
+        if text.endswith(":") and words < 8:
+            self.label, self.fresh = text[:-1], False  # "Input:" introduces an example
+        elif bullet and words <= 6 and NAME_ONLY.fullmatch(raw):
+            return  # a bare name in a list says nothing about it
+        elif (not bullet and words <= 6 and text[-1] != ".") or asks:
+            self.entitle(text)  # a title, a question, or a prompt ("Explain the parts of RAG.")
+        else:
+            self.label = self.label if bullet else ""
+            for sentence in _sentences(raw):
+                self.add(sentence)
+
+    def flush(self) -> None:
+        if len(self.shorts) >= 2 or (self.label and self.shorts):
+            items = ("; " if any("," in s for s in self.shorts) else ", ").join(self.shorts)
+            self.add(f"{self.label or self.title or self.heading}: {items}")
+        self.shorts = []
+
+    def entitle(self, text: str) -> None:
+        """Start a new section: its first sentence usually defines what the title names."""
+        topic = topic_of(text) if QUESTION.search(text) else text
+        if topic.lower() in LABELS:
+            topic = self.heading
+        self.title = topic if len(topic.split()) <= 6 else ""
+        self.scope = set(keywords(self.heading)) | set(keywords(topic))
+        self.about, self.fresh, self.label = set(keywords(topic)), True, ""
+
+    def add(self, raw: str, formula: bool = False) -> None:
+        text = plain(raw)
+        if not formula and (text.endswith(("?", ":")) or len(text.split()) < 4 and "=" not in text):
+            return
+        defines = []
+        if bold := BOLD_TERM.match(raw):
+            defines.append((set(keywords(bold.group(1))), 2))
+        elif defined := DEFINITION.match(text):
+            defines.append((set(keywords(defined[1] or defined[2])), 2 - bool(defined[2])))
+        under = self.about if self.fresh else set()
+        title = self.label or self.title
+        terms = set(keywords(text))
+        self.units.append(Unit(text, self.rank, terms, self.scope, title, under, defines))
+        self.fresh = False
