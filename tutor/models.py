@@ -51,6 +51,8 @@ def make_chat_model(settings: Settings) -> BaseChatModel | None:
         kwargs["api_key"] = settings.openai_api_key or "not-needed"
         if settings.openai_base_url:
             kwargs["base_url"] = settings.openai_base_url
+    if ":" not in settings.model:
+        kwargs["model_provider"] = "openai"  # a bare name means an OpenAI-compatible server
     try:
         model: BaseChatModel = init_chat_model(settings.model, **kwargs)
     except ImportError as exc:
@@ -60,9 +62,11 @@ def make_chat_model(settings: Settings) -> BaseChatModel | None:
             f"install it (pip install langchain-{provider}) or use an openai: model",
         ) from exc
     except ValueError as exc:
+        provider = provider_of(settings.model)
         raise TutorError(
-            f"TUTOR_MODEL={settings.model} is not usable: {exc}",
-            "write it as provider:model, for example openai:gpt-4o-mini",
+            f"TUTOR_MODEL={settings.model}: LangChain knows no model provider `{provider}`",
+            "write it as provider:model with a LangChain provider, e.g. openai:gpt-4o-mini, "
+            "anthropic:claude-sonnet-4-5 or ollama:llama3.1 (with its integration installed)",
         ) from exc
     return model
 
