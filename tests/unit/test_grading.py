@@ -172,3 +172,18 @@ def test_cloze_does_not_accept_a_list_of_guesses() -> None:
 def test_grade_is_json_able() -> None:
     grade = grade_answer(SOFTMAX, "It converts logits into probabilities")
     assert json.loads(json.dumps(grade.as_dict()))["verdict"] == grade.verdict
+
+
+def test_spelling_out_an_acronym_fills_its_blank() -> None:
+    from tutor.learning.grading import spells_out
+
+    assert spells_out("recurrent neural network", "RNN")
+    assert spells_out("it's a Recurrent Neural Network", "RNN")
+    assert not spells_out("random noise", "RNN")
+    assert not spells_out("recurrent neural network", "softmax")
+
+
+def test_a_cloze_on_an_acronym_accepts_its_expansion() -> None:
+    question = cloze("RNN", "An RNN keeps a hidden state across the steps of a sequence of inputs.")
+    assert grade_answer(question, "recurrent neural network").verdict == "correct"
+    assert grade_answer(question, "convolutional network").verdict == "incorrect"

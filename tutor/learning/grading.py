@@ -90,11 +90,23 @@ def _grade_choice(question: Question, text: str) -> Grade:
 def _grade_cloze(question: Question, text: str) -> Grade:
     said = _key(text)
     wanted = question.key_terms or [_key(question.reference)]
-    if said and any(_fills_blank(said, term) for term in wanted):
+    if said and (
+        any(_fills_blank(said, term) for term in wanted) or spells_out(text, question.reference)
+    ):
         feedback = f"Yes: “{question.reference}”."
         return Grade(1.0, "correct", feedback, [question.reference], [])
     feedback = f"The missing term is “{question.reference}”."
     return Grade(0.0, "incorrect", feedback, [], [question.reference])
+
+
+def spells_out(text: str, acronym: str) -> bool:
+    """Whether an answer spells an acronym out: "recurrent neural network" for RNN."""
+    letters = re.sub(r"[^A-Za-z]", "", acronym)
+    if not (2 <= len(letters) <= 6 and letters.isupper()):
+        return False
+    words = re.findall(r"[A-Za-z]+", text)
+    initials = "".join(w[0] for w in words).upper()
+    return letters in initials and len(words) <= len(letters) + 3
 
 
 def _grade_free_text(question: Question, text: str) -> Grade:
