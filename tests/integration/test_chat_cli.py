@@ -47,7 +47,9 @@ def test_ask_json_explains_finds_and_a_quiz_is_answered_by_a_later_process() -> 
     pending = question["pending"]
     assert isinstance(pending, dict) and pending["type"] == "quiz_answer"
 
-    graded = ask("humans rank responses and the reward model learns to score them", "-t", "s2")
+    choice = "- A) " in str(pending["prompt"])  # multiple choice wants a label
+    reply = "a" if choice else "humans rank responses and the reward model learns to score them"
+    graded = ask(reply, "-t", "s2")
     assert graded["pending"] is None and graded["route"] == "quiz"
     assert "**Reference:**" in str(graded["answer"])
 
