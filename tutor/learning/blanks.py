@@ -6,22 +6,19 @@ import re
 from collections.abc import Sequence
 
 from tutor.knowledge.retriever import STOPWORDS, keywords
-from tutor.learning.structure import (
+from tutor.learning.recall_blocks import (
     ACRONYM,
     BOLD,
     GENERIC,
     QUESTION_START,
     WEAK,
     WORD,
-    Definition,
-    bare,
     is_example,
     plain,
-    same_term,
     termlike,
     trim,
-    variants,
 )
+from tutor.learning.structure import Definition, bare, same_term, variants
 
 BLANK = "_____"
 OPTION_BLANK = "___"

@@ -3,7 +3,8 @@
 Four shapes come from a passage: a question or title line with the bullets that answer it
 (recall), a term stated with its definition (definition, and multiple choice against other
 terms' definitions), and a key sentence with its salient term blanked out (cloze).
-`structure` reads the passage; `blanks` blanks out terms for clozes and choice options.
+`recall_blocks` and `structure` read the passage; `blanks` blanks out terms for clozes and
+choice options.
 """
 
 from __future__ import annotations
@@ -17,21 +18,14 @@ from typing import Any, Literal
 
 from tutor.knowledge.retriever import Passage, keywords
 from tutor.learning.blanks import blank_key_term, masked, related, topic_terms
+from tutor.learning.recall_blocks import ACRONYM, WEAK, WORD, Recall, join, leaf, plural, trim
 from tutor.learning.structure import (
-    ACRONYM,
     SENTENCE_END,
-    WEAK,
     WHAT_IS,
-    WORD,
     Definition,
-    Recall,
-    join,
-    leaf,
     norm,
-    plural,
     read_structure,
     statements,
-    trim,
 )
 
 QuestionKind = Literal["recall", "definition", "cloze", "choice"]
