@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from tutor import prompts
 from tutor.knowledge.retriever import Passage
 from tutor.prompts import NO_NOTES
 
@@ -74,20 +75,11 @@ def without_general_request(text: str) -> str:
     return GENERAL.sub("", text).strip(" ,.?") or text
 
 
-def not_covered(topic: str, nearest: list[Passage], offline: bool) -> str:
-    """The plain statement that the notes do not cover a topic, with the nearest places."""
+def not_covered(topic: str, nearest: list[Passage], hint: str) -> str:
+    """The plain statement that the notes do not cover a topic, the nearest places, a hint."""
     if not nearest:
         return NO_NOTES  # search finds something whenever anything is indexed
     shown = topic if len(topic) <= 80 else topic[:80].rsplit(" ", 1)[0] + " …"
-    lines = [f"Your notes don't cover **{shown}**."]
-    if nearest:
-        lines.append("\nThe closest passages (weak matches):")
-        lines += [f"- {p.citation}" for p in nearest[:3]]
-    if offline:
-        lines.append(
-            "\nOffline mode answers only from your notes. Set TUTOR_MODEL (and OPENAI_API_KEY "
-            "or OPENAI_BASE_URL) to ask for an answer from general knowledge."
-        )
-    else:
-        lines.append('\nAsk again with "from general knowledge" for an answer beyond your notes.')
-    return "\n".join(lines)
+    lines = [prompts.NOT_COVERED.format(topic=shown), "", prompts.NEAREST]
+    lines += [f"- {p.citation}" for p in nearest[:3]]
+    return "\n".join([*lines, "", hint])

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.markdown import Markdown
 
+from tutor import prompts
 from tutor.config import Settings
 from tutor.errors import TutorError
 from tutor.session import Tutor, new_thread_id
@@ -16,10 +17,6 @@ from tutor.session import Tutor, new_thread_id
 if TYPE_CHECKING:
     from tutor.session import Turn
 
-OFFLINE_BANNER = (
-    "Offline mode: answers come only from your notes. For LLM mode set TUTOR_MODEL "
-    "(e.g. openai:gpt-4o-mini) with OPENAI_API_KEY, or OPENAI_BASE_URL for a local server."
-)
 CHAT_HELP = "Chat commands: /new (new thread), /thread [ID] (show or switch), /retry, /exit."
 Reader = Callable[[str], str]
 
@@ -34,18 +31,20 @@ class ChatSession:
         self.thread = thread or new_thread_id()
         self.learner = learner
         self.failed: str | None = None
+        self.passages: int | None = None
 
     def status(self) -> str:
         """Mode, model, thread and notes indexed, on one line."""
-        services = self.tutor.services
+        if self.passages is None:  # counted once per turn, not on every toolbar redraw
+            self.passages = self.tutor.services.index.count()
         mode = f"llm · {self.settings.model}" if self.settings.model else "offline"
-        return f"{mode} · thread {self.thread} · {services.index.count()} passages indexed"
+        return f"{mode} · thread {self.thread} · {self.passages} passages indexed"
 
     def start(self, resumed: bool) -> None:
         """Banner, status and, for a resumed thread, its last exchange."""
         self.console.print("[bold]tutor[/] — learning from your notes. /help for commands.")
         if not self.settings.model:
-            self.console.print(f"[yellow]{OFFLINE_BANNER}[/]")
+            self.console.print(f"[yellow]{prompts.OFFLINE_BANNER}[/]")
         self.console.print(f"[dim]{self.status()}[/]")
         if resumed:
             self.show_last_exchange()
@@ -112,7 +111,7 @@ class ChatSession:
             self.failed = text
             self.console.print("[yellow]cancelled[/] (your message is kept; /retry sends it)")
             return
-        self.failed = None
+        self.failed, self.passages = None, None
         self.render(turn)
 
     def render(self, turn: Turn) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -82,11 +83,9 @@ def _index(settings: Settings) -> NotesIndex:
     return NotesIndex(settings)
 
 
-OFFLINE_MODE = "offline mode (set TUTOR_MODEL for LLM mode)"
-
-
 def _status_line(settings: Settings, index: NotesIndex) -> str:
     from tutor.knowledge.embeddings import model_id_of
+    from tutor.prompts import OFFLINE_MODE
 
     mode = f"llm mode · {settings.model}" if settings.model else OFFLINE_MODE
     return f"tutor · {mode} · embeddings {model_id_of(index.embeddings)} · {index.count()} passages"
@@ -243,7 +242,7 @@ def ask(
     except TutorError as failure:
         shown = failure
         if message.strip():
-            retry = f"retry with: tutor ask --thread {thread} {json.dumps(message)}"
+            retry = f"retry with: tutor ask --thread {thread} {shlex.quote(message)}"
             hint = f"{failure.hint}; {retry}" if failure.hint else retry
             shown = TutorError(failure.message, hint)
         if as_json:
@@ -255,6 +254,8 @@ def ask(
         return
     from rich.console import Console
     from rich.markdown import Markdown
+
+    from tutor.prompts import OFFLINE_MODE
 
     mode = f"llm mode · {turn.model}" if turn.mode == "llm" else OFFLINE_MODE
     _err().print(f"[dim]tutor · {mode} · thread {thread} · route {turn.route}[/]")

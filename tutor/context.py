@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -141,6 +142,7 @@ class TutorContext:
 
 
 _BUILT: dict[tuple[str, str], Services] = {}
+_BUILDING = threading.Lock()
 
 
 def services_of(runtime: Runtime[TutorContext] | Any) -> Services:
@@ -151,7 +153,8 @@ def services_of(runtime: Runtime[TutorContext] | Any) -> Services:
     if context.services is not None:
         return context.services
     key = (context.home, context.model)
-    if key not in _BUILT:
-        overrides = {k: v for k, v in (("home", context.home), ("model", context.model)) if v}
-        _BUILT[key] = Services(load_settings(**overrides))
-    return _BUILT[key]
+    with _BUILDING:  # LangGraph's server runs nodes on worker threads: build once
+        if key not in _BUILT:
+            overrides = {k: v for k, v in (("home", context.home), ("model", context.model)) if v}
+            _BUILT[key] = Services(load_settings(**overrides))
+        return _BUILT[key]

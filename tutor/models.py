@@ -20,8 +20,8 @@ RETRY_HINT = (
     "your message is kept: send it again (or /retry in chat) once the model server answers, "
     "or unset TUTOR_MODEL to use offline mode"
 )
-CANNOT_STRUCTURE = {"BadRequestError", "UnprocessableEntityError", "NotFoundError"}
-"""Status errors meaning "this server cannot do structured output", not "the server is down"."""
+CANNOT_STRUCTURE = {"BadRequestError", "UnprocessableEntityError"}
+"""Status errors that, naming tools or response_format, mean "cannot do structured output"."""
 
 
 def provider_of(model: str) -> str:
@@ -125,20 +125,34 @@ class StructuredCaller:
 
     def __call__(self, schema: type[S], messages: Sequence[Any]) -> S | None:
         """The parsed reply, or None when the model cannot produce this schema."""
+        from langchain_core.exceptions import OutputParserException
+        from pydantic import ValidationError
+
         if not self.supported:
             return None
         try:
             runnable = self.model.with_structured_output(schema, method="json_schema")
+        except (NotImplementedError, TypeError, ValueError):
+            self.supported = False  # this integration has no JSON-schema output
+            return None
+        try:
             with model_errors(self.settings), warnings.catch_warnings():
                 # The openai SDK's parsed replies trip a harmless pydantic serializer warning.
                 warnings.filterwarnings("ignore", message="Pydantic serializer warnings")
                 reply = runnable.invoke(list(messages))
         except TutorError as error:
-            if error.__cause__ is not None and kinds(error.__cause__) & CANNOT_STRUCTURE:
+            if cannot_structure(error.__cause__):
                 self.supported = False
                 return None
             raise
-        except (NotImplementedError, TypeError, ValueError):
-            # No structured output in this integration, or the reply did not parse.
-            return None
+        except (OutputParserException, ValidationError):
+            return None  # this reply did not fit the schema; the next one may
         return reply if isinstance(reply, schema) else None
+
+
+def cannot_structure(exc: BaseException | None) -> bool:
+    """Whether a failed call says the server cannot do tools or structured output."""
+    if exc is None or not kinds(exc) & CANNOT_STRUCTURE:
+        return False
+    text = str(exc).lower()
+    return any(word in text for word in ("response_format", "json_schema", "tool", "support"))

@@ -90,3 +90,58 @@ NO_NOTES = (
     "There are no notes in the index yet. Add some with `tutor ingest PATH`, or set "
     "TUTOR_NOTES to your notes folder."
 )
+
+# --- Fixed texts the tutor shows ---------------------------------------------------------
+
+SWITCH_ON = (
+    "set TUTOR_MODEL (e.g. openai:gpt-4o-mini) with OPENAI_API_KEY, or OPENAI_BASE_URL for a "
+    "local OpenAI-compatible server"
+)
+OFFLINE_BANNER = f"Offline mode: answers come only from your notes. For LLM mode, {SWITCH_ON}."
+OFFLINE_MODE = "offline mode (set TUTOR_MODEL for LLM mode)"
+
+NOT_COVERED = "Your notes don't cover **{topic}**."
+NEAREST = "The closest passages (weak matches):"
+NO_GENERAL_OFFLINE = (
+    f"Offline mode answers only from your notes. For general knowledge, {SWITCH_ON}."
+)
+ASK_GENERAL = 'Ask again with "from general knowledge" for an answer beyond your notes.'
+GENERAL_LABEL = "**General knowledge, not from your notes.**"
+
+VERDICTS = {
+    "correct": "✅ **Correct.**",
+    "partial": "🟡 **Partly right.**",
+    "incorrect": "❌ **Not quite.**",
+    "skipped": "⏭️ **Skipped.**",
+}
+QUIZ_NOTHING_THERE = "So there is nothing to quiz you on there."
+QUIZ_NO_QUESTION = (
+    "I could not make a question from those passages; try `/quiz` with another topic."
+)
+QUIZ_SET_ASIDE = "_The quiz question is set aside; `/quiz` asks another._"
+QUIZ_UNCLEAR_CHOICE = "I couldn't tell which option you meant: answer with {labels}, or `/skip`."
+QUIZ_ANOTHER = "Say `/quiz` for another question."
+NOTHING_TO_SKIP = "Nothing to skip: no question is waiting."
+
+RUN_IT = "Run it? (yes/no)"
+CONFIRM_RUN = "Run this code?"
+CONFIRM_AGAIN = "Please answer yes (run it) or no (don't)."
+NOT_RUN = "Not run."
+CATALOGUE_DEMO = "A demonstration from tutor's catalogue: **{title}**. {summary}"
+NO_DEMO = "I have no demonstration for **{topic}**. "
+HOW_TO_RUN = (
+    "Send code to run in a ```python block (or `/run print(2 ** 10)`), or ask for one of the "
+    "demonstrations: {names}."
+)
+CANNOT_RUN = "I can't run code here: {reason}"
+NO_EXPLANATION = "_(The model could not explain the result: {reason})_"
+MODEL_GRADE_FAILED = "_(Graded by the offline rules: the model could not grade it: {reason})_"
+
+LEVEL_SET = "Explanations are now pitched at the {level} level."
+LEVEL_OFFLINE = (
+    " Offline, explanations quote your notes as they are; the level shapes answers once a "
+    "model is configured."
+)
+LEVEL_UNKNOWN = "`{wanted}` is not a level. "
+LEVEL_NOW = "Your level is {level}; choose with `/level beginner|intermediate|advanced`."
+UNKNOWN_COMMAND = "I don't know `{command}`.\n\n"

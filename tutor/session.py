@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 OnToken = Callable[[str], None]
 """Called with each streamed piece of the tutor's answer (LLM mode)."""
-STREAMED_NODES = {"explain", "code_run", "confirm_code"}
+STREAMED_NODES = {"explain", "explain_run"}
 
 
 def new_thread_id() -> str:
@@ -84,8 +84,13 @@ class Tutor:
             checkpointer=self.checkpointer, name="tutor"
         )
 
-    def _config(self, thread: str) -> RunnableConfig:
-        return {"configurable": {"thread_id": thread}}
+    def _config(self, thread: str, learner: str = "", interface: str = "") -> RunnableConfig:
+        config: RunnableConfig = {"configurable": {"thread_id": thread}}
+        if learner or interface:
+            # Run metadata, so every trace of a turn says whose and from where.
+            config["metadata"] = {"thread_id": thread, "learner": learner, "interface": interface}
+            config["run_name"] = "tutor turn"
+        return config
 
     def ask(
         self,
@@ -101,7 +106,7 @@ class Tutor:
         from langgraph.types import Command
 
         text = readable(text)
-        config = self._config(thread)
+        config = self._config(thread, learner, interface)
         snapshot = self.graph.get_state(config)
         before = len((snapshot.values or {}).get("messages", []))
         turn_input: Any

@@ -33,11 +33,17 @@ class TutorState(TypedDict, total=False):
     quiz: dict[str, Any] | None
     """The question waiting for an answer (a `Question` as a dict), or None."""
 
+    reply: str | None
+    """The learner's answer to the pending question, between waiting for it and grading it."""
+
     grades: Annotated[list[dict[str, Any]], operator.add]
     """Every graded quiz answer in this thread: question, answer, score, verdict."""
 
     proposal: dict[str, Any] | None
     """Code the tutor offers to run, waiting for the learner's confirmation."""
+
+    to_run: str | None
+    """Code about to run (the learner's, or a confirmed proposal)."""
 
     code: dict[str, Any] | None
     """The last sandbox run: code plus its result."""

@@ -6,6 +6,7 @@ import json
 import random
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -144,7 +145,8 @@ def test_langgraph_json_names_a_loadable_tutor_graph() -> None:
     module_spec.loader.exec_module(module)
     graph = getattr(module, attr)
     nodes = set(graph.get_graph().nodes)
-    assert {"router", "explain", "retrieve", "quiz", "grade", "code_run", "confirm_code"} <= nodes
+    assert {"router", "explain", "retrieve", "quiz", "await_answer", "grade"} <= nodes
+    assert {"code_run", "await_confirm", "run_code", "explain_run", "help"} <= nodes
     assert graph.checkpointer is not None
 
 
@@ -238,3 +240,31 @@ def test_undecodable_bytes_in_a_message_are_replaced_not_fatal(make_tutor: MakeT
     broken = b"what is softmax \xff\xfe".decode("utf-8", "surrogateescape")
     turn = make_tutor().ask(broken, "u1")
     assert turn.route == "explain" and "softmax" in turn.answer.lower()
+
+
+def test_after_a_crash_mid_run_a_new_no_runs_nothing_and_the_same_yes_retries(
+    make_tutor: MakeTutor,
+) -> None:
+    tutor = make_tutor()
+    real_run = tutor.services.run_code
+    runs: list[str] = []
+
+    def crash_once(code: str) -> Any:
+        runs.append(code)
+        if len(runs) == 1:
+            raise KeyboardInterrupt  # Ctrl-C while the sandbox runs
+        return real_run(code)
+
+    tutor.services.run_code = crash_once  # type: ignore[method-assign]
+    tutor.ask("/run softmax", "r1")
+    with pytest.raises(KeyboardInterrupt):
+        tutor.ask("yes", "r1")
+    retried = tutor.ask("yes", "r1")  # the same message again: the turn is retried
+    assert len(runs) == 2 and "exit code 0" in retried.answer
+
+    tutor.ask("/run softmax", "r2")
+    with pytest.raises(KeyboardInterrupt):
+        runs.clear()
+        tutor.ask("yes", "r2")
+    declined = tutor.ask("no", "r2")  # something else: a new turn, the code does not run
+    assert len(runs) == 1 and declined.route != "code_run"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tutor.nodes.code_run import code_in, with_echo
+from tutor.code_input import code_in, with_echo
 from tutor.nodes.router import route_by_rules, split_command, topic_of
 
 

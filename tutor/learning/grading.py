@@ -45,7 +45,7 @@ class Grade:
 def grade_answer(question: Question, answer: str) -> Grade:
     """Grade a free-text answer against the question's reference, options or blank."""
     text = answer.strip()
-    if _is_skip(text):
+    if is_skip(text):
         missed = _surfaces(question.key_terms[:3], question.reference)
         return Grade(0.0, "skipped", "No answer this time; here is what the notes say.", [], missed)
     if question.kind == "choice":
@@ -138,7 +138,8 @@ def _grade_free_text(question: Question, text: str) -> Grade:
     return Grade(score, verdict, feedback, matched, missed)
 
 
-def _is_skip(text: str) -> bool:
+def is_skip(text: str) -> bool:
+    """Whether an answer declines to answer ("skip", "idk", "/skip", nothing)."""
     return text.lower().replace("’", "'").strip(" .!") in SKIPS
 
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import ast
-import keyword
-import re
 from typing import Any
 
 from langchain_core.messages import AIMessage, HumanMessage
@@ -15,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from tutor import prompts
 from tutor.answers import numbered_passages
+from tutor.code_input import code_in, with_echo
 from tutor.context import Services, TutorContext, services_of
 from tutor.errors import TutorError
 from tutor.models import model_errors
@@ -22,10 +20,6 @@ from tutor.nodes.router import last_human_text, split_command
 from tutor.run_report import describe_run
 from tutor.state import TutorState
 
-FENCED = re.compile(r"```[ \t]*(?:python|py|python3)?[ \t]*\n(.*?)```", re.S | re.I)
-RUN_PREFIX = re.compile(
-    r"^\s*(please\s+)?(run|execute)(\s+(this|that|it|the code|my code))?\s*:?", re.I
-)
 YES = {"y", "yes", "yep", "ok", "okay", "sure", "run", "run it", "go", "do it", "/yes", "/run"}
 NO = {"n", "no", "nope", "don't", "do not", "cancel", "stop", "/no", "/skip"}
 
@@ -37,73 +31,25 @@ class Demonstration(BaseModel):
     explanation: str = Field(description="one sentence: what running it will show")
 
 
-def code_in(text: str) -> str | None:
-    """The Python code in a message: a fenced block, or the whole text if it parses as code."""
-    fenced = FENCED.findall(text)
-    if fenced:
-        return "\n".join(block.strip("\n") for block in fenced)
-    candidate = RUN_PREFIX.sub("", text, count=1).strip()
-    if not candidate:
-        return None
-    try:
-        tree = ast.parse(candidate)
-    except SyntaxError:
-        # Broken code is still code ("def f(:"): run it so Python can say what is wrong.
-        first = candidate.split(maxsplit=1)[0].rstrip(":(")
-        return candidate if keyword.iskeyword(first) or first == "print" else None
-    if len(tree.body) == 1 and isinstance(tree.body[0], ast.Expr):
-        if isinstance(tree.body[0].value, ast.Name | ast.Attribute | ast.Constant):
-            return None  # a bare word like "softmax" names a concept
-    return candidate
-
-
-def with_echo(code: str) -> str:
-    """Notebook manners: a program ending in a bare expression prints that expression's value."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return code  # let Python report the error in the sandbox
-    last = tree.body[-1] if tree.body else None
-    if not isinstance(last, ast.Expr) or _is_print(last.value):
-        return code
-    lines = code.splitlines()
-    expression = ast.get_source_segment(code, last.value) or ""
-    # Keep what precedes the expression, even on its own line ("import time; time.time()").
-    before = lines[last.lineno - 1][: last.col_offset].rstrip().rstrip(";")
-    head = [*lines[: last.lineno - 1], *([before] if before.strip() else [])]
-    return "\n".join([*head, f"_ = ({expression})", "if _ is not None:", "    print(repr(_))"])
-
-
-def _is_print(node: ast.expr) -> bool:
-    return (
-        isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "print"
-    )
-
-
 def code_run(state: TutorState, runtime: Runtime[TutorContext]) -> Command[Any]:
     """Run the learner's own code now; for a concept, propose a demonstration to confirm."""
     services = services_of(runtime)
-    text = last_human_text(state.get("messages", []))
-    _, rest = split_command(text)
+    _, rest = split_command(last_human_text(state.get("messages", [])))
     code = code_in(rest)
     if code is not None:
-        return Command(goto=END, update=run_and_explain(services, code, state))
+        return Command(goto="run_code", update={"to_run": code})
     topic = state.get("topic") or rest
     proposal = propose(services, topic)
     if proposal is None:
         from tutor.demos import all_demos
 
         names = ", ".join(f"`/run {d.name.replace('_', ' ')}`" for d in all_demos())
-        missing = f"I have no demonstration for **{topic}**. " if topic else ""
-        text = (
-            f"{missing}Send code to run in a ```python block (or `/run print(2 ** 10)`), "
-            f"or ask for one of the demonstrations: {names}."
-        )
+        missing = prompts.NO_DEMO.format(topic=topic) if topic else ""
+        text = missing + prompts.HOW_TO_RUN.format(names=names)
         return Command(goto=END, update={"messages": [AIMessage(text)]})
-    shown = f"{proposal['why']}\n\n```python\n{proposal['code']}\n```\n\nRun it? (yes/no)"
-    return Command(
-        goto="confirm_code", update={"proposal": proposal, "messages": [AIMessage(shown)]}
-    )
+    shown = f"{proposal['why']}\n\n```python\n{proposal['code']}\n```\n\n{prompts.RUN_IT}"
+    update = {"proposal": proposal, "messages": [AIMessage(shown)]}
+    return Command(goto="await_confirm", update=update)
 
 
 def propose(services: Services, topic: str) -> dict[str, Any] | None:
@@ -119,56 +65,59 @@ def propose(services: Services, topic: str) -> dict[str, Any] | None:
     found = find_demo(topic) if topic else None
     if found is None:
         return None
-    why = f"A demonstration from tutor's catalogue: **{found.title.rstrip('.')}**. {found.summary}"
+    why = prompts.CATALOGUE_DEMO.format(title=found.title.rstrip("."), summary=found.summary)
     return {"code": found.program.strip(), "why": why.strip(), "by": f"catalogue:{found.name}"}
 
 
-def confirm_code(state: TutorState, runtime: Runtime[TutorContext]) -> Command[Any]:
-    """Show the proposed code and run it only if the learner says yes."""
+def await_confirm(state: TutorState) -> Command[Any]:
+    """Show the proposed code and wait for yes or no; nothing runs in this node."""
     proposal = state.get("proposal") or {}
-    prompt = f"Run this code?\n```python\n{proposal.get('code', '')}\n```"
+    prompt = f"{prompts.CONFIRM_RUN}\n```python\n{proposal.get('code', '')}\n```"
     reply = str(interrupt({"type": "confirm_code", "prompt": prompt})).strip()
-    command, _ = split_command(reply)
-    if command and command not in YES | NO:
-        return Command(goto="router", update={"messages": [HumanMessage(reply)], "proposal": None})
     said = HumanMessage(reply)
+    command, rest = split_command(reply)
+    if command and (rest or command not in YES | NO):
+        return Command(goto="router", update={"messages": [said], "proposal": None})
     answer = reply.lower().strip(" .!")
-    if answer not in YES and answer not in NO:
-        ask_again = AIMessage("Please answer yes (run it) or no (don't).")
-        return Command(goto="confirm_code", update={"messages": [said, ask_again]})
+    if answer in YES:
+        update = {"messages": [said], "to_run": proposal.get("code", ""), "proposal": None}
+        return Command(goto="run_code", update=update)
     if answer in NO:
-        declined = {"messages": [said, AIMessage("Not run.")], "proposal": None}
+        declined = {"messages": [said, AIMessage(prompts.NOT_RUN)], "proposal": None}
         return Command(goto=END, update=declined)
-    update = run_and_explain(services_of(runtime), str(proposal.get("code", "")), state)
-    update["messages"] = [said, *update["messages"]]
-    return Command(goto=END, update={**update, "proposal": None})
+    again = AIMessage(prompts.CONFIRM_AGAIN)
+    return Command(goto="await_confirm", update={"messages": [said, again]})
 
 
-def run_and_explain(services: Services, code: str, state: TutorState) -> dict[str, Any]:
-    """Run code in the sandbox; describe the result (and let the model explain it)."""
+def run_code(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
+    """Run the code in the sandbox and say what happened."""
+    code = state.get("to_run") or ""
     try:
-        result = services.run_code(with_echo(code))
+        result = services_of(runtime).run_code(with_echo(code))
     except TutorError as error:
-        hint = f" ({error.hint})" if error.hint else ""
-        return {"messages": [AIMessage(f"I can't run code here: {error.message}{hint}")]}
+        reason = f"{error.message} ({error.hint})" if error.hint else error.message
+        message = AIMessage(prompts.CANNOT_RUN.format(reason=reason))
+        return {"messages": [message], "to_run": None, "code": None}
     record = {"code": code, **result.as_dict()}
-    text = describe_run(record)
-    if services.chat is not None:
-        text += "\n\n" + explain_result(services, record, state.get("level") or "")
-    return {"messages": [AIMessage(text)], "code": record}
+    return {"messages": [AIMessage(describe_run(record))], "to_run": None, "code": record}
 
 
-def explain_result(services: Services, record: dict[str, Any], level: str) -> str:
-    """The model's short explanation of what the run showed."""
-    assert services.chat is not None
+def explain_run(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
+    """With a model, a short explanation of what the run showed; offline, nothing more."""
+    services, record = services_of(runtime), state.get("code")
+    if services.chat is None or not record:
+        return {}
     prompt = prompts.CODE_EXPLAIN.format(
-        level=prompts.LEVELS.get(level or services.settings.level, level),
+        level=prompts.LEVELS.get(state.get("level") or services.settings.level, ""),
         code=record["code"],
         exit_code=record["exit_code"],
         timed_out=" (timed out)" if record["timed_out"] else "",
         stdout=record["stdout"][-2000:] or "(none)",
         stderr=record["stderr"][-2000:] or "(none)",
     )
-    with model_errors(services.settings):
-        reply = services.chat.invoke([HumanMessage(prompt)])
-    return str(reply.text)
+    try:
+        with model_errors(services.settings):
+            reply = services.chat.invoke([HumanMessage(prompt)])
+    except TutorError as error:  # the run's output is already shown; it is not lost
+        return {"messages": [AIMessage(prompts.NO_EXPLANATION.format(reason=error.message))]}
+    return {"messages": [AIMessage(str(reply.text), id=reply.id)]}

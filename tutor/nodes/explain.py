@@ -20,7 +20,7 @@ from tutor.answers import (
 from tutor.context import Services, TutorContext, services_of
 from tutor.knowledge.retriever import Passage, notes_cover
 from tutor.models import model_errors
-from tutor.nodes.router import last_human_text
+from tutor.nodes.router import last_human_text, split_command
 from tutor.state import TutorState
 
 HISTORY = 6
@@ -30,17 +30,17 @@ HISTORY = 6
 def explain(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
     """Answer from the best passages, or say plainly that the notes do not cover it."""
     services = services_of(runtime)
-    asked = state.get("topic") or last_human_text(state.get("messages", []))
-    query = without_general_request(asked)
     if (missing := services.missing_notes()) is not None:
         return {"messages": [AIMessage(missing)], "sources": []}
+    _, asked = split_command(last_human_text(state.get("messages", [])))
+    query = without_general_request(state.get("topic") or asked)
     passages = services.search(query, k=5)
     level = state.get("level") or services.settings.level
     if not notes_cover(query, passages):
         if services.chat is not None and wants_general_knowledge(asked):
             return {"messages": [general_answer(services, state, asked, level)], "sources": []}
-        text = not_covered(query, passages, offline=services.chat is None)
-        return {"messages": [AIMessage(text)], "sources": []}
+        hint = prompts.NO_GENERAL_OFFLINE if services.chat is None else prompts.ASK_GENERAL
+        return {"messages": [AIMessage(not_covered(query, passages, hint))], "sources": []}
     if services.chat is None:
         from tutor.knowledge.compose import compose_explanation
 
@@ -70,11 +70,11 @@ def general_answer(services: Services, state: TutorState, asked: str, level: str
     """An answer from the model's general knowledge, marked as not coming from the notes."""
     system = prompts.GENERAL.format(level=prompts.LEVELS.get(level, level))
     reply = _ask_model(services, system, state, asked)
-    label = "**General knowledge, not from your notes.**\n\n"
-    return AIMessage(label + str(reply.text), id=reply.id)
+    return AIMessage(f"{prompts.GENERAL_LABEL}\n\n{reply.text}", id=reply.id)
 
 
 def _ask_model(services: Services, system: str, state: TutorState, asked: str) -> AIMessage:
+    """The learner's own words (not the router's summary), after the recent conversation."""
     history: list[AnyMessage] = list(state.get("messages", []))[-HISTORY - 1 : -1]
     messages = [SystemMessage(system), *history, HumanMessage(asked)]
     assert services.chat is not None

@@ -19,26 +19,21 @@ def show_help(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, An
     if command == "/level":
         return set_level(state, runtime, rest.lower().strip())
     if command == "/skip":
-        return {"messages": [AIMessage("Nothing to skip: no question is waiting.")]}
+        return {"messages": [AIMessage(prompts.NOTHING_TO_SKIP)]}
     if not command:
         return {"messages": [AIMessage(prompts.SMALL_TALK)]}
-    lead = f"I don't know `{command}`.\n\n" if command != "/help" else ""
+    lead = prompts.UNKNOWN_COMMAND.format(command=command) if command != "/help" else ""
     return {"messages": [AIMessage(lead + prompts.HELP)]}
 
 
 def set_level(state: TutorState, runtime: Runtime[TutorContext], wanted: str) -> dict[str, Any]:
     """Change the level explanations are pitched at, for this thread."""
     services = services_of(runtime)
-    offline = (
-        " Offline, explanations quote your notes as they are; the level shapes answers "
-        "once a model is configured."
-        if not services.settings.model
-        else ""
-    )
+    offline = prompts.LEVEL_OFFLINE if not services.settings.model else ""
     if wanted in prompts.LEVELS:
-        text = f"Explanations are now pitched at the {wanted} level.{offline}"
+        text = prompts.LEVEL_SET.format(level=wanted) + offline
         return {"level": wanted, "messages": [AIMessage(text)]}
     current = state.get("level") or services.settings.level
-    unknown = f"`{wanted}` is not a level. " if wanted else ""
-    text = f"{unknown}Your level is {current}; choose with `/level beginner|intermediate|advanced`."
+    unknown = prompts.LEVEL_UNKNOWN.format(wanted=wanted) if wanted else ""
+    text = unknown + prompts.LEVEL_NOW.format(level=current)
     return {"messages": [AIMessage(text)]}

@@ -6,18 +6,18 @@ import re
 from typing import Any, Literal
 
 from langchain_core.messages import AIMessage, HumanMessage
-from langgraph.graph import END
 from langgraph.runtime import Runtime
 from langgraph.types import Command, interrupt
 
 from tutor import prompts
 from tutor.answers import not_covered, where
 from tutor.context import Services, TutorContext, services_of
+from tutor.errors import TutorError
 from tutor.knowledge.retriever import Passage, keyword_overlap, notes_cover
 from tutor.learning.authoring import grade_with_model, write_question
-from tutor.learning.grading import Grade, grade_answer, parse_choice
-from tutor.learning.questions import Question, pick_question
-from tutor.nodes.router import route_by_rules, split_command
+from tutor.learning.grading import Grade, grade_answer, is_skip, parse_choice
+from tutor.learning.questions import LABELS, Question, pick_question
+from tutor.nodes.router import QUIZ, split_command
 from tutor.state import TutorState
 
 REQUEST_START = re.compile(
@@ -25,12 +25,6 @@ REQUEST_START = re.compile(
     r"|how (do|does|is)|why)\b",
     re.I,
 )
-VERDICTS = {
-    "correct": "✅ **Correct.**",
-    "partial": "🟡 **Partly right.**",
-    "incorrect": "❌ **Not quite.**",
-    "skipped": "⏭️ **Skipped.**",
-}
 
 
 def quiz(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
@@ -41,8 +35,8 @@ def quiz(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
     topic = state.get("topic", "")
     passages = services.search(topic, k=6) if topic else services.random_passages(12)
     if topic and not notes_cover(topic, passages):
-        text = not_covered(topic, passages, offline=True).split("\n\nOffline")[0]
-        return {"messages": [AIMessage(text + "\n\nSo there is nothing to quiz you on there.")]}
+        text = not_covered(topic, passages, hint=prompts.QUIZ_NOTHING_THERE)
+        return {"messages": [AIMessage(text)]}
     asked = {g.get("question", "") for g in state.get("grades", [])}
     if topic:
         # Ask about the passages that are about the topic; the rest lend wrong options.
@@ -54,11 +48,7 @@ def quiz(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
         focus = None
     question = make_question(services, passages, asked, state.get("level") or "", focus)
     if question is None:
-        text = (
-            "I could not make a question from those passages; try `/quiz` with another topic."
-            if passages
-            else prompts.NO_NOTES
-        )
+        text = prompts.QUIZ_NO_QUESTION if passages else prompts.NO_NOTES
         return {"messages": [AIMessage(text)], "quiz": None}
     return {
         "messages": [AIMessage(question.render())],
@@ -79,29 +69,38 @@ def make_question(
     return pick_question(passages, services.rng, avoid=asked, focus=focus)
 
 
-def after_quiz(state: TutorState) -> Literal["grade", "__end__"]:
+def after_quiz(state: TutorState) -> Literal["await_answer", "__end__"]:
     """Wait for an answer only when a question was asked."""
-    return "grade" if state.get("quiz") else "__end__"
+    return "await_answer" if state.get("quiz") else "__end__"
 
 
-def grade(state: TutorState, runtime: Runtime[TutorContext]) -> Command[Any]:
-    """Wait for the learner's answer, grade it, show the reference and the source."""
+def await_answer(state: TutorState) -> Command[Any]:
+    """Wait for the answer; nothing else happens here, so a resume never repeats work."""
     question = Question.from_dict(state["quiz"] or {})
     answer = str(interrupt({"type": "quiz_answer", "prompt": question.render()})).strip()
+    said = HumanMessage(answer)
     if is_new_request(answer):
-        aside = AIMessage("_The quiz question is set aside; `/quiz` asks another._")
-        update = {"messages": [aside, HumanMessage(answer)], "quiz": None}
+        update = {"messages": [AIMessage(prompts.QUIZ_SET_ASIDE), said], "quiz": None}
         return Command(goto="router", update=update)
+    unclear = question.options and parse_choice(answer, question.options) is None
+    if unclear and not is_skip(answer):
+        labels = ", ".join(LABELS[: len(question.options)])
+        again = AIMessage(prompts.QUIZ_UNCLEAR_CHOICE.format(labels=labels))
+        return Command(goto="await_answer", update={"messages": [said, again]})
+    return Command(goto="grade", update={"messages": [said], "reply": answer})
+
+
+def grade(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
+    """Grade the answer (by the rubric with a model), show the reference and the source."""
+    question = Question.from_dict(state["quiz"] or {})
+    answer = state.get("reply") or ""
     services = services_of(runtime)
-    result, graded_by = grade_answer(question, answer), "rules"
-    if question.options and result.verdict != "skipped":
-        if parse_choice(answer, question.options) is None:
-            labels = ", ".join("ABCDEFGH"[: len(question.options)])
-            again = f"I couldn't tell which option you meant: answer with {labels}, or `/skip`."
-            update = {"messages": [HumanMessage(answer), AIMessage(again)]}
-            return Command(goto="grade", update=update)
+    result, graded_by, note = grade_answer(question, answer), "rules", ""
     if services.structured is not None and question.rubric and result.verdict != "skipped":
-        by_model = grade_with_model(services, question, answer)
+        try:
+            by_model = grade_with_model(services, question, answer)
+        except TutorError as error:  # a dead model never costs the learner their answer
+            by_model, note = None, prompts.MODEL_GRADE_FAILED.format(reason=error.message)
         if by_model is not None:
             result, graded_by = by_model, "model"
     record = {
@@ -112,37 +111,38 @@ def grade(state: TutorState, runtime: Runtime[TutorContext]) -> Command[Any]:
         "graded_by": graded_by,
         **result.as_dict(),
     }
-    graded: dict[str, Any] = {
-        "messages": [HumanMessage(answer), AIMessage(feedback(question, result))],
+    text = "\n\n".join(filter(None, [feedback(question, result), note]))
+    return {
+        "messages": [AIMessage(text)],
         "quiz": None,
+        "reply": None,
         "grades": [record],
         "sources": [question.source],
     }
-    return Command(goto=END, update=graded)
 
 
 def is_new_request(answer: str) -> bool:
-    """Whether a reply to a question is really a new request (a command, "where …?")."""
+    """Whether a reply to a question is really a new request: a command or a clear question."""
     command, _ = split_command(answer)
     if command:
         return command != "/skip"
     asks = answer.rstrip().endswith("?") and bool(REQUEST_START.match(answer))
-    return asks or route_by_rules(answer) in ("retrieve", "quiz", "code_run")
+    return asks or bool(QUIZ.search(answer))
 
 
 def feedback(question: Question, result: Grade) -> str:
     """The verdict, what was right or missing, the reference answer and where it comes from."""
-    verdict = f"{VERDICTS[result.verdict]} {result.feedback}".strip()
+    verdict = f"{prompts.VERDICTS[result.verdict]} {result.feedback}".strip()
     if result.verdict != "skipped":
         verdict += f" (score {result.score:.0%})"
     reference = question.reference
     if question.options and question.answer_index is not None:
-        reference = f"{'ABCDEFGH'[question.answer_index]}) {reference}"
+        reference = f"{LABELS[question.answer_index]}) {reference}"
     return "\n\n".join(
         [
             verdict,
             f"**Reference:** {reference}",
             f"**Source:** {where(question.source)}",
-            "Say `/quiz` for another question.",
+            prompts.QUIZ_ANOTHER,
         ]
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 from langchain_core.messages import AnyMessage, HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
@@ -62,7 +62,9 @@ TRAILING = re.compile(
 class RouteChoice(BaseModel):
     """The model's routing decision."""
 
-    route: Route = Field(description="explain, retrieve, quiz or code_run")
+    route: Literal["explain", "retrieve", "quiz", "code_run"] = Field(
+        description="explain, retrieve, quiz or code_run"
+    )
     topic: str = Field(default="", description="the concept the message is about")
 
 
@@ -112,15 +114,18 @@ def route(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
     command, rest = split_command(text)
     if command:
         topic = rest if command in ("/run", "/level") else topic_of(rest)
-        return {"route": COMMANDS.get(command, "help"), "topic": topic, "routed_by": "command"}
+        route = COMMANDS.get(command, "help")
+        return {"route": route, "topic": topic, "routed_by": "command", "sources": []}
     services = services_of(runtime)
     if services.structured is not None and not FENCE.search(text):
         choice = services.structured(
             RouteChoice, [SystemMessage(prompts.ROUTER), HumanMessage(text)]
         )
         if choice is not None:
-            return {"route": choice.route, "topic": choice.topic or text, "routed_by": "model"}
-    return {"route": route_by_rules(text), "topic": topic_of(text), "routed_by": "rules"}
+            topic = choice.topic or topic_of(text)
+            return {"route": choice.route, "topic": topic, "routed_by": "model", "sources": []}
+    rules = route_by_rules(text)
+    return {"route": rules, "topic": topic_of(text), "routed_by": "rules", "sources": []}
 
 
 def next_node(state: TutorState) -> Route:
