@@ -289,3 +289,44 @@ def test_sources_belong_to_the_turn_that_used_them(
     tutor = tutor_for(stub.base_url)
     assert tutor.ask("/explain softmax", "s1").sources
     assert tutor.ask("/help", "s1").sources == []
+
+
+def test_a_slow_model_times_out_with_a_clear_message(
+    stub: OpenAIStub, tutor_for: Callable[..., Tutor]
+) -> None:
+    answer_with(stub, {"chat": "late"})
+    stub.delay = 3
+    tutor = tutor_for(stub.base_url, model_timeout=0.5)
+    with pytest.raises(TutorError, match=r"did not answer within 0.5 s") as raised:
+        tutor.ask("/explain softmax", "slow")
+    assert "TUTOR_MODEL_TIMEOUT" in raised.value.hint
+
+
+def test_the_cli_switches_to_llm_mode_from_the_environment(stub: OpenAIStub, notes: Path) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    answer_with(stub, {"chat": "Softmax turns logits into probabilities [1]."})
+    env = {
+        **os.environ,
+        "TUTOR_MODEL": "openai:stub-model",
+        "OPENAI_BASE_URL": stub.base_url,
+        "OPENAI_API_KEY": "test-key",
+        "TUTOR_NOTES": str(notes),
+    }
+    run = [sys.executable, "-m", "tutor"]
+    asked = subprocess.run(
+        [*run, "ask", "/explain softmax", "--json"], env=env, capture_output=True, text=True
+    )
+    assert asked.returncode == 0, asked.stderr
+    turn = json.loads(asked.stdout)
+    assert (turn["mode"], turn["model"], turn["route"]) == ("llm", "openai:stub-model", "explain")
+    assert turn["answer"].startswith("Softmax turns logits into probabilities [1].")
+    chatted = subprocess.run(
+        [*run, "chat"], env=env, input="/explain softmax\n", capture_output=True, text=True
+    )
+    assert chatted.returncode == 0, chatted.stderr
+    assert "llm · openai:stub-model" in chatted.stdout and "Offline mode" not in chatted.stdout
+    assert "Softmax turns logits into probabilities" in chatted.stdout
