@@ -61,27 +61,35 @@ def in_process(turns: int, home: Path) -> None:
     tutor = Tutor(settings, services)
     tutor.ask("/search warm up", "warm")  # load the model and the keyword index once
     print(
-        f"{'route':<10} {'turns':>5} {'total p50':>10} {'total p95':>10} "
+        f"{'route':<14} {'turns':>5} {'total p50':>10} {'total p95':>10} "
         f"{'overhead p50':>13} {'overhead p95':>13}  (ms)"
     )
+    samples: dict[str, tuple[list[float], list[float]]] = {}
+
+    def timed(label: str, text: str, thread: str) -> Any:
+        services.spent = 0.0
+        start = time.perf_counter()
+        turn = tutor.ask(text, thread)
+        total = time.perf_counter() - start
+        totals, overheads = samples.setdefault(label, ([], []))
+        totals.append(total * 1000)
+        overheads.append((total - services.spent) * 1000)
+        return turn
+
     for route, texts in REQUESTS.items():
-        totals, overheads = [], []
         for i in range(turns):
-            text = texts[i % len(texts)]
-            services.spent = 0.0
-            start = time.perf_counter()
-            turn = tutor.ask(text, f"{route}-{i}")
+            turn = timed(route, texts[i % len(texts)], f"{route}-{i}")
             if turn.pending:
-                tutor.ask(ANSWERS[turn.pending["type"]], f"{route}-{i}")
-            total = time.perf_counter() - start
-            totals.append(total * 1000)
-            overheads.append((total - services.spent) * 1000)
+                timed(f"{route} reply", ANSWERS[turn.pending["type"]], f"{route}-{i}")
+    for label, (totals, overheads) in samples.items():
         print(
-            f"{route:<10} {turns:>5} {statistics.median(totals):>10.1f} {pct(totals, 0.95):>10.1f} "
-            f"{statistics.median(overheads):>13.1f} {pct(overheads, 0.95):>13.1f}"
+            f"{label:<14} {len(totals):>5} {statistics.median(totals):>10.1f} "
+            f"{pct(totals, 0.95):>10.1f} {statistics.median(overheads):>13.1f} "
+            f"{pct(overheads, 0.95):>13.1f}"
         )
     tutor.close()
-    print("(quiz turns include asking and grading; code_run overhead excludes the sandbox)")
+    print("(overhead: a turn minus its time in search and the sandbox; `reply` rows are the")
+    print(" turns that answer a pending question or confirmation)")
 
 
 def cold_process(home: Path, runs: int = 3) -> None:
