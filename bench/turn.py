@@ -26,7 +26,7 @@ REQUESTS = {
     "explain": ["explain the softmax function", "what is the vanishing gradient problem?"],
     "quiz": ["/quiz softmax", "quiz me on RLHF"],
     "help": ["/help"],
-    "code_run": ["/run print(sum(range(100)))"],
+    "code_run": ["/run print(sum(range(100)))", "/run softmax"],
 }
 ANSWERS = {"quiz_answer": "it turns logits into probabilities", "confirm_code": "no"}
 
