@@ -134,7 +134,8 @@ def test_turn_json_has_the_documented_fields(make_tutor: MakeTutor) -> None:
     assert all(set(s) == {"file", "heading", "start_line", "end_line"} for s in data["sources"])
 
 
-def test_langgraph_json_names_a_loadable_tutor_graph() -> None:
+def load_studio_graph() -> Any:
+    """The graph langgraph.json names, loaded the way the LangGraph server loads it."""
     import importlib.util
 
     spec = json.loads((REPO / "langgraph.json").read_text())["graphs"]["tutor"]
@@ -143,7 +144,22 @@ def test_langgraph_json_names_a_loadable_tutor_graph() -> None:
     assert module_spec is not None and module_spec.loader is not None
     module = importlib.util.module_from_spec(module_spec)
     module_spec.loader.exec_module(module)
-    graph = getattr(module, attr)
+    return getattr(module, attr)
+
+
+def test_under_the_langgraph_server_the_graph_brings_no_checkpointer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sys
+    import types
+
+    # The server refuses graphs with their own checkpointer; it keeps the threads itself.
+    monkeypatch.setitem(sys.modules, "langgraph_api", types.ModuleType("langgraph_api"))
+    assert load_studio_graph().checkpointer is None
+
+
+def test_langgraph_json_names_a_loadable_tutor_graph() -> None:
+    graph = load_studio_graph()
     nodes = set(graph.get_graph().nodes)
     assert {"router", "explain", "retrieve", "quiz", "await_answer", "grade"} <= nodes
     assert {"code_run", "await_confirm", "run_code", "explain_run", "help"} <= nodes
@@ -268,3 +284,12 @@ def test_after_a_crash_mid_run_a_new_no_runs_nothing_and_the_same_yes_retries(
         tutor.ask("yes", "r2")
     declined = tutor.ask("no", "r2")  # something else: a new turn, the code does not run
     assert len(runs) == 1 and declined.route != "code_run"
+
+
+def test_the_studio_graph_runs_a_turn_with_no_context_from_the_caller() -> None:
+    from langchain_core.messages import HumanMessage
+
+    graph = load_studio_graph()
+    config = {"configurable": {"thread_id": "studio"}}
+    out = graph.invoke({"messages": [HumanMessage("/help")], "interface": "studio"}, config)
+    assert out["route"] == "help" and "/quiz" in out["messages"][-1].text
