@@ -12,7 +12,7 @@ from rich.markdown import Markdown
 from tutor import prompts
 from tutor.config import Settings
 from tutor.errors import TutorError
-from tutor.session import Tutor, new_thread_id
+from tutor.session import Tutor, new_thread_id, readable
 
 if TYPE_CHECKING:
     from tutor.session import Turn
@@ -28,7 +28,7 @@ class ChatSession:
         self.settings = settings
         self.tutor = Tutor(settings)
         self.console = Console(highlight=False, soft_wrap=False)
-        self.thread = thread or new_thread_id()
+        self.thread = readable(thread) if thread else new_thread_id()
         self.learner = learner
         self.failed: str | None = None
         self.passages: int | None = None
@@ -61,6 +61,9 @@ class ChatSession:
             self.console.print(f"[bold]{who}:[/]")
             self.console.print(Markdown(text))
         self.remind(self.tutor.last_turn(self.thread).pending)
+        self.failed = self.tutor.failed_message(self.thread)
+        if self.failed is not None:
+            self.console.print("[yellow]that turn did not finish[/] (/retry sends it again)")
 
     def handle(self, line: str) -> bool:
         """Act on one input line; False ends the session."""
@@ -68,12 +71,12 @@ class ChatSession:
         if command in ("/exit", "/quit"):
             return False
         if command == "/new":
-            self.thread = new_thread_id()
+            self.thread, self.failed = new_thread_id(), None
             self.console.print(f"[dim]new thread {self.thread}[/]")
         elif command == "/thread":
             parts = line.split()
             if len(parts) > 1:
-                self.thread = parts[1]
+                self.thread = readable(parts[1])
                 self.show_last_exchange()
             self.console.print(f"[dim]{self.status()}[/]")
         elif command == "/retry":

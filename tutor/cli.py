@@ -229,10 +229,11 @@ def ask(
 ) -> None:
     """One turn with the tutor; if the thread waits for an answer, MESSAGE answers it."""
     from tutor.errors import TutorError
-    from tutor.session import Tutor, new_thread_id
+    from tutor.session import Tutor, new_thread_id, readable
 
     settings = _settings()
-    thread = thread or new_thread_id()
+    message = readable(message)
+    thread = readable(thread) if thread else new_thread_id()
     try:
         tutor = Tutor(settings)
         try:

@@ -23,7 +23,11 @@ class Settings(BaseSettings):
     """Everything tutor can be told; each field has an environment variable."""
 
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+        # No populate_by_name: it would also read each field's bare name from the environment,
+        # so $HOME would become TUTOR_HOME and $MODEL the chat model.
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
     )
 
     home: Path = Field(default_factory=default_home, validation_alias="TUTOR_HOME")
@@ -99,9 +103,17 @@ class Settings(BaseSettings):
         return "llm" if self.model else "offline"
 
 
+def _input_name(field: str) -> str:
+    """The name Settings accepts a field under (its first environment variable)."""
+    alias = Settings.model_fields[field].validation_alias
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    return alias if isinstance(alias, str) else field
+
+
 def load_settings(**overrides: object) -> Settings:
     """Read settings once from env and `.env`; keyword overrides win (used by tests and flags)."""
-    settings = Settings(**overrides)  # type: ignore[arg-type]
+    settings = Settings(**{_input_name(name): value for name, value in overrides.items()})  # type: ignore[arg-type]
     settings.home = settings.home.expanduser()
     settings.notes = settings.notes.expanduser()
     return settings

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import time
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ def run_checks(settings: Settings) -> list[Check]:
         _mode(settings),
         *_model_server(settings),
         _embeddings(settings),
+        _home(settings),
         *_index(settings),
         _langsmith(settings),
         _slack(settings),
@@ -120,6 +122,21 @@ def _embeddings(settings: Settings) -> Check:
     except TutorError as exc:
         return Check("embeddings", "fail", exc.message, exc.hint)
     return Check("embeddings", "ok", f"{model_id_of(model)} (works)")
+
+
+def _home(settings: Settings) -> Check:
+    """Whether TUTOR_HOME (or the folder that would hold it) can be written."""
+    folder = settings.home
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if folder.is_dir() and os.access(folder, os.W_OK | os.X_OK):
+        return Check("home", "ok", str(settings.home))
+    return Check(
+        "home",
+        "fail",
+        f"cannot write to {settings.home} ({folder} is not a writable folder)",
+        "set TUTOR_HOME to a folder you can write to",
+    )
 
 
 def _index(settings: Settings) -> list[Check]:

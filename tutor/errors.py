@@ -11,3 +11,10 @@ class TutorError(Exception):
 
     def __str__(self) -> str:
         return f"{self.message} ({self.hint})" if self.hint else self.message
+
+
+def unwritable(what: str, folder: object, exc: BaseException) -> TutorError:
+    """The error for a TUTOR_HOME the tutor cannot write to."""
+    return TutorError(
+        f"cannot keep {what} in {folder}: {exc}", "set TUTOR_HOME to a folder you can write to"
+    )

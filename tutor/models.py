@@ -34,8 +34,13 @@ def make_chat_model(settings: Settings) -> BaseChatModel | None:
     """The configured chat model, or None in offline mode."""
     if not settings.model:
         return None
-    from langchain.chat_models import init_chat_model
-
+    provider, colon, name = settings.model.partition(":")
+    if colon and not (provider.strip() and name.strip()):
+        raise TutorError(
+            f"TUTOR_MODEL={settings.model} does not name a model",
+            "write it as provider:model, e.g. openai:gpt-4o-mini, or a bare model name for "
+            "the server at OPENAI_BASE_URL",
+        )
     kwargs: dict[str, Any] = {
         "timeout": settings.model_timeout,
         "max_retries": settings.model_retries,
@@ -54,7 +59,7 @@ def make_chat_model(settings: Settings) -> BaseChatModel | None:
     if ":" not in settings.model:
         kwargs["model_provider"] = "openai"  # a bare name means an OpenAI-compatible server
     try:
-        model: BaseChatModel = init_chat_model(settings.model, **kwargs)
+        model = _init_model(settings, kwargs)
     except ImportError as exc:
         provider = provider_of(settings.model)
         raise TutorError(
@@ -69,6 +74,19 @@ def make_chat_model(settings: Settings) -> BaseChatModel | None:
             "anthropic:claude-sonnet-4-5 or ollama:llama3.1 (with its integration installed)",
         ) from exc
     return model
+
+
+def _init_model(settings: Settings, kwargs: dict[str, Any]) -> BaseChatModel:
+    from langchain.chat_models import init_chat_model
+
+    try:
+        return init_chat_model(settings.model, **kwargs)
+    except ValueError:
+        if not settings.openai_base_url:
+            raise
+        # "llama3.1:8b" is no provider:model but a tagged model on the OpenAI-compatible server.
+        kwargs.update(model_provider="openai", api_key=settings.openai_api_key or "not-needed")
+        return init_chat_model(settings.model, base_url=settings.openai_base_url, **kwargs)
 
 
 def kinds(exc: BaseException) -> set[str]:

@@ -85,6 +85,8 @@ SMALL_TALK = (
     'Hello! Ask me about anything in your notes ("what is the reward model?"), say "quiz me '
     'on softmax", or send `/help` for everything I can do.'
 )
+THANKS = 'You\'re welcome! Ask another question, or say "quiz me" to check what stuck.'
+BYE = "Bye! Your conversation is saved; pick it up any time on this thread."
 
 NO_NOTES = (
     "There are no notes in the index yet. Add some with `tutor ingest PATH`, or set "

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import sqlite3
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tutor.config import Settings
 from tutor.context import Services, TutorContext
-from tutor.errors import TutorError
+from tutor.errors import TutorError, unwritable
 
 if TYPE_CHECKING:
     from langchain_core.runnables import RunnableConfig
@@ -37,11 +39,28 @@ def open_checkpointer(settings: Settings) -> BaseCheckpointSaver[Any]:
         saver = SqliteSaver(conn)
         saver.setup()
     except (OSError, sqlite3.Error) as exc:
-        raise TutorError(
-            f"cannot keep conversations in {settings.home}: {exc}",
-            "set TUTOR_HOME to a folder you can write to",
-        ) from None
+        raise unwritable("conversations", settings.home, exc) from None
     return saver
+
+
+@contextmanager
+def thread_lock(settings: Settings, thread: str) -> Iterator[None]:
+    """One turn at a time on a thread, across processes: a second `ask` waits for the first."""
+    import fcntl
+
+    name = hashlib.sha256(thread.encode()).hexdigest()[:24]
+    try:
+        folder = settings.home / "locks"
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = open(folder / f"{name}.lock", "a")  # noqa: SIM115 - held for the whole turn
+    except OSError as exc:
+        raise unwritable("conversations", settings.home, exc) from None
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def readable(text: str) -> str:
@@ -102,30 +121,38 @@ class Tutor:
         on_token: OnToken | None = None,
     ) -> Turn:
         """Run one turn: answer a pending question with `text`, or start a new exchange."""
+        text, thread = readable(text), readable(thread)
+        with thread_lock(self.settings, thread):
+            config = self._config(thread, learner, interface)
+            snapshot = self.graph.get_state(config)
+            before = len((snapshot.values or {}).get("messages", []))
+            for piece in self._stream(self._input(text, snapshot, learner, interface), config):
+                if on_token is not None:
+                    on_token(piece)
+            return self.last_turn(thread, since=before)
+
+    @staticmethod
+    def _input(text: str, snapshot: Any, learner: str, interface: str) -> Any:
+        """Resume what waits, retry what failed, or start a new exchange."""
         from langchain_core.messages import HumanMessage
         from langgraph.types import Command
 
-        text = readable(text)
-        config = self._config(thread, learner, interface)
-        snapshot = self.graph.get_state(config)
-        before = len((snapshot.values or {}).get("messages", []))
-        turn_input: Any
-        if not text.strip() and not snapshot.interrupts:
+        if not text.strip():
+            if snapshot.interrupts:
+                raise TutorError("the answer is empty", "type your answer, or /skip")
             raise TutorError("the message is empty", "ask a question, or send /help")
         if snapshot.interrupts:
-            turn_input = Command(resume=text)
-        elif snapshot.next and _last_human(snapshot.values) == text:
-            turn_input = None  # the same message after a failed turn: retry where it stopped
-        else:
-            turn_input = {
-                "messages": [HumanMessage(text)],
-                "learner": learner,
-                "interface": interface,
-            }
-        for piece in self._stream(turn_input, config):
-            if on_token is not None:
-                on_token(piece)
-        return self.last_turn(thread, since=before)
+            return Command(resume=text)
+        if snapshot.next and _last_human(snapshot.values) == text:
+            return None  # the same message after a failed turn: retry where it stopped
+        return {"messages": [HumanMessage(text)], "learner": learner, "interface": interface}
+
+    def failed_message(self, thread: str) -> str | None:
+        """The learner's message of a turn that stopped before finishing (to retry), if any."""
+        snapshot = self.graph.get_state(self._config(readable(thread)))
+        if snapshot.next and not snapshot.interrupts:
+            return _last_human(snapshot.values)
+        return None
 
     def _stream(self, turn_input: Any, config: RunnableConfig) -> Iterator[str]:
         context = TutorContext(services=self.services)

@@ -111,6 +111,35 @@ def test_a_malformed_setting_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "bad setting: TUTOR_MAX_FILE_MB" in result.stderr
 
 
+def test_only_the_documented_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tutor.config import load_settings
+
+    monkeypatch.delenv("TUTOR_HOME")
+    monkeypatch.setenv("HOME", "/somewhere/else")
+    monkeypatch.setenv("MODEL", "openai:gpt-4o")
+    monkeypatch.setenv("LEVEL", "expert")
+    settings = load_settings()
+    assert settings.home.name == "tutor" and settings.home != Path("/somewhere/else")
+    assert settings.model == "" and settings.level == "intermediate"
+    assert load_settings(home="/tmp/h", langsmith_tracing=True).home == Path("/tmp/h")
+
+
+@pytest.mark.parametrize("command", [["search", "softmax"], ["ingest"], ["ask", "hi"]])
+def test_a_home_that_cannot_be_written_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("TUTOR_HOME", str(blocker / "home"))
+    result = runner.invoke(app, command)
+    assert result.exit_code != 0
+    assert "cannot keep" in result.stderr and str(blocker) in result.stderr
+    assert "set TUTOR_HOME to a folder you can write to" in result.stderr
+    assert "Traceback" not in result.output
+    doctor = runner.invoke(app, ["doctor"])
+    assert doctor.exit_code == 1 and "home: cannot write to" in doctor.stdout
+
+
 def test_settings_come_from_a_dotenv_file(monkeypatch: pytest.MonkeyPatch) -> None:
     Path(".env").write_text("TUTOR_EMBEDDINGS=openai:text-embedding-3-small\n")
     result = runner.invoke(app, ["ingest"])

@@ -124,6 +124,9 @@ def test_help_and_level(make_tutor: MakeTutor) -> None:
     values = tutor.graph.get_state({"configurable": {"thread_id": "h1"}}).values
     assert values["level"] == "beginner"
     assert "don't know `/frobnicate`" in tutor.ask("/frobnicate", "h1").answer
+    assert tutor.ask("hello!", "h1").answer.startswith("Hello")
+    assert tutor.ask("thanks!", "h1").answer.startswith("You're welcome")
+    assert tutor.ask("bye", "h1").answer.startswith("Bye")
 
 
 def test_turn_json_has_the_documented_fields(make_tutor: MakeTutor) -> None:
@@ -181,17 +184,19 @@ def test_an_empty_notes_folder_says_how_to_add_notes(tmp_path: Path) -> None:
         tutor.close()
 
 
-def test_an_empty_message_is_refused_but_an_empty_quiz_answer_skips(
-    make_tutor: MakeTutor,
-) -> None:
+def test_an_empty_message_or_answer_is_refused_and_loses_nothing(make_tutor: MakeTutor) -> None:
     from tutor.errors import TutorError
 
     tutor = make_tutor()
-    with pytest.raises(TutorError, match="empty"):
+    with pytest.raises(TutorError, match="the message is empty"):
         tutor.ask("   ", "x1")
     assert tutor.history("x1") == []
-    tutor.ask("/quiz softmax", "x1")
-    assert "Skipped" in tutor.ask("", "x1").answer
+    asked = tutor.ask("/quiz softmax", "x1")
+    with pytest.raises(TutorError, match="the answer is empty") as refused:
+        tutor.ask("", "x1")
+    assert "/skip" in refused.value.hint
+    assert tutor.last_turn("x1").pending == asked.pending  # the question still waits
+    assert "Skipped" in tutor.ask("/skip", "x1").answer
 
 
 def choice_question_thread(tutor: Tutor, thread: str) -> dict[str, object]:
@@ -229,6 +234,51 @@ def test_a_question_instead_of_an_answer_sets_the_quiz_aside(make_tutor: MakeTut
     assert not grades
 
 
+@pytest.mark.parametrize(
+    ("reply", "ran"),
+    [
+        ("yes please", True),
+        ("Go ahead!", True),
+        ("sure, why not", True),
+        ("no thanks", False),
+        ("please don't", False),
+        ("not now", False),
+    ],
+)
+def test_confirmation_understands_everyday_replies(
+    make_tutor: MakeTutor, reply: str, ran: bool
+) -> None:
+    tutor = make_tutor()
+    tutor.ask("/run softmax", "c8")
+    turn = tutor.ask(reply, "c8")
+    assert turn.pending is None
+    assert ("exit code 0" in turn.answer) is ran
+    assert turn.answer.endswith("Not run.") is not ran
+
+
+def test_two_turns_at_once_on_one_thread_both_count(make_tutor: MakeTutor) -> None:
+    import threading
+    import time
+
+    first, second = make_tutor(), make_tutor()  # as if two processes shared the thread
+    real_search = first.services.search
+
+    def slow_search(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.5)  # the first turn is still running when the second arrives
+        return real_search(*args, **kwargs)
+
+    first.services.search = slow_search  # type: ignore[method-assign]
+    worker = threading.Thread(target=first.ask, args=("explain softmax", "p1"))
+    worker.start()
+    time.sleep(0.1)
+    second.ask("where do my notes cover PPO?", "p1")
+    worker.join()
+    history = make_tutor().history("p1")
+    humans = [text for role, text in history if role == "human"]
+    assert humans == ["explain softmax", "where do my notes cover PPO?"]
+    assert [role for role, _ in history] == ["human", "ai", "human", "ai"]
+
+
 def test_confirmation_asks_again_on_an_unclear_reply(make_tutor: MakeTutor) -> None:
     tutor = make_tutor()
     tutor.ask("/run softmax", "c9")
@@ -254,8 +304,11 @@ def test_a_missing_notes_folder_is_named(tmp_path: Path) -> None:
 
 def test_undecodable_bytes_in_a_message_are_replaced_not_fatal(make_tutor: MakeTutor) -> None:
     broken = b"what is softmax \xff\xfe".decode("utf-8", "surrogateescape")
-    turn = make_tutor().ask(broken, "u1")
+    thread = b"t-\xff".decode("utf-8", "surrogateescape")
+    turn = make_tutor().ask(broken, thread)
     assert turn.route == "explain" and "softmax" in turn.answer.lower()
+    assert turn.thread == "t-\ufffd"
+    json.dumps(turn.as_dict())  # printable as --json
 
 
 def test_after_a_crash_mid_run_a_new_no_runs_nothing_and_the_same_yes_retries(
@@ -273,10 +326,13 @@ def test_after_a_crash_mid_run_a_new_no_runs_nothing_and_the_same_yes_retries(
 
     tutor.services.run_code = crash_once  # type: ignore[method-assign]
     tutor.ask("/run softmax", "r1")
+    assert tutor.failed_message("r1") is None  # waiting for a yes is not a failure
     with pytest.raises(KeyboardInterrupt):
         tutor.ask("yes", "r1")
+    assert make_tutor().failed_message("r1") == "yes"  # a later process knows what failed
     retried = tutor.ask("yes", "r1")  # the same message again: the turn is retried
     assert len(runs) == 2 and "exit code 0" in retried.answer
+    assert tutor.failed_message("r1") is None
 
     tutor.ask("/run softmax", "r2")
     with pytest.raises(KeyboardInterrupt):

@@ -18,6 +18,8 @@ def test_offline_mode_has_no_model() -> None:
     [
         ("openai:gpt-4o-mini", "OPENAI_API_KEY is not set"),
         ("nonexistentprovider:foo", "knows no model provider `nonexistentprovider`"),
+        ("openai:", "does not name a model"),
+        (":gpt-4o-mini", "does not name a model"),
     ],
 )
 def test_unusable_model_settings_are_explained(model: str, expected: str) -> None:
@@ -37,9 +39,10 @@ def test_a_missing_integration_names_the_package() -> None:
         assert make_chat_model(load_settings(model="ollama:llama3.1")) is not None
 
 
-def test_a_bare_model_name_means_an_openai_compatible_server() -> None:
-    settings = load_settings(model="llama3.1", openai_base_url="http://127.0.0.1:9/v1")
+@pytest.mark.parametrize("name", ["llama3.1", "llama3.1:8b"])
+def test_a_bare_model_name_means_an_openai_compatible_server(name: str) -> None:
+    settings = load_settings(model=name, openai_base_url="http://127.0.0.1:9/v1")
     model = make_chat_model(settings)
     assert type(model).__name__ == "ChatOpenAI"
-    assert getattr(model, "model_name", None) == "llama3.1"
+    assert getattr(model, "model_name", None) == name
     assert str(getattr(model, "openai_api_base", "")) == "http://127.0.0.1:9/v1"

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from tutor.knowledge.note_units import Unit, plain, read_units, topic_of
-from tutor.knowledge.retriever import Passage, keywords
+from tutor.knowledge.retriever import Passage, keywords, near_word
 
 __all__ = ["Explanation", "KeyPoint", "compose_explanation", "overlap", "plain", "topic_of"]
 
@@ -63,15 +63,9 @@ class Explanation:
         return "\n\n".join(parts)
 
 
-def _near(a: str, b: str) -> bool:
-    short, long = sorted((a, b), key=len)  # "vanish" ~ "vanishing", but "token" !~ "tokenization"
-    close = len(long) - len(short) <= 4 or len(short) >= 7  # "backprop" ~ "backpropagation"
-    return a == b or (len(short) >= 5 and close and long.startswith(short))
-
-
 def overlap(terms: set[str], wanted: set[str]) -> int:
     """How many wanted words the terms contain."""
-    return sum(any(_near(t, w) for t in terms) for w in wanted)
+    return sum(any(near_word(t, w) for t in terms) for w in wanted)
 
 
 def _lead_score(unit: Unit, wanted: set[str], named: set[str], compare: bool) -> float:

@@ -12,7 +12,7 @@ from typing import Any
 from langchain_core.embeddings import Embeddings
 
 from tutor.config import Settings
-from tutor.errors import TutorError
+from tutor.errors import TutorError, unwritable
 from tutor.knowledge.chunking import Chunk, chunk_note
 from tutor.knowledge.embeddings import ChromaAdapter, make_embeddings, model_id_of
 from tutor.knowledge.loaders import (
@@ -105,10 +105,13 @@ class NotesIndex:
                     f"cannot reach the Chroma server at {self.settings.chroma_url}: {exc}",
                     "start it, or unset TUTOR_CHROMA_URL to use the local index",
                 ) from exc
-        self.settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(
-            path=str(self.settings.chroma_dir), settings=chroma_settings
-        )
+        try:
+            self.settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+            return chromadb.PersistentClient(
+                path=str(self.settings.chroma_dir), settings=chroma_settings
+            )
+        except OSError as exc:
+            raise unwritable("the index", self.settings.chroma_dir, exc) from None
 
     def _open_collection(self) -> Any:
         client = self._client()

@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tutor.errors import unwritable
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
     source TEXT PRIMARY KEY,
@@ -54,11 +56,16 @@ class Records:
     """The ingest record in a small SQLite file under TUTOR_HOME."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Graph nodes may run on LangGraph's worker threads; turns on one index are serial.
-        self.db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(SCHEMA)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Graph nodes may run on LangGraph's worker threads; turns on one index are serial.
+            self.db = sqlite3.connect(
+                path, timeout=30, isolation_level=None, check_same_thread=False
+            )
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.executescript(SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise unwritable("the index", path.parent, exc) from None
 
     def close(self) -> None:
         """Close the database."""

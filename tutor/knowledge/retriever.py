@@ -75,13 +75,21 @@ class Passage:
 QUESTION_WORDS = frozenset("explain tell describe show work mean define teach help".split())
 
 
+def near_word(a: str, b: str) -> bool:
+    """The same word, or one a clear prefix of the other ("backprop" ~ "backpropagation")."""
+    short, long = sorted((a, b), key=len)  # "vanish" ~ "vanishing", but "token" !~ "tokenization"
+    close = len(long) - len(short) <= 4 or len(short) >= 7
+    return a == b or (len(short) >= 5 and close and long.startswith(short))
+
+
 def keyword_overlap(query: str, passage: Passage) -> float:
     """The share of the query's content words that the passage (or its heading) contains."""
     wanted = set(keywords(query)) - QUESTION_WORDS
     if not wanted:
         return 0.0
     have = set(keywords(f"{passage.heading}\n{passage.text}"))
-    return len(wanted & have) / len(wanted)
+    found = sum(w in have or any(near_word(w, h) for h in have) for w in wanted)
+    return found / len(wanted)
 
 
 def notes_cover(query: str, passages: list[Passage]) -> bool:

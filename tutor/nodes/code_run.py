@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from langchain_core.messages import AIMessage, HumanMessage
@@ -20,8 +21,12 @@ from tutor.nodes.router import last_human_text, split_command
 from tutor.run_report import describe_run
 from tutor.state import TutorState
 
-YES = {"y", "yes", "yep", "ok", "okay", "sure", "run", "run it", "go", "do it", "/yes", "/run"}
-NO = {"n", "no", "nope", "don't", "do not", "cancel", "stop", "/no", "/skip"}
+YES = {"/yes", "/run"}
+NO = {"/no", "/skip"}
+SAYS_NO = re.compile(r"^(n|no|nope|nah|not now|skip)\b|\b(don'?t|do not|never|cancel|stop)\b", re.I)
+SAYS_YES = re.compile(
+    r"^(y|yes|yeah|yep|yup|ok|okay|sure|please|run|go|do it|go ahead|sounds good)\b", re.I
+)
 
 
 class Demonstration(BaseModel):
@@ -79,10 +84,10 @@ def await_confirm(state: TutorState) -> Command[Any]:
     if command and (rest or command not in YES | NO):
         return Command(goto="router", update={"messages": [said], "proposal": None})
     answer = reply.lower().strip(" .!")
-    if answer in YES:
+    if answer in YES or (SAYS_YES.match(answer) and not SAYS_NO.search(answer)):
         update = {"messages": [said], "to_run": proposal.get("code", ""), "proposal": None}
         return Command(goto="run_code", update=update)
-    if answer in NO:
+    if answer in NO or SAYS_NO.search(answer):
         declined = {"messages": [said, AIMessage(prompts.NOT_RUN)], "proposal": None}
         return Command(goto=END, update=declined)
     again = AIMessage(prompts.CONFIRM_AGAIN)

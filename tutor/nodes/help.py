@@ -21,7 +21,13 @@ def show_help(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, An
     if command == "/skip":
         return {"messages": [AIMessage(prompts.NOTHING_TO_SKIP)]}
     if not command:
-        return {"messages": [AIMessage(prompts.SMALL_TALK)]}
+        said = rest.lower()
+        reply = prompts.SMALL_TALK
+        if said.startswith(("thank", "thx", "cheers")):
+            reply = prompts.THANKS
+        elif said.startswith("bye"):
+            reply = prompts.BYE
+        return {"messages": [AIMessage(reply)]}
     lead = prompts.UNKNOWN_COMMAND.format(command=command) if command != "/help" else ""
     return {"messages": [AIMessage(lead + prompts.HELP)]}
 

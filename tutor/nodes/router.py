@@ -38,8 +38,8 @@ FIND = re.compile(
     re.I,
 )
 SMALL_TALK = re.compile(
-    r"^\s*(hi|hello|hey|thanks|thank you|thx|ok|okay|cool|great|bye)\b[\s!.,:)]*(there|tutor)?"
-    r"[\s!.,:)]*$",
+    r"^\s*(hi|hello|hey|thanks|thank you|thx|cheers|ok|okay|cool|great|bye)\b"
+    r"[\s!.,:)]*(there|tutor)?[\s!.,:)]*$",
     re.I,
 )
 POLITE = r"^\s*(please\s+)?((can|could|would) you\s+)?"

@@ -1,0 +1,54 @@
+"""The chat session's own behaviour: resuming a thread whose last turn did not finish."""
+
+from __future__ import annotations
+
+import io
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.console import Console
+
+from tests.fakes import HashEmbeddings
+from tutor.chat import ChatSession
+from tutor.config import load_settings
+from tutor.context import Services
+from tutor.session import Tutor
+
+
+def chat_on(notes: Path, thread: str) -> tuple[ChatSession, io.StringIO]:
+    """A chat session on fast embeddings whose screen is a string."""
+    settings = load_settings(notes=notes)
+    session = ChatSession(settings, thread, "default")
+    session.tutor.close()
+    services = Services(settings, embeddings=HashEmbeddings(), rng=random.Random(3))
+    session.tutor = Tutor(settings, services)
+    screen = io.StringIO()
+    session.console = Console(file=screen, width=100, highlight=False)
+    return session, screen
+
+
+def test_a_turn_that_failed_in_an_earlier_chat_can_be_retried(notes: Path) -> None:
+    first, _ = chat_on(notes, "f1")
+    first.handle("/run softmax")
+    real_run = first.tutor.services.run_code
+
+    def killed(code: str) -> Any:
+        raise KeyboardInterrupt  # the process died while the sandbox ran
+
+    first.tutor.services.run_code = killed  # type: ignore[method-assign]
+    with pytest.raises(KeyboardInterrupt):
+        first.tutor.ask("yes", "f1")
+    first.tutor.services.run_code = real_run  # type: ignore[method-assign]
+    first.close()
+
+    later, screen = chat_on(notes, "f1")
+    later.start(resumed=True)
+    assert "that turn did not finish" in screen.getvalue()
+    later.handle("/retry")
+    assert "exit code 0" in screen.getvalue()
+    assert later.tutor.failed_message("f1") is None
+    later.handle("/retry")
+    assert "nothing to retry" in screen.getvalue()
+    later.close()
