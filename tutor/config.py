@@ -98,6 +98,11 @@ class Settings(BaseSettings):
         return self.home / "threads.sqlite"
 
     @property
+    def memory_path(self) -> Path:
+        """The SQLite LangGraph Store file that keeps learners' cards and profiles."""
+        return self.home / "memory.sqlite"
+
+    @property
     def mode(self) -> str:
         """`llm` when a chat model is configured, else `offline`."""
         return "llm" if self.model else "offline"

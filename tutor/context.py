@@ -111,6 +111,7 @@ class Services:
                 end_line=int(metas[i].get("end_line", 0)),
                 text=texts[i],
                 score=0.0,
+                chunk_id=ids[i],
             )
             for i in picks
         ]

@@ -46,6 +46,8 @@ class Passage:
     score: float
     similarity: float = 0.0
     """Cosine similarity of the passage to the query (0 when dense search did not rank it)."""
+    chunk_id: str = ""
+    """The passage's id in the index (derived from its file and content)."""
 
     @classmethod
     def from_document(cls, doc: Document) -> Passage:
@@ -59,6 +61,7 @@ class Passage:
             text=doc.page_content,
             score=round(float(m.get("score", 0.0)), 6),
             similarity=round(float(m.get("similarity", 0.0)), 4),
+            chunk_id=str(doc.id or ""),
         )
 
     @property

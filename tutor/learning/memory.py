@@ -1,0 +1,100 @@
+"""Learner memory in the LangGraph Store: cards and a profile per learner, across threads.
+
+Namespaces are `("learner", ID, "cards")` (one item per card, keyed by card id) and
+`("learner", ID, "profile")` (one item, `profile`: level, goals, style). The store is a
+SQLite file under TUTOR_HOME, the same one the graph is compiled with, so a quiz in one
+process and `tutor progress` in another read the same schedule.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from tutor.config import Settings
+from tutor.errors import unwritable
+
+if TYPE_CHECKING:
+    from langgraph.store.base import BaseStore
+
+PAGE = 500
+PROFILE_FIELDS = ("level", "goals", "style")
+
+
+def open_store(settings: Settings) -> BaseStore:
+    """The SQLite store under TUTOR_HOME (created on first use)."""
+    from langgraph.store.sqlite import SqliteStore
+
+    try:
+        settings.home.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(
+            settings.memory_path, check_same_thread=False, timeout=30, isolation_level=None
+        )
+        conn.execute("PRAGMA journal_mode=WAL")
+        store = SqliteStore(conn)
+        store.setup()
+    except (OSError, sqlite3.Error) as exc:
+        raise unwritable("learner memory", settings.home, exc) from None
+    return store
+
+
+def close_store(store: BaseStore | None) -> None:
+    """Close a store opened by `open_store`."""
+    conn = getattr(store, "conn", None)
+    if conn is not None:
+        conn.close()
+
+
+def learner_label(learner: str) -> str:
+    """A learner id as one Store namespace label (no dots, never empty), reversibly quoted."""
+    return quote(learner or "default", safe="-_@+").replace(".", "%2E")
+
+
+class LearnerMemory:
+    """One learner's cards and profile; nothing here can reach another learner's items."""
+
+    def __init__(self, store: BaseStore, learner: str) -> None:
+        self.store = store
+        self.learner = learner or "default"
+        label = learner_label(self.learner)
+        self.cards_ns = ("learner", label, "cards")
+        self.profile_ns = ("learner", label, "profile")
+
+    def cards(self) -> list[dict[str, Any]]:
+        """Every card this learner holds."""
+        return list(self._all_cards())
+
+    def _all_cards(self) -> Iterator[dict[str, Any]]:
+        offset = 0
+        while True:
+            page = self.store.search(self.cards_ns, limit=PAGE, offset=offset)
+            for item in page:
+                yield dict(item.value)
+            if len(page) < PAGE:
+                return
+            offset += PAGE
+
+    def card(self, card_id: str) -> dict[str, Any] | None:
+        """One card, if the learner holds it."""
+        item = self.store.get(self.cards_ns, card_id)
+        return dict(item.value) if item else None
+
+    def put_card(self, card: dict[str, Any]) -> None:
+        """Save a card (its `id` is the key)."""
+        self.store.put(self.cards_ns, str(card["id"]), card, index=False)
+
+    def profile(self) -> dict[str, Any]:
+        """Level, goals and preferred style (empty until set)."""
+        item = self.store.get(self.profile_ns, "profile")
+        return dict(item.value) if item else {}
+
+    def update_profile(self, **changes: Any) -> dict[str, Any]:
+        """Set some profile fields; returns the whole profile."""
+        unknown = set(changes) - set(PROFILE_FIELDS)
+        if unknown:
+            raise ValueError(f"not profile fields: {sorted(unknown)}")
+        profile = {**self.profile(), **changes, "learner": self.learner}
+        self.store.put(self.profile_ns, "profile", profile, index=False)
+        return profile
