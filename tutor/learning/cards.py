@@ -79,7 +79,8 @@ def review(
     """The card after one review; a review already applied (same id) changes nothing."""
     if any(h.get("review_id") == review_id for h in card.get("history", [])):
         return card
-    from fsrs import Card, Rating as FsrsRating
+    from fsrs import Card
+    from fsrs import Rating as FsrsRating
 
     state = Card.from_dict(card["fsrs"])
     updated, _ = scheduler().review_card(state, FsrsRating[rating.capitalize()], at)
