@@ -1,17 +1,22 @@
 """Entry point for langgraph.json / LangGraph Studio: the compiled tutor graph.
 
-Run directly (scripts, tests) it keeps threads in the SQLite checkpointer under TUTOR_HOME.
-Under the LangGraph API server (`langgraph dev`, Studio) the server owns persistence and
-refuses a graph that brings its own checkpointer, so there it is compiled without one.
+Run directly (scripts, tests) it keeps threads in the SQLite checkpointer and learner memory
+in the SQLite store under TUTOR_HOME. Under the LangGraph API server (`langgraph dev`,
+Studio) the server owns persistence (threads and a store) and refuses a graph that brings
+its own, so there it is compiled without either.
 """
 
 import sys
 
 from tutor.config import load_settings
 from tutor.graph import build_graph
+from tutor.learning.memory import open_store
 from tutor.session import open_checkpointer
 
 _served = "langgraph_api" in sys.modules
+_settings = load_settings()
 graph = build_graph().compile(
-    checkpointer=None if _served else open_checkpointer(load_settings()), name="tutor"
+    checkpointer=None if _served else open_checkpointer(_settings),
+    store=None if _served else open_store(_settings),
+    name="tutor",
 )

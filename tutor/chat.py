@@ -127,6 +127,8 @@ class ChatSession:
         """Say what the tutor is waiting for, if anything."""
         if pending and pending["type"] == "quiz_answer":
             self.console.print("[dim]answer below, or /skip[/]")
+        elif pending and pending["type"] == "rating":
+            self.console.print("[dim]again · hard · good · easy (ok takes the estimate)[/]")
         elif pending:
             self.console.print("[dim]yes or no[/]")
 

@@ -262,8 +262,21 @@ def ask(
     _err().print(f"[dim]tutor · {mode} · thread {thread} · route {turn.route}[/]")
     Console(highlight=False).print(Markdown(turn.answer or "(no answer)"))
     if turn.pending:
-        reply = "YOUR ANSWER" if turn.pending["type"] == "quiz_answer" else "yes"
+        reply = {"quiz_answer": "YOUR ANSWER", "rating": "good"}.get(turn.pending["type"], "yes")
         _err().print(f'[yellow]waiting for you:[/] tutor ask --thread {thread} "{reply}"')
+
+
+@app.command()
+@friendly
+def quiz(
+    topic: Annotated[str, typer.Argument(help="Only questions on this topic.")] = "",
+    learner: LearnerOption = "default",
+    count: Annotated[int, typer.Option("--count", "-n", min=1, help="How many questions.")] = 5,
+) -> None:
+    """A review session: due cards first, then new questions; a summary at the end."""
+    from tutor.review import run_review
+
+    run_review(_settings(), topic, learner, count)
 
 
 @app.command()
@@ -273,6 +286,52 @@ def chat(thread: ThreadOption = None, learner: LearnerOption = "default") -> Non
     from tutor.chat import run_chat
 
     run_chat(_settings(), thread=thread, learner=learner)
+
+
+@app.command()
+@friendly
+def progress(learner: LearnerOption = "default", as_json: JsonFlag = False) -> None:
+    """Your cards per note and topic: what is due, how much you retain, your mastery."""
+    from rich.markup import escape
+    from rich.table import Column, Table
+
+    from tutor.learning.cards import now
+    from tutor.learning.memory import LearnerMemory, close_store, open_store
+    from tutor.learning.progress import Tally, habit_line, mastery_bar, percent, progress_report
+
+    store = open_store(_settings())
+    try:
+        cards = LearnerMemory(store, learner).cards()
+    finally:
+        close_store(store)
+    report = progress_report(cards, now())
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+        return
+    console = _out()
+    if not report.tally.cards:
+        console.print(
+            f"no cards yet for learner {escape(learner)}: run `tutor quiz` "
+            "(or /quiz in `tutor chat`) and rate your answers to start"
+        )
+        return
+
+    def cells(tally: Tally) -> list[str]:
+        due = [str(tally.cards), str(tally.due_now), str(tally.due_7d)]
+        return [*due, percent(tally.retention), mastery_bar(tally.mastery)]
+
+    numbers = [
+        Column(name, justify="right") for name in ("cards", "due now", "due 7d", "retention")
+    ]
+    table = Table(Column("note › topic", overflow="fold"), *numbers, "mastery")
+    for note in report.notes:
+        table.add_row(escape(note.file), *cells(note.tally), style="bold")
+        for topic in note.topics:
+            table.add_row(f"  › {escape(topic.heading or '(top of note)')}", *cells(topic.tally))
+        table.add_section()
+    table.add_row("all notes", *cells(report.tally), style="bold")
+    console.print(table)
+    console.print(habit_line(report))
 
 
 @app.command("run")

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
     from tutor.knowledge.index import NotesIndex
     from tutor.knowledge.retriever import HybridRetriever, Passage
+    from tutor.learning.memory import LearnerMemory
     from tutor.models import StructuredCaller
     from tutor.sandbox import RunResult
 
@@ -159,3 +160,19 @@ def services_of(runtime: Runtime[TutorContext] | Any) -> Services:
             overrides = {k: v for k, v in (("home", context.home), ("model", context.model)) if v}
             _BUILT[key] = Services(load_settings(**overrides))
         return _BUILT[key]
+
+
+def memory_of(runtime: Runtime[TutorContext] | Any, learner: str | None) -> LearnerMemory | None:
+    """The learner's memory in the graph's Store (None when the graph runs without a store)."""
+    store = getattr(runtime, "store", None)
+    if store is None:
+        return None
+    from tutor.learning.memory import LearnerMemory
+
+    return LearnerMemory(store, learner or "default")
+
+
+def level_of(state: Any, services: Services, memory: LearnerMemory | None) -> str:
+    """This thread's level, else the learner's profile level, else the configured one."""
+    profile = memory.profile() if memory is not None else {}
+    return str(state.get("level") or profile.get("level") or services.settings.level)

@@ -1,8 +1,8 @@
 """The tutor graph: a router and one node per route (explain, retrieve, quiz, code_run, help).
 
-Nodes that wait for the learner (`await_answer`, `await_confirm`) do nothing but wait, so a
-resumed turn never repeats work, and work that follows (grading, running code) sits in its
-own node, so a failed turn retries from there.
+Nodes that wait for the learner (`await_answer`, `await_rating`, `await_confirm`) do nothing
+but wait, so a resumed turn never repeats work, and work that follows (grading, recording a
+review, running code) sits in its own node, so a failed turn retries from there.
 """
 
 from __future__ import annotations
@@ -13,7 +13,15 @@ from tutor.context import TutorContext
 from tutor.nodes.code_run import await_confirm, code_run, explain_run, run_code
 from tutor.nodes.explain import explain
 from tutor.nodes.help import show_help
-from tutor.nodes.quiz import after_quiz, await_answer, grade, quiz
+from tutor.nodes.quiz import (
+    after_grade,
+    after_quiz,
+    await_answer,
+    await_rating,
+    grade,
+    quiz,
+    record,
+)
 from tutor.nodes.retrieve import retrieve
 from tutor.nodes.router import next_node, route
 from tutor.state import TutorState
@@ -30,6 +38,8 @@ def build_graph() -> TutorGraph:
     builder.add_node("quiz", quiz)
     builder.add_node("await_answer", await_answer, destinations=("grade", "await_answer", "router"))
     builder.add_node("grade", grade)
+    builder.add_node("await_rating", await_rating, destinations=("record", "await_rating"))
+    builder.add_node("record", record, destinations=("router", END))
     builder.add_node("code_run", code_run, destinations=("run_code", "await_confirm", END))
     builder.add_node(
         "await_confirm", await_confirm, destinations=("run_code", "await_confirm", "router", END)
@@ -40,7 +50,8 @@ def build_graph() -> TutorGraph:
     builder.add_edge(START, "router")
     builder.add_conditional_edges("router", next_node)
     builder.add_conditional_edges("quiz", after_quiz)
+    builder.add_conditional_edges("grade", after_grade)
     builder.add_edge("run_code", "explain_run")
-    for leaf in ("explain", "retrieve", "help", "grade", "explain_run"):
+    for leaf in ("explain", "retrieve", "help", "explain_run"):
         builder.add_edge(leaf, END)
     return builder

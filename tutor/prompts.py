@@ -40,8 +40,9 @@ Passage ({citation}):
 
 QUIZ_GRADE = """Grade the learner's answer to a quiz question against the reference answer \
 and rubric. Score from 0 to 1 (1 = meets every criterion). Verdict: correct (score >= 0.7), \
-partial (>= 0.3) or incorrect. Feedback: one or two sentences, say what was right and what \
-was missing; be encouraging and specific.
+partial (>= 0.3) or incorrect. List what the answer got right and what it missed (short \
+phrases). Feedback: one or two sentences, say what was right and what was missing; be \
+encouraging and specific.
 
 Question: {question}
 Reference answer: {reference}
@@ -76,6 +77,8 @@ HELP = """I teach from your notes. Ask me anything, or use a command:
 - `/quiz [TOPIC]`: one question from your notes; answer it, or `/skip`
 - `/run CODE`: run Python in the sandbox (or `/run TOPIC` for a demonstration)
 - `/level beginner|intermediate|advanced`: how explanations are pitched
+- `/progress`: your cards, what is due and your mastery per topic
+- `/goal TEXT`, `/style TEXT`, `/profile`: what you are aiming for and how you like answers
 - `/help`: this list
 
 Plain messages work too: "quiz me on softmax", "where do my notes cover PPO?",
@@ -123,6 +126,30 @@ QUIZ_NO_QUESTION = (
 QUIZ_SET_ASIDE = "_The quiz question is set aside; `/quiz` asks another._"
 QUIZ_UNCLEAR_CHOICE = "I couldn't tell which option you meant: answer with {labels}, or `/skip`."
 QUIZ_ANOTHER = "Say `/quiz` for another question."
+QUIZ_REVIEW = "_Review: this card was due {when}._"
+QUIZ_NEW = "_New card._"
+RATE = (
+    "**How well did you know it?** `again` · `hard` · `good` · `easy` "
+    "(my estimate: **{suggested}**; `ok` takes it)."
+)
+RATE_AGAIN = "Rate it with `again`, `hard`, `good` or `easy` (or `ok` for {suggested})."
+SCHEDULED = "Rated **{rating}**: this card comes back {when}."
+SKIPPED_RATED = "Rated **again**: this card comes back {when}."
+ESTIMATE = "_{how} estimate: {verdict} ({score:.0%})._"
+DUE_NUDGE = "You have **{due}** card(s) due for review: send `/quiz` to go through them."
+RECORD_LINE = "_Your record here: {topics}. `/quiz {topic}` reviews it._"
+PROFILE_LINE = "The learner's goals: {goals}. Preferred style: {style}."
+MASTERY_LINE = (
+    "The learner's quiz record on these topics (mastery 0-100%): {record}. Spend more care on "
+    "what they found hard."
+)
+GOAL_SET = "Noted your goal: {goal}. Explanations keep it in mind when a model is on."
+STYLE_SET = "Noted: you prefer {style} explanations (used when a model is on)."
+PROFILE_NOW = (
+    "Level: {level} · goals: {goals} · style: {style}. "
+    "Set them with `/level`, `/goal TEXT`, `/style TEXT`."
+)
+NO_MEMORY = "Learner memory is not available in this run (the graph has no store)."
 NOTHING_TO_SKIP = "Nothing to skip: no question is waiting."
 
 RUN_IT = "Run it? (yes/no)"

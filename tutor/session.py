@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from langchain_core.runnables import RunnableConfig
     from langgraph.checkpoint.base import BaseCheckpointSaver
     from langgraph.graph.state import CompiledStateGraph
+    from langgraph.store.base import BaseStore
 
 OnToken = Callable[[str], None]
 """Called with each streamed piece of the tutor's answer (LLM mode)."""
@@ -93,14 +94,17 @@ class Tutor:
         settings: Settings,
         services: Services | None = None,
         checkpointer: BaseCheckpointSaver[Any] | None = None,
+        store: BaseStore | None = None,
     ) -> None:
         from tutor.graph import build_graph
+        from tutor.learning.memory import open_store
 
         self.settings = settings
         self.services = services or Services(settings)
         self.checkpointer = checkpointer or open_checkpointer(settings)
+        self.store = store or open_store(settings)
         self.graph: CompiledStateGraph[Any, Any, Any, Any] = build_graph().compile(
-            checkpointer=self.checkpointer, name="tutor"
+            checkpointer=self.checkpointer, store=self.store, name="tutor"
         )
 
     def _config(self, thread: str, learner: str = "", interface: str = "") -> RunnableConfig:
@@ -191,8 +195,11 @@ class Tutor:
         return [(m.type, str(m.text)) for m in values.get("messages", [])]
 
     def close(self) -> None:
-        """Release the index and the checkpoint database."""
+        """Release the index, the checkpoint database and the store."""
+        from tutor.learning.memory import close_store
+
         self.services.close()
+        close_store(self.store)
         conn = getattr(self.checkpointer, "conn", None)
         if conn is not None:
             conn.close()

@@ -36,6 +36,10 @@ class TutorState(TypedDict, total=False):
     reply: str | None
     """The learner's answer to the pending question, between waiting for it and grading it."""
 
+    review: dict[str, Any] | None
+    """A graded answer on its way to the learner's card: card, grade, suggested and chosen
+    rating (None while the learner is asked to rate), and where to go after recording it."""
+
     grades: Annotated[list[dict[str, Any]], operator.add]
     """Every graded quiz answer in this thread: question, answer, score, verdict."""
 

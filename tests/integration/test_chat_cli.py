@@ -50,8 +50,24 @@ def test_ask_json_explains_finds_and_a_quiz_is_answered_by_a_later_process() -> 
     choice = "- A) " in str(pending["prompt"])  # multiple choice wants a label
     reply = "a" if choice else "humans rank responses and the reward model learns to score them"
     graded = ask(reply, "-t", "s2")
-    assert graded["pending"] is None and graded["route"] == "quiz"
-    assert "**Reference:**" in str(graded["answer"])
+    assert graded["route"] == "quiz" and "**Reference:**" in str(graded["answer"])
+    assert graded["pending"] == {"type": "rating", "prompt": graded["pending"]["prompt"]}
+    rated = ask("good", "-t", "s2")
+    assert rated["pending"] is None and "Rated **good**" in str(rated["answer"])
+    progress = tutor("progress", "--json")  # another process reads the same schedule
+    assert progress.returncode == 0, progress.stderr
+    report = json.loads(progress.stdout)
+    assert (report["cards"], report["reviewed"], report["due_now"]) == (1, 1, 0)
+    assert report["reviewed_today"] == 1
+    from tutor.config import load_settings
+    from tutor.learning.memory import LearnerMemory, close_store, open_store
+
+    store = open_store(load_settings())
+    try:
+        [card] = LearnerMemory(store, "default").cards()
+    finally:
+        close_store(store)
+    assert report["next_due"] == card["fsrs"]["due"]
 
 
 def test_ask_without_a_thread_names_the_new_one() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,6 +16,7 @@ from tests.integration.openai_stub import OpenAIStub, running_stub
 from tutor.config import load_settings
 from tutor.context import Services
 from tutor.errors import TutorError
+from tutor.learning.memory import LearnerMemory
 from tutor.session import Tutor
 
 pytestmark = pytest.mark.integration
@@ -163,6 +165,14 @@ def test_model_written_quiz_is_graded_against_its_rubric(
     assert "mentions humans" in grade_prompt and "rankings" in grade_prompt
     grades = tutor.graph.get_state({"configurable": {"thread_id": "l4"}}).values["grades"]
     assert grades[0]["graded_by"] == "model" and grades[0]["score"] == 0.5
+    # The model's grade decides the rating: no rating asked, the card is scheduled.
+    assert graded.pending is None and "Rated **hard**" in graded.answer
+    [card] = LearnerMemory(tutor.store, "default").cards()
+    assert card["history"][0]["graded_by"] == "model" and card["question"]["rubric"]
+    again = tutor.ask("/quiz reward model", "l5", learner="other")  # cached per passage
+    assert again.pending is not None and again.pending["prompt"].startswith("What does")
+    written = [r for r in stub.chat_requests if "WrittenQuestion" in json.dumps(r)]
+    assert len(written) == 1
 
 
 def test_model_written_code_runs_only_after_confirmation(
@@ -230,7 +240,8 @@ def test_a_failing_grader_falls_back_to_rules_and_keeps_the_answer(
     tutor = tutor_for(stub.base_url)
     tutor.ask("/quiz reward model", "f1")
     graded = tutor.ask("humans rank pairs of responses", "f1")
-    assert graded.pending is None and "**Reference:**" in graded.answer
+    assert "**Reference:**" in graded.answer
+    assert graded.pending is not None and graded.pending["type"] == "rating"  # rules: you rate
     assert "Graded by the offline rules" in graded.answer
     grades = tutor.graph.get_state({"configurable": {"thread_id": "f1"}}).values["grades"]
     assert grades[0]["answer"] == "humans rank pairs of responses"
@@ -277,8 +288,8 @@ def test_answers_are_not_mistaken_for_new_requests(
             "Run the model on held-out data",
         ]
     ):
-        tutor.ask("/quiz reward model", f"a{n}")
-        turn = tutor.ask(answer, f"a{n}")
+        tutor.ask("/quiz reward model", f"a{n}", learner=f"a{n}")
+        turn = tutor.ask(answer, f"a{n}", learner=f"a{n}")
         assert turn.route == "quiz" and "Correct" in turn.answer, answer
 
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tutor.knowledge.retriever import Passage
-from tutor.learning.grading import grade_answer, parse_choice
+from tutor.learning.grading import auto_estimate, grade_answer, parse_choice
 from tutor.learning.questions import Question, questions_from_passage
 
 SOURCE = {
@@ -187,3 +187,106 @@ def test_a_cloze_on_an_acronym_accepts_its_expansion() -> None:
     question = cloze("RNN", "An RNN keeps a hidden state across the steps of a sequence of inputs.")
     assert grade_answer(question, "recurrent neural network").verdict == "correct"
     assert grade_answer(question, "convolutional network").verdict == "incorrect"
+
+
+# ---- the automatic estimate: key terms plus similarity in meaning -----------------------
+
+# A fake embedder that knows a few synonyms: texts saying the same things point the same way.
+CONCEPTS = {
+    "probabilit": 0,
+    "distribution": 0,
+    "logit": 1,
+    "raw": 1,
+    "class": 2,
+    "categor": 2,
+    "sum": 3,
+    "add up": 3,
+    "one": 3,
+}
+
+
+def meaning(texts: list[str]) -> list[list[float]]:
+    """Unnormalised concept counts: a paraphrase is close, an unrelated text is a zero vector."""
+    vectors = []
+    for text in texts:
+        vec = [0.0] * 4
+        for stem, axis in CONCEPTS.items():
+            vec[axis] += text.lower().count(stem)
+        vectors.append(vec)
+    return vectors
+
+
+def alike(texts: list[str]) -> list[list[float]]:
+    """Every text means the same: similarity 1 whatever is said."""
+    return [[1.0, 0.0] for _ in texts]
+
+
+PARAPHRASE = "It maps the raw scores onto a distribution over the categories that adds up to one"
+
+
+def test_a_paraphrase_without_the_key_terms_earns_credit_for_its_meaning() -> None:
+    by_rules = grade_answer(SOFTMAX, PARAPHRASE)
+    estimate = auto_estimate(SOFTMAX, PARAPHRASE, meaning)
+    assert by_rules.verdict == "incorrect" and not estimate.matched
+    assert estimate.verdict in ("partial", "correct") and estimate.score > by_rules.score
+    assert "logits" in estimate.feedback  # still says what the notes stress
+
+
+def test_an_off_topic_answer_stays_incorrect() -> None:
+    estimate = auto_estimate(SOFTMAX, "It makes the network train faster", meaning)
+    assert estimate == grade_answer(SOFTMAX, "It makes the network train faster")
+    assert estimate.verdict == "incorrect"
+
+
+def test_key_terms_and_meaning_together_make_a_partial_answer_correct() -> None:
+    answer = "It gives probabilities for each class"
+    assert grade_answer(SOFTMAX, answer).verdict == "partial"
+    estimate = auto_estimate(SOFTMAX, answer, meaning)
+    assert estimate.verdict == "correct" and estimate.score >= 0.6
+    assert {"class", "probabilitie"} <= set(estimate.matched)
+
+
+def test_resemblance_alone_never_makes_an_answer_correct() -> None:
+    # Wrong answers on the topic read close to the reference too; key terms must be there.
+    estimate = auto_estimate(SOFTMAX, "It squashes things for binary problems", alike)
+    assert estimate.verdict == "partial" and estimate.score == 0.5
+
+
+def test_repeating_the_question_earns_nothing_however_similar_it_reads() -> None:
+    for parrot in (SOFTMAX.prompt, "the purpose of the softmax function is for classification"):
+        estimate = auto_estimate(SOFTMAX, parrot, alike)
+        assert estimate.verdict == "incorrect" and estimate.score == 0.0
+
+
+def test_without_a_working_embedder_the_rules_decide() -> None:
+    def broken(texts: list[str]) -> list[list[float]]:
+        raise RuntimeError("model file missing")
+
+    def short(texts: list[str]) -> list[list[float]]:
+        return [[1.0, 0.0], [1.0]]
+
+    def missing(texts: list[str]) -> list[list[float]]:
+        return [[1.0]]
+
+    by_rules = grade_answer(SOFTMAX, PARAPHRASE)
+    for embed in (None, broken, short, missing):
+        assert auto_estimate(SOFTMAX, PARAPHRASE, embed) == by_rules
+
+
+def test_choices_clozes_and_skips_stay_with_the_rules() -> None:
+    calls: list[list[str]] = []
+
+    def spy(texts: list[str]) -> list[list[float]]:
+        calls.append(texts)
+        return alike(texts)
+
+    question = cloze("PPO", "PPO updates the LLM weights to maximize this score.")
+    for q, answer in [(TRANSFORMER, "B"), (TRANSFORMER, "C"), (question, "DPO"), (SOFTMAX, "idk")]:
+        assert auto_estimate(q, answer, spy) == grade_answer(q, answer)
+    assert calls == []
+
+
+def test_an_acronym_spelled_out_with_a_joining_word_fills_its_blank() -> None:
+    question = cloze("RLHF", "Fine-tuning teaches tasks, and RLHF teaches human-aligned behavior.")
+    assert grade_answer(question, "reinforcement learning from human feedback").verdict == "correct"
+    assert grade_answer(question, "reinforcement learning from AI feedback").verdict == "incorrect"

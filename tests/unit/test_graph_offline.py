@@ -72,13 +72,14 @@ def test_quiz_waits_for_the_answer_and_grades_it_after_a_restart(make_tutor: Mak
     assert asked.pending["prompt"] and asked.answer == asked.pending["prompt"]
 
     later = make_tutor()  # a new Tutor on the same home: the checkpoint is on disk
-    graded = later.ask("it turns logits into probabilities that sum to 1", "q1")
-    assert graded.pending is None
+    reply = "A" if "- A) " in asked.pending["prompt"] else "probabilities that sum to 1"
+    graded = later.ask(reply, "q1")
+    assert graded.pending is not None and graded.pending["type"] == "rating"
     assert graded.route == "quiz"
     assert "**Reference:**" in graded.answer and "**Source:**" in graded.answer
     grades = later.graph.get_state({"configurable": {"thread_id": "q1"}}).values["grades"]
     assert len(grades) == 1
-    assert grades[0]["answer"] == "it turns logits into probabilities that sum to 1"
+    assert grades[0]["answer"] == reply
     assert grades[0]["verdict"] in ("correct", "partial", "incorrect")
 
 
@@ -220,7 +221,8 @@ def test_an_unreadable_choice_is_asked_again_and_a_label_then_grades(
     assert again.pending is not None and again.pending["type"] == "quiz_answer"
     label = "ABCD"[int(str(quiz["answer_index"]))]
     graded = tutor.ask(f"({label.lower()})", "m1")
-    assert "Correct" in graded.answer and graded.pending is None
+    assert "Correct" in graded.answer and graded.pending is not None
+    assert graded.pending["type"] == "rating" and "estimate: **easy**" in graded.answer
 
 
 def test_a_question_instead_of_an_answer_sets_the_quiz_aside(make_tutor: MakeTutor) -> None:

@@ -26,9 +26,9 @@ from tutor.knowledge.loaders import (
 from tutor.knowledge.records import FileRecord, Records
 
 COLLECTION = "notes"
-PIPELINE = "4"
-"""Bump when cleaning or chunking changes: every file is re-chunked (unchanged text keeps its
-vectors, since chunk ids come from content)."""
+PIPELINE = "5"
+"""Bump when cleaning, chunking or the question bank changes: every file is re-chunked and its
+questions rebuilt (unchanged text keeps its vectors, since chunk ids come from content)."""
 EMBED_BATCH = 64
 
 Progress = Callable[[str, int, int], None]
@@ -182,6 +182,7 @@ class NotesIndex:
         ids = [_chunk_id(source, c, n) for c, n in _numbered(chunks)]
         extra = _note_metadata(note.metadata)
         report.chunks_written += self._write(source, file, chunks, ids, record, extra)
+        self._store_questions(file, chunks, ids)
         self.records.commit(source, file, digest, ids, PIPELINE)
         report.indexed += 1
 
@@ -216,7 +217,21 @@ class NotesIndex:
         stale = sorted(previous - set(ids))
         if stale:
             self.collection.delete(ids=stale)
+            self.records.drop_questions(stale)
         return len(new)
+
+    def _store_questions(self, file: str, chunks: list[Chunk], ids: list[str]) -> None:
+        """Rebuild the rules' question bank of a file's chunks; model-written questions stay."""
+        # Lazy: tutor.learning imports tutor.knowledge.
+        from tutor.knowledge.retriever import Passage
+        from tutor.learning.bank import build_bank
+
+        passages = [
+            Passage(file, c.heading, c.start_line, c.end_line, c.text, 0.0, chunk_id=cid)
+            for c, cid in zip(chunks, ids, strict=True)
+        ]
+        for chunk_id, questions in build_bank(passages).items():
+            self.records.put_questions(chunk_id, "rules", questions)
 
     def _remove_missing(self, paths: list[Path], seen: set[str]) -> int:
         """Drop files that were indexed under a scanned folder and are gone now."""
@@ -228,13 +243,18 @@ class NotesIndex:
             gone = record.chunk_ids + record.pending_ids
             if gone:
                 self.collection.delete(ids=gone)
-            self.records.forget(record.source)
+            self.records.forget(record.source)  # with the questions of its chunks
             removed += 1
         return removed
 
     def everything(self) -> tuple[list[str], list[str], list[dict[str, Any]]]:
         """All passages: ids, texts and metadata (for keyword search)."""
         got = self.collection.get(include=["documents", "metadatas"])
+        return list(got["ids"]), list(got["documents"] or []), list(got["metadatas"] or [])
+
+    def of_file(self, file: str) -> tuple[list[str], list[str], list[dict[str, Any]]]:
+        """One note's passages (ids, texts, metadata), by the file name the index shows."""
+        got = self.collection.get(where={"file": file}, include=["documents", "metadatas"])
         return list(got["ids"]), list(got["documents"] or []), list(got["metadatas"] or [])
 
     def nearest(self, query: str, k: int) -> list[tuple[str, float]]:

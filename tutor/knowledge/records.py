@@ -4,6 +4,9 @@ Before touching the index for a file, its new chunk ids are written here as
 `pending`; only after Chroma holds them is the file's hash committed. A killed
 ingest therefore leaves either the old record (redone next time) or the new one,
 and the ids it may have half-written are known and cleaned up.
+
+The same file holds the question bank: quiz questions per chunk, written by the rules at
+ingest or by the model when first asked. They live and die with their chunk.
 """
 
 from __future__ import annotations
@@ -11,8 +14,11 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tutor.errors import unwritable
 
@@ -27,6 +33,13 @@ CREATE TABLE IF NOT EXISTS files (
     pipeline TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS questions (
+    chunk_id TEXT NOT NULL,
+    qid TEXT NOT NULL,
+    by TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (chunk_id, qid)
+);
 """
 
 
@@ -101,14 +114,83 @@ class Records:
             )
 
     def forget(self, source: str) -> None:
-        """Drop a removed file's record."""
-        with self.db:
+        """Drop a removed file's record and the questions of its chunks."""
+        with self._transaction():
+            record = self.get(source)
+            if record:
+                self._delete_questions(record.chunk_ids + record.pending_ids)
             self.db.execute("DELETE FROM files WHERE source = ?", (source,))
 
     def clear(self) -> None:
         """Forget everything (the index is being rebuilt)."""
-        with self.db:
+        with self._transaction():
             self.db.execute("DELETE FROM files")
+            self.db.execute("DELETE FROM questions")
+
+    def chunk_files(self) -> dict[str, str]:
+        """Every indexed chunk id and the file it belongs to, as the index displays it."""
+        # A record whose re-ingest was cut short still owns its committed chunks.
+        rows = self.db.execute(
+            "SELECT chunk.value, files.file FROM files, json_each(files.chunk_ids) AS chunk"
+        )
+        return {str(cid): str(file) for cid, file in rows}
+
+    def put_questions(self, chunk_id: str, by: str, questions: list[dict[str, Any]]) -> None:
+        """Replace the questions `by` ("rules" or "model") wrote for one chunk; each has a `qid`."""
+        with self._transaction():
+            self.db.execute("DELETE FROM questions WHERE chunk_id = ? AND by = ?", (chunk_id, by))
+            self.db.executemany(
+                "INSERT OR REPLACE INTO questions VALUES (?, ?, ?, ?)",
+                [(chunk_id, str(q["qid"]), by, json.dumps(q)) for q in questions],
+            )
+
+    def questions_for(
+        self, chunk_ids: Sequence[str], by: str | None = None
+    ) -> dict[str, list[dict[str, Any]]]:
+        """The stored questions of these chunks (all authors when `by` is None), in write order."""
+        out: dict[str, list[dict[str, Any]]] = {}
+        for part in _batches(list(dict.fromkeys(chunk_ids))):
+            marks = ",".join("?" * len(part))
+            sql = f"SELECT chunk_id, data FROM questions WHERE chunk_id IN ({marks})"
+            args: list[str] = list(part)
+            if by is not None:
+                sql += " AND by = ?"
+                args.append(by)
+            for chunk_id, data in self.db.execute(sql + " ORDER BY rowid", args):
+                out.setdefault(str(chunk_id), []).append(json.loads(data))
+        return out
+
+    def drop_questions(self, chunk_ids: Sequence[str]) -> None:
+        """Drop every question of these chunks (they left the index)."""
+        with self._transaction():
+            self._delete_questions(chunk_ids)
+
+    def question_count(self, by: str | None = None) -> int:
+        """How many questions the bank holds (of one author, or all)."""
+        if by is None:
+            row = self.db.execute("SELECT COUNT(*) FROM questions").fetchone()
+        else:
+            row = self.db.execute("SELECT COUNT(*) FROM questions WHERE by = ?", (by,)).fetchone()
+        return int(row[0])
+
+    def _delete_questions(self, chunk_ids: Sequence[str]) -> None:
+        for part in _batches(list(chunk_ids)):
+            marks = ",".join("?" * len(part))
+            self.db.execute(f"DELETE FROM questions WHERE chunk_id IN ({marks})", part)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One atomic write (the connection autocommits each statement otherwise)."""
+        if self.db.in_transaction:
+            yield
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
 
     def passages(self) -> int:
         """How many passages the finished file records account for."""
@@ -129,6 +211,12 @@ class Records:
         """Store a setting of the index."""
         with self.db:
             self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+
+def _batches(items: list[str], size: int = 500) -> Iterator[list[str]]:
+    """Slices small enough for SQLite's limit on bound parameters."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _record(row: tuple[str, str, str, str, str, float, str]) -> FileRecord:

@@ -28,6 +28,8 @@ class RubricGrade(BaseModel):
 
     score: float = Field(ge=0, le=1, description="0 to 1")
     verdict: str = Field(description="correct, partial or incorrect")
+    right: list[str] = Field(default_factory=list, description="what the answer got right")
+    missing: list[str] = Field(default_factory=list, description="what the answer missed")
     feedback: str = Field(description="one or two specific, encouraging sentences")
 
 
@@ -72,6 +74,6 @@ def grade_with_model(services: Services, question: Question, answer: str) -> Gra
         score=round(graded.score, 2),
         verdict=verdict,  # type: ignore[arg-type]
         feedback=graded.feedback.strip(),
-        matched=[],
-        missed=[],
+        matched=[r.strip() for r in graded.right if r.strip()],
+        missed=[m.strip() for m in graded.missing if m.strip()],
     )

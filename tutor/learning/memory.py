@@ -19,7 +19,8 @@ from tutor.errors import unwritable
 if TYPE_CHECKING:
     from langgraph.store.base import BaseStore
 
-PAGE = 500
+PAGE = 20_000
+"""Cards read per query: one query lists a large deck (offset paging is slow in SQLite)."""
 PROFILE_FIELDS = ("level", "goals", "style")
 
 

@@ -17,8 +17,10 @@ from tutor.answers import (
     wants_general_knowledge,
     without_general_request,
 )
-from tutor.context import Services, TutorContext, services_of
+from tutor.context import Services, TutorContext, level_of, memory_of, services_of
 from tutor.knowledge.retriever import Passage, notes_cover
+from tutor.learning.cards import card_mastery, is_due, now, topic_of
+from tutor.learning.memory import LearnerMemory
 from tutor.models import model_errors
 from tutor.nodes.router import last_human_text, split_command
 from tutor.state import TutorState
@@ -35,7 +37,8 @@ def explain(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]
     _, asked = split_command(last_human_text(state.get("messages", [])))
     query = without_general_request(state.get("topic") or asked)
     passages = services.search(query, k=5)
-    level = state.get("level") or services.settings.level
+    memory = memory_of(runtime, state.get("learner"))
+    level = level_of(state, services, memory)
     if not notes_cover(query, passages):
         if services.chat is not None and wants_general_knowledge(asked):
             return {"messages": [general_answer(services, state, asked, level)], "sources": []}
@@ -46,24 +49,81 @@ def explain(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]
 
         explanation = compose_explanation(query, passages)
         refs = [source_ref(p) for p in explanation.sources]
-        return {"messages": [AIMessage(explanation.to_markdown())], "sources": refs}
-    return grounded_answer(services, state, asked, passages, level)
+        text = explanation.to_markdown() + record_note(memory, refs, query)
+        return {"messages": [AIMessage(text)], "sources": refs}
+    return grounded_answer(services, state, asked, passages, level, memory)
 
 
 def grounded_answer(
-    services: Services, state: TutorState, asked: str, passages: list[Passage], level: str
+    services: Services,
+    state: TutorState,
+    asked: str,
+    passages: list[Passage],
+    level: str,
+    memory: LearnerMemory | None = None,
 ) -> dict[str, Any]:
-    """The model's answer from numbered passages, with citations checked and listed."""
+    """The model's answer from numbered passages, with citations checked and listed, adapted
+    to the learner's level, goals, style and quiz record on these topics."""
     system = prompts.EXPLAIN.format(
         level=prompts.LEVELS.get(level, level), passages=numbered_passages(passages)
-    )
+    ) + learner_context(memory, [source_ref(p) for p in passages])
     reply = _ask_model(services, system, state, asked)
     text, cited = keep_valid_citations(str(reply.text), len(passages))
     # An answer that cites nothing still came from these passages, so it lists them all.
     numbers = cited or list(range(1, len(passages) + 1))
     numbered = [(n, source_ref(passages[n - 1])) for n in numbers]
-    message = AIMessage(text + sources_footer(numbered), id=reply.id)
-    return {"messages": [message], "sources": [ref for _, ref in numbered]}
+    refs = [ref for _, ref in numbered]
+    footer = sources_footer(numbered) + record_note(memory, refs, without_general_request(asked))
+    message = AIMessage(text + footer, id=reply.id)
+    return {"messages": [message], "sources": refs}
+
+
+def topic_record(
+    memory: LearnerMemory | None, sources: list[dict[str, Any]]
+) -> list[tuple[str, float, int]]:
+    """(topic, mastery, cards due) for each cited topic the learner has been quizzed on."""
+    if memory is None or not sources:
+        return []
+    wanted = {topic_of(s) for s in sources}
+    at = now()
+    by_topic: dict[str, list[tuple[float, bool]]] = {}
+    for card in memory.cards():
+        if card.get("topic") in wanted and (score := card_mastery(card)) is not None:
+            by_topic.setdefault(card["topic"], []).append((score, is_due(card, at)))
+    return [
+        (topic, sum(s for s, _ in rows) / len(rows), sum(d for _, d in rows))
+        for topic, rows in sorted(by_topic.items())
+    ]
+
+
+def record_note(memory: LearnerMemory | None, sources: list[dict[str, Any]], topic: str) -> str:
+    """A line under the answer: how the learner did on these topics, and what is due."""
+    rows = topic_record(memory, sources)
+    if not rows:
+        return ""
+    shown = "; ".join(
+        f"{t.split(' › ')[-1]} {m:.0%} mastery" + (f", {d} due" if d else "") for t, m, d in rows
+    )
+    return "\n\n" + prompts.RECORD_LINE.format(topics=shown, topic=topic)
+
+
+def learner_context(memory: LearnerMemory | None, sources: list[dict[str, Any]]) -> str:
+    """What the model should know about the learner: goals, style, and their quiz record."""
+    if memory is None:
+        return ""
+    lines = []
+    profile = memory.profile()
+    if profile.get("goals") or profile.get("style"):
+        lines.append(
+            prompts.PROFILE_LINE.format(
+                goals=profile.get("goals") or "not given", style=profile.get("style") or "any"
+            )
+        )
+    rows = topic_record(memory, sources)
+    if rows:
+        record = "; ".join(f"{t}: {m:.0%}" for t, m, _ in rows)
+        lines.append(prompts.MASTERY_LINE.format(record=record))
+    return "\n\n" + "\n".join(lines) if lines else ""
 
 
 def general_answer(services: Services, state: TutorState, asked: str, level: str) -> AIMessage:

@@ -1,4 +1,5 @@
-"""The help node: what the tutor can do, the `/level` setting, and small talk."""
+"""The help node: what the tutor can do, the learner's level, goals, style and progress, and
+small talk (with a nudge when cards are due)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from langchain_core.messages import AIMessage
 from langgraph.runtime import Runtime
 
 from tutor import prompts
-from tutor.context import TutorContext, services_of
+from tutor.context import TutorContext, memory_of, services_of
+from tutor.learning.cards import is_due, now
+from tutor.learning.memory import LearnerMemory
 from tutor.nodes.router import last_human_text, split_command
 from tutor.state import TutorState
 
@@ -16,8 +19,13 @@ from tutor.state import TutorState
 def show_help(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
     """List the commands; set the level on `/level X`; answer a greeting or thanks briefly."""
     command, rest = split_command(last_human_text(state.get("messages", [])))
+    memory = memory_of(runtime, state.get("learner"))
     if command == "/level":
         return set_level(state, runtime, rest.lower().strip())
+    if command in ("/progress", "/goal", "/style", "/profile"):
+        if memory is None:
+            return {"messages": [AIMessage(prompts.NO_MEMORY)]}
+        return {"messages": [AIMessage(about_learner(command, rest, memory, state, runtime))]}
     if command == "/skip":
         return {"messages": [AIMessage(prompts.NOTHING_TO_SKIP)]}
     if not command:
@@ -27,19 +35,53 @@ def show_help(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, An
             reply = prompts.THANKS
         elif said.startswith("bye"):
             reply = prompts.BYE
-        return {"messages": [AIMessage(reply)]}
+        return {"messages": [AIMessage(with_due_nudge(reply, memory))]}
     lead = prompts.UNKNOWN_COMMAND.format(command=command) if command != "/help" else ""
-    return {"messages": [AIMessage(lead + prompts.HELP)]}
+    return {"messages": [AIMessage(with_due_nudge(lead + prompts.HELP, memory))]}
+
+
+def with_due_nudge(text: str, memory: LearnerMemory | None) -> str:
+    """The reply, plus a suggestion to review when the learner has cards due."""
+    if memory is None:
+        return text
+    at = now()
+    due = sum(is_due(c, at) for c in memory.cards())
+    return f"{text}\n\n{prompts.DUE_NUDGE.format(due=due)}" if due else text
+
+
+def about_learner(
+    command: str, rest: str, memory: LearnerMemory, state: TutorState, runtime: Any
+) -> str:
+    """`/progress`, `/goal TEXT`, `/style TEXT` and `/profile`."""
+    if command == "/progress":
+        from tutor.learning.progress import progress_markdown, progress_report
+
+        return progress_markdown(progress_report(memory.cards(), now()))
+    if command == "/goal" and rest:
+        memory.update_profile(goals=rest)
+        return prompts.GOAL_SET.format(goal=rest)
+    if command == "/style" and rest:
+        memory.update_profile(style=rest)
+        return prompts.STYLE_SET.format(style=rest)
+    profile = memory.profile()
+    level = state.get("level") or profile.get("level") or services_of(runtime).settings.level
+    return prompts.PROFILE_NOW.format(
+        level=level, goals=profile.get("goals") or "none yet", style=profile.get("style") or "any"
+    )
 
 
 def set_level(state: TutorState, runtime: Runtime[TutorContext], wanted: str) -> dict[str, Any]:
     """Change the level explanations are pitched at, for this thread."""
     services = services_of(runtime)
     offline = prompts.LEVEL_OFFLINE if not services.settings.model else ""
+    memory = memory_of(runtime, state.get("learner"))
     if wanted in prompts.LEVELS:
+        if memory is not None:  # the learner's level, in every thread and interface
+            memory.update_profile(level=wanted)
         text = prompts.LEVEL_SET.format(level=wanted) + offline
         return {"level": wanted, "messages": [AIMessage(text)]}
-    current = state.get("level") or services.settings.level
+    profile = memory.profile() if memory is not None else {}
+    current = state.get("level") or profile.get("level") or services.settings.level
     unknown = prompts.LEVEL_UNKNOWN.format(wanted=wanted) if wanted else ""
     text = unknown + prompts.LEVEL_NOW.format(level=current)
     return {"messages": [AIMessage(text)]}

@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 import re
+import uuid
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from langchain_core.messages import AIMessage, HumanMessage
+from langgraph.graph import END
 from langgraph.runtime import Runtime
 from langgraph.types import Command, interrupt
 
 from tutor import prompts
 from tutor.answers import not_covered, where
-from tutor.context import Services, TutorContext, services_of
+from tutor.context import Services, TutorContext, level_of, memory_of, services_of
 from tutor.errors import TutorError
-from tutor.knowledge.retriever import Passage, keyword_overlap, notes_cover
-from tutor.learning.authoring import grade_with_model, write_question
+from tutor.knowledge.retriever import keyword_overlap, notes_cover
+from tutor.learning.authoring import grade_with_model
+from tutor.learning.cards import RATINGS, Rating, due_at, now, suggested_rating
+from tutor.learning.cards import review as review_card
 from tutor.learning.grading import Grade, grade_answer, is_skip, parse_choice
-from tutor.learning.questions import LABELS, Question, pick_question
+from tutor.learning.memory import LearnerMemory
+from tutor.learning.questions import LABELS, Question
+from tutor.learning.selection import next_card
 from tutor.nodes.router import QUIZ, split_command
 from tutor.state import TutorState
 
+ACCEPT = frozenset(["ok", "okay", "yes", "y", "sure", "fine", "agreed", "agree", "skip"])
 REQUEST_START = re.compile(
     r"^\s*(where|which|explain|tell me|can you|could you|what (is|are|does)"
     r"|how (do|does|is)|why)\b",
@@ -28,45 +36,46 @@ REQUEST_START = re.compile(
 
 
 def quiz(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
-    """Pick a passage (on the topic, if one was given) and ask one question about it."""
+    """Ask one question: a due card on the topic first, else a new one from the notes."""
     services = services_of(runtime)
     if (missing := services.missing_notes()) is not None:
         return {"messages": [AIMessage(missing)], "sources": []}
     topic = state.get("topic", "")
+    memory = memory_of(runtime, state.get("learner"))
     passages = services.search(topic, k=6) if topic else services.random_passages(12)
-    if topic and not notes_cover(topic, passages):
-        text = not_covered(topic, passages, hint=prompts.QUIZ_NOTHING_THERE)
-        return {"messages": [AIMessage(text)]}
     asked = {g.get("question", "") for g in state.get("grades", [])}
+    focus: int | None = None
     if topic:
         # Ask about the passages that are about the topic; the rest lend wrong options.
         about = [p for p in passages if keyword_overlap(topic, p) > 0 or p.similarity >= 0.45]
         about = about or passages[:2]
         passages = about + [p for p in passages if p not in about]
-        focus: int | None = len(about)
-    else:
-        focus = None
-    question = make_question(services, passages, asked, state.get("level") or "", focus)
-    if question is None:
+        focus = len(about)
+    at = now()
+    if topic and not notes_cover(topic, passages):
+        if memory is None or due_card_on(services, memory, topic, at) is None:
+            text = not_covered(topic, passages, hint=prompts.QUIZ_NOTHING_THERE)
+            return {"messages": [AIMessage(text)]}
+    level = level_of(state, services, memory)
+    pick = next_card(services, memory, topic, passages, focus, asked, at, level)
+    if pick is None:
         text = prompts.QUIZ_NO_QUESTION if passages else prompts.NO_NOTES
         return {"messages": [AIMessage(text)], "quiz": None}
+    question = Question.from_dict(pick.card["question"])
+    lead = prompts.QUIZ_REVIEW.format(when=ago(due_at(pick.card), at)) if pick.review else ""
+    pending = {**question.as_dict(), "card": pick.card, "review_id": uuid.uuid4().hex}
     return {
-        "messages": [AIMessage(question.render())],
-        "quiz": question.as_dict(),
+        "messages": [AIMessage("\n\n".join(filter(None, [lead, question.render()])))],
+        "quiz": pending,
         "sources": [question.source],
     }
 
 
-def make_question(
-    services: Services, passages: list[Passage], asked: set[str], level: str, focus: int | None
-) -> Question | None:
-    """A model-written question when a model can write one, else one from the notes' structure."""
-    if services.structured is not None and passages:
-        passage = services.rng.choice(passages[: min(focus or 3, 3)])
-        written = write_question(services, passage, level or services.settings.level)
-        if written is not None and written.prompt not in asked:
-            return written
-    return pick_question(passages, services.rng, avoid=asked, focus=focus)
+def due_card_on(services: Services, memory: LearnerMemory, topic: str, at: datetime) -> Any:
+    """A due card on the topic, even when the notes no longer cover it well."""
+    from tutor.learning.selection import due_card
+
+    return due_card(services, memory, memory.cards(), topic, [], set(), at)
 
 
 def after_quiz(state: TutorState) -> Literal["await_answer", "__end__"]:
@@ -91,11 +100,13 @@ def await_answer(state: TutorState) -> Command[Any]:
 
 
 def grade(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
-    """Grade the answer (by the rubric with a model), show the reference and the source."""
-    question = Question.from_dict(state["quiz"] or {})
+    """Grade the answer (by the rubric with a model, else an automatic estimate), show the
+    reference and source, and ask the learner to rate their recall when no model graded it."""
+    pending = state["quiz"] or {}
+    question = Question.from_dict(pending)
     answer = state.get("reply") or ""
     services = services_of(runtime)
-    result, graded_by, note = grade_answer(question, answer), "rules", ""
+    result, graded_by, note = auto_grade(services, question, answer), "rules", ""
     if services.structured is not None and question.rubric and result.verdict != "skipped":
         try:
             by_model = grade_with_model(services, question, answer)
@@ -111,14 +122,119 @@ def grade(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
         "graded_by": graded_by,
         **result.as_dict(),
     }
-    text = "\n\n".join(filter(None, [feedback(question, result), note]))
+    suggested = suggested_rating(result.score, result.verdict)
+    # The learner rates their own recall offline; a skip is a miss, a model's grade decides.
+    asks = graded_by == "rules" and result.verdict != "skipped"
+    has_memory = memory_of(runtime, state.get("learner")) is not None
+    review = None
+    parts = [feedback(question, result, graded_by), note]
+    if has_memory and pending.get("card"):
+        review = {
+            "card": pending["card"],
+            "review_id": pending.get("review_id") or uuid.uuid4().hex,
+            "grade": record,
+            "suggested": suggested,
+            "rating": None if asks else suggested,
+            "then": None,
+        }
+        if asks:
+            parts.append(prompts.RATE.format(suggested=suggested))
+    else:
+        parts.append(prompts.QUIZ_ANOTHER)
     return {
-        "messages": [AIMessage(text)],
+        "messages": [AIMessage("\n\n".join(filter(None, parts)))],
         "quiz": None,
         "reply": None,
         "grades": [record],
         "sources": [question.source],
+        "review": review,
     }
+
+
+def auto_grade(services: Services, question: Question, answer: str) -> Grade:
+    """Key terms plus, for free answers, similarity to the reference in the local embedder."""
+    from tutor.learning.grading import auto_estimate
+
+    try:
+        embed = services.index.embeddings.embed_documents
+    except TutorError:
+        return grade_answer(question, answer)
+    return auto_estimate(question, answer, embed)
+
+
+def after_grade(state: TutorState) -> Literal["await_rating", "record", "__end__"]:
+    """Ask for a rating, record one that is already decided, or finish."""
+    review = state.get("review")
+    if not review:
+        return "__end__"
+    return "await_rating" if review.get("rating") is None else "record"
+
+
+def await_rating(state: TutorState) -> Command[Any]:
+    """Wait for the learner's own rating; nothing else happens here."""
+    review = state.get("review") or {}
+    suggested = str(review.get("suggested", "good"))
+    prompt = prompts.RATE.format(suggested=suggested)
+    reply = str(interrupt({"type": "rating", "prompt": prompt})).strip()
+    said = HumanMessage(reply)
+    rating = parse_rating(reply, suggested)
+    if rating is not None:
+        return Command(
+            goto="record", update={"messages": [said], "review": {**review, "rating": rating}}
+        )
+    if is_new_request(reply) and not reply.lower().startswith("/skip"):
+        # A new request instead of a rating: keep the estimate, then do what was asked.
+        update = {**review, "rating": suggested, "then": "router"}
+        return Command(goto="record", update={"messages": [said], "review": update})
+    again = AIMessage(prompts.RATE_AGAIN.format(suggested=suggested))
+    return Command(goto="await_rating", update={"messages": [said, again]})
+
+
+def parse_rating(reply: str, suggested: str) -> Rating | None:
+    """again/hard/good/easy (or 1-4, or their first letter); ok/yes/skip takes the estimate."""
+    word = reply.lower().strip(" .!`/")
+    for n, rating in enumerate(RATINGS, start=1):
+        if word in (rating, rating[0], str(n)):
+            return rating
+    if word in ACCEPT:
+        return suggested  # type: ignore[return-value]
+    return None
+
+
+def record(state: TutorState, runtime: Runtime[TutorContext]) -> Command[Any]:
+    """Apply the rated review to the learner's card (once, even if this node runs again)."""
+    review = state.get("review") or {}
+    memory = memory_of(runtime, state.get("learner"))
+    then = review.get("then") or END
+    if memory is None or not review.get("rating"):
+        return Command(goto=then, update={"review": None})
+    at = now()
+    card = memory.card(review["card"]["id"]) or review["card"]
+    updated = review_card(card, review["rating"], review["review_id"], review["grade"], at)
+    memory.put_card(updated)
+    text = prompts.SCHEDULED.format(rating=review["rating"], when=ahead(due_at(updated), at))
+    message = AIMessage(f"{text} {prompts.QUIZ_ANOTHER}")
+    return Command(goto=then, update={"review": None, "messages": [message]})
+
+
+def ahead(when: datetime, at: datetime) -> str:
+    """ "in 10 minutes", "in 3 days": how far ahead a time is."""
+    return f"in {span(when - at)}" if when > at else "now"
+
+
+def ago(when: datetime, at: datetime) -> str:
+    """ "3 days ago", "just now"."""
+    return f"{span(at - when)} ago" if at - when >= timedelta(minutes=1) else "just now"
+
+
+def span(delta: timedelta) -> str:
+    """A duration in the largest whole unit: 10 minutes, 3 hours, 4 days, 2 months."""
+    seconds = max(0, int(delta.total_seconds()))
+    for unit, size in (("month", 30 * 86400), ("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            n = round(seconds / size)
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    return "under a minute"
 
 
 def is_new_request(answer: str) -> bool:
@@ -130,11 +246,12 @@ def is_new_request(answer: str) -> bool:
     return asks or bool(QUIZ.search(answer))
 
 
-def feedback(question: Question, result: Grade) -> str:
+def feedback(question: Question, result: Grade, graded_by: str = "rules") -> str:
     """The verdict, what was right or missing, the reference answer and where it comes from."""
     verdict = f"{prompts.VERDICTS[result.verdict]} {result.feedback}".strip()
     if result.verdict != "skipped":
-        verdict += f" (score {result.score:.0%})"
+        how = "model's" if graded_by == "model" else "automatic"
+        verdict += f" ({how} score {result.score:.0%})"
     reference = question.reference
     if question.options and question.answer_index is not None:
         reference = f"{LABELS[question.answer_index]}) {reference}"
@@ -143,6 +260,5 @@ def feedback(question: Question, result: Grade) -> str:
             verdict,
             f"**Reference:** {reference}",
             f"**Source:** {where(question.source)}",
-            prompts.QUIZ_ANOTHER,
         ]
     )

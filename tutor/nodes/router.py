@@ -21,7 +21,13 @@ COMMANDS: dict[str, Route] = {
     "/run": "code_run",
     "/help": "help",
     "/level": "help",
+    "/progress": "help",
+    "/goal": "help",
+    "/style": "help",
+    "/profile": "help",
 }
+VERBATIM = ("/run", "/level", "/goal", "/style")
+"""Commands whose argument is kept as typed (not reduced to a topic)."""
 FENCE = re.compile(r"```")
 RUN = re.compile(
     r"\b(run|execute)\s+(this|that|it|the code|my code)\b|^\s*(please\s+)?run\b"
@@ -113,7 +119,7 @@ def route(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
     text = last_human_text(state.get("messages", []))
     command, rest = split_command(text)
     if command:
-        topic = rest if command in ("/run", "/level") else topic_of(rest)
+        topic = rest if command in VERBATIM else topic_of(rest)
         route = COMMANDS.get(command, "help")
         return {"route": route, "topic": topic, "routed_by": "command", "sources": []}
     services = services_of(runtime)

@@ -1,0 +1,245 @@
+"""Learner memory through the compiled graph: cards, ratings, FSRS, due cards first, isolation."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fakes import HashEmbeddings
+from tutor.config import load_settings
+from tutor.context import Services
+from tutor.learning.cards import due_at, now, topic_of
+from tutor.learning.memory import LearnerMemory, learner_label
+from tutor.session import Turn, Tutor
+
+MakeTutor = Callable[[], Tutor]
+
+
+@pytest.fixture
+def make_tutor(notes: Path) -> Iterator[MakeTutor]:
+    """Tutors over one home, as if the program were started again each time."""
+    made: list[Tutor] = []
+
+    def make() -> Tutor:
+        settings = load_settings(notes=notes)
+        services = Services(settings, embeddings=HashEmbeddings(), rng=random.Random(5))
+        made.append(Tutor(settings, services))
+        return made[-1]
+
+    yield make
+    for tutor in made:
+        tutor.close()
+
+
+def cards_of(tutor: Tutor, learner: str = "default") -> list[dict[str, Any]]:
+    return LearnerMemory(tutor.store, learner).cards()
+
+
+def answer_a_question(tutor: Tutor, thread: str, learner: str = "default") -> Turn:
+    """Ask for a question and answer it with its own reference: the rating is asked next."""
+    asked = tutor.ask("/quiz softmax", thread, learner=learner)
+    assert asked.pending is not None and asked.pending["type"] == "quiz_answer"
+    quiz = tutor.graph.get_state({"configurable": {"thread_id": thread}}).values["quiz"]
+    reply = "ABCDEFGH"[quiz["answer_index"]] if quiz["options"] else quiz["reference"]
+    return tutor.ask(reply, thread, learner=learner)
+
+
+def test_a_graded_answer_asks_for_a_rating_then_schedules_the_card(make_tutor: MakeTutor) -> None:
+    tutor = make_tutor()
+    graded = answer_a_question(tutor, "m1")
+    assert graded.pending is not None and graded.pending["type"] == "rating"
+    assert "**Reference:**" in graded.answer and "estimate" in graded.answer
+    assert cards_of(tutor) == []  # nothing is scheduled until the learner rates
+
+    rated = make_tutor().ask("hard", "m1")  # a later process takes the rating
+    assert rated.pending is None and "Rated **hard**" in rated.answer
+    [card] = cards_of(tutor)
+    [review] = card["history"]
+    assert review["rating"] == "hard"  # the learner's rating decides ...
+    assert (
+        review["score"] is not None and review["graded_by"] == "rules"
+    )  # ... the estimate is kept
+    assert due_at(card) > now()
+    assert card["topic"] == f"{card['source']['file']} › {card['source']['heading']}"
+
+
+@pytest.mark.parametrize("reply", ["ok", "", "yes"])
+def test_ok_takes_the_estimate(make_tutor: MakeTutor, reply: str) -> None:
+    from tutor.errors import TutorError
+
+    tutor = make_tutor()
+    graded = answer_a_question(tutor, "m2")
+    if not reply:
+        with pytest.raises(TutorError, match="empty"):
+            tutor.ask(reply, "m2")
+        return
+    suggested = tutor.graph.get_state({"configurable": {"thread_id": "m2"}}).values["review"][
+        "suggested"
+    ]
+    assert f"**{suggested}**" in graded.answer
+    tutor.ask(reply, "m2")
+    assert cards_of(tutor)[0]["history"][0]["rating"] == suggested
+
+
+def test_an_unclear_rating_is_asked_again_and_a_question_is_answered_after_recording(
+    make_tutor: MakeTutor,
+) -> None:
+    tutor = make_tutor()
+    answer_a_question(tutor, "m3")
+    again = tutor.ask("meh", "m3")
+    assert again.pending is not None and again.pending["type"] == "rating"
+    assert "again" in again.answer and cards_of(tutor) == []
+    moved_on = tutor.ask("where do my notes cover PPO?", "m3")
+    assert moved_on.route == "retrieve" and moved_on.pending is None
+    assert "PPO" in moved_on.answer and "Rated" in moved_on.answer
+    assert len(cards_of(tutor)) == 1
+
+
+@pytest.mark.parametrize("reply", ["/skip", "I don't know", "idk"])
+def test_skip_and_dont_know_count_as_again_without_asking(
+    make_tutor: MakeTutor, reply: str
+) -> None:
+    tutor = make_tutor()
+    tutor.ask("/quiz softmax", "s1")
+    turn = tutor.ask(reply, "s1")
+    assert turn.pending is None and "**Reference:**" in turn.answer
+    assert "Rated **again**" in turn.answer
+    [card] = cards_of(tutor)
+    assert card["history"][0]["rating"] == "again" and card["history"][0]["verdict"] == "skipped"
+
+
+def test_due_cards_come_first(make_tutor: MakeTutor) -> None:
+    tutor = make_tutor()
+    tutor.ask("/quiz", "d1")
+    tutor.ask("/skip", "d1")
+    [card] = cards_of(tutor)
+    memory = LearnerMemory(tutor.store, "default")
+    overdue = {**card, "fsrs": {**card["fsrs"], "due": (now() - timedelta(days=2)).isoformat()}}
+    memory.put_card(overdue)
+
+    turn = make_tutor().ask("/quiz", "d2")  # another thread, same learner
+    assert turn.answer.startswith("_Review: this card was due 2 days ago._")
+    assert card["question"]["prompt"] in turn.answer
+
+
+def test_answering_when_nothing_is_pending(make_tutor: MakeTutor) -> None:
+    tutor = make_tutor()
+    assert "Nothing to skip" in tutor.ask("/skip", "n1").answer
+    turn = tutor.ask("B", "n1")  # an option label with no question: just a message
+    assert turn.pending is None and turn.route == "explain"
+    assert cards_of(tutor) == []
+
+
+def test_a_choice_answered_by_its_text(make_tutor: MakeTutor) -> None:
+    tutor = make_tutor()
+    for _ in range(30):
+        tutor.ask("/quiz", "c1")
+        quiz = tutor.graph.get_state({"configurable": {"thread_id": "c1"}}).values["quiz"]
+        if quiz["options"]:
+            break
+        tutor.ask("/skip", "c1")
+    else:
+        raise AssertionError("no multiple-choice question in 30 tries")
+    graded = tutor.ask(quiz["options"][quiz["answer_index"]], "c1")
+    assert "Correct" in graded.answer and graded.pending is not None
+
+
+def test_a_crash_while_recording_never_counts_a_review_twice(
+    make_tutor: MakeTutor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tutor = make_tutor()
+    answer_a_question(tutor, "k1")
+    real_put = LearnerMemory.put_card
+    crashes = []
+
+    def put_then_die(self: LearnerMemory, card: dict[str, Any]) -> None:
+        real_put(self, card)
+        if not crashes:
+            crashes.append(card["id"])
+            raise KeyboardInterrupt  # killed after the card was written, before the checkpoint
+
+    monkeypatch.setattr(LearnerMemory, "put_card", put_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        tutor.ask("good", "k1")
+    monkeypatch.setattr(LearnerMemory, "put_card", real_put)
+    assert make_tutor().failed_message("k1") == "good"
+    retried = make_tutor().ask("good", "k1")  # the same message again retries the turn
+    assert "Rated **good**" in retried.answer
+    [card] = cards_of(tutor)
+    assert len(card["history"]) == 1
+
+
+def test_a_crash_while_grading_keeps_the_answer(
+    make_tutor: MakeTutor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tutor.learning.grading as grading
+
+    tutor = make_tutor()
+    tutor.ask("/quiz softmax", "k2")
+    real = grading.auto_estimate
+    calls = []
+
+    def die_once(*args: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise KeyboardInterrupt
+        return real(*args)
+
+    monkeypatch.setattr(grading, "auto_estimate", die_once)
+    with pytest.raises(KeyboardInterrupt):
+        tutor.ask("probabilities that sum to one", "k2")
+    assert ("human", "probabilities that sum to one") in tutor.history("k2")
+    graded = make_tutor().ask("probabilities that sum to one", "k2")
+    assert graded.pending is not None and graded.pending["type"] == "rating"
+    grades = tutor.graph.get_state({"configurable": {"thread_id": "k2"}}).values["grades"]
+    assert [g["answer"] for g in grades] == ["probabilities that sum to one"]
+
+
+def test_learners_never_see_each_others_cards(make_tutor: MakeTutor) -> None:
+    tutor = make_tutor()
+    odd = "ann.o'neil/ü x"
+    answer_a_question(tutor, "l1", learner=odd)
+    tutor.ask("easy", "l1", learner=odd)
+    assert len(cards_of(tutor, odd)) == 1
+    assert cards_of(tutor, "ann") == [] and cards_of(tutor) == []
+    assert "." not in learner_label(odd) and learner_label(odd) != learner_label("ann")
+    progress = tutor.ask("/progress", "l2", learner="ann")
+    assert "/quiz" in progress.answer  # ann has no cards: the empty state
+    mine = tutor.ask("/progress", "l3", learner=odd)
+    assert "softmax" in mine.answer.lower() or "1" in mine.answer
+
+
+def test_level_goal_and_style_follow_the_learner_across_threads(make_tutor: MakeTutor) -> None:
+    tutor = make_tutor()
+    tutor.ask("/level beginner", "p1", learner="kim")
+    tutor.ask("/goal pass the deep learning exam", "p1", learner="kim")
+    profile = make_tutor().ask("/profile", "p2", learner="kim")
+    assert "beginner" in profile.answer and "deep learning exam" in profile.answer
+    other = make_tutor().ask("/profile", "p3", learner="lee")
+    assert "intermediate" in other.answer and "none yet" in other.answer
+
+
+def test_greetings_suggest_a_review_when_cards_are_due(make_tutor: MakeTutor) -> None:
+    tutor = make_tutor()
+    assert "due" not in tutor.ask("hi", "g1").answer
+    tutor.ask("/quiz", "g1")
+    tutor.ask("/skip", "g1")
+    memory = LearnerMemory(tutor.store, "default")
+    [card] = memory.cards()
+    memory.put_card({**card, "fsrs": {**card["fsrs"], "due": now().isoformat()}})
+    assert "**1** card(s) due" in tutor.ask("hi", "g2").answer
+
+
+def test_explain_shows_the_learners_record_on_the_topic(make_tutor: MakeTutor) -> None:
+    tutor = make_tutor()
+    tutor.ask("/quiz softmax", "e1")
+    tutor.ask("/skip", "e1")
+    [card] = cards_of(tutor)
+    turn = tutor.ask(f"/explain {card['source']['heading']}", "e2")
+    assert card["topic"] in [topic_of(s) for s in turn.sources]
+    assert "Your record here" in turn.answer and "0% mastery" in turn.answer

@@ -1,0 +1,173 @@
+"""Which card to ask next: the learner's due cards first, then new questions from the bank.
+
+Due cards are refreshed on the way: a card whose passage changed is regenerated from the
+note as it is now (its schedule and history kept), and a card whose note is gone retires.
+New questions come from the ingest-time question bank (rules), from the model's cached
+questions per passage (LLM mode), or, for an index built before the bank existed, are
+built from the passages on the spot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from tutor.knowledge.retriever import Passage, keywords, near_word
+from tutor.learning.cards import due_at, is_due, new_card, question_id
+from tutor.learning.questions import Question, pick_question
+
+if TYPE_CHECKING:
+    from tutor.context import Services
+    from tutor.learning.memory import LearnerMemory
+
+MODEL_PASSAGES = 3
+"""A model-written question is about one of the first few passages."""
+
+
+@dataclass
+class Pick:
+    """The card to ask, and whether it is a review of a due card."""
+
+    card: dict[str, Any]
+    review: bool
+
+
+def next_card(
+    services: Services,
+    memory: LearnerMemory | None,
+    topic: str,
+    passages: Sequence[Passage],
+    focus: int | None,
+    avoid: set[str],
+    at: datetime,
+    level: str,
+) -> Pick | None:
+    """Due cards on the topic first; else a question the learner has not had yet."""
+    held: list[dict[str, Any]] = memory.cards() if memory is not None else []
+    if memory is not None:
+        due = due_card(services, memory, held, topic, passages, avoid, at)
+        if due is not None:
+            return Pick(due, review=True)
+    taken = {c["id"] for c in held} | {c["question"]["prompt"] for c in held} | avoid
+    fresh = new_question(services, passages, focus, taken, level)
+    return Pick(fresh, review=False) if fresh is not None else None
+
+
+def due_card(
+    services: Services,
+    memory: LearnerMemory,
+    held: list[dict[str, Any]],
+    topic: str,
+    passages: Sequence[Passage],
+    avoid: set[str],
+    at: datetime,
+) -> dict[str, Any] | None:
+    """The most overdue card on the topic, refreshed against the notes as they are now."""
+    from tutor.learning.refresh import card_status, regenerate
+
+    on_topic = {p.chunk_id for p in passages}
+    due = [
+        c
+        for c in held
+        if is_due(c, at)
+        and c["question"]["prompt"] not in avoid
+        and (not topic or c.get("chunk_id") in on_topic or about(c, topic))
+    ]
+    chunk_files = services.index.records.chunk_files()
+    prompts = {c["question"]["prompt"] for c in held}
+    for card in sorted(due, key=due_at):
+        status = card_status(card, chunk_files)
+        if status == "active":
+            if card.get("status") != "active":
+                card = {**card, "status": "active"}
+                memory.put_card(card)
+            return card
+        if status == "stale":
+            renewed = regenerate(card, services.index, prompts - {card["question"]["prompt"]})
+            if renewed is not None:
+                memory.put_card(renewed)
+                return renewed
+        if card.get("status") != status:  # retired (note gone), or stale with nothing to
+            memory.put_card({**card, "status": status})  # replace it yet: not asked
+    return None
+
+
+def about(card: dict[str, Any], topic: str) -> bool:
+    """Whether a card's topic or question names every word of the requested topic."""
+    wanted = set(keywords(topic))
+    have = set(keywords(f"{card.get('topic', '')} {card['question'].get('prompt', '')}"))
+    return bool(wanted) and all(any(near_word(w, h) for h in have) for w in wanted)
+
+
+def new_question(
+    services: Services,
+    passages: Sequence[Passage],
+    focus: int | None,
+    taken: set[str],
+    level: str,
+) -> dict[str, Any] | None:
+    """A card for a question not yet taken: the model's (LLM mode), else the bank's."""
+    asked_about = list(passages[:focus])
+    if services.structured is not None and asked_about:
+        card = model_question(services, asked_about[:MODEL_PASSAGES], taken, level)
+        if card is not None:
+            return card
+    records = services.index.records
+    banked = records.questions_for([p.chunk_id for p in asked_about], by="rules")
+    ranked: list[tuple[int, dict[str, Any]]] = []
+    for rank, passage in enumerate(asked_about):
+        for q in banked.get(passage.chunk_id, []):
+            if q["qid"] not in taken and q["prompt"] not in taken:
+                ranked.append((rank, {**q, "chunk_id": passage.chunk_id}))
+    if ranked:
+        kind = services.rng.choice(sorted({q["kind"] for _, q in ranked}))
+        of_kind = [(rank, q) for rank, q in ranked if q["kind"] == kind]
+        weights = [1.0 / (1 + rank) for rank, _ in of_kind]
+        chosen = services.rng.choices(of_kind, weights=weights)[0][1]
+        return new_card(Question.from_dict(chosen), chosen["chunk_id"], chosen["qid"])
+    return built_on_the_spot(services, passages, focus, taken)
+
+
+def model_question(
+    services: Services, passages: Sequence[Passage], taken: set[str], level: str
+) -> dict[str, Any] | None:
+    """A model-written question, cached per passage so it is written once."""
+    from tutor.learning.authoring import write_question
+
+    records = services.index.records
+    cache = records.questions_for([p.chunk_id for p in passages], by="model")
+    for passage in passages:  # a question the model already wrote comes first
+        for cached in cache.get(passage.chunk_id, []):
+            if cached["qid"] not in taken and cached["prompt"] not in taken:
+                return new_card(Question.from_dict(cached), passage.chunk_id, cached["qid"])
+    passage = services.rng.choice(list(passages))
+    written = write_question(services, passage, level or services.settings.level)
+    if written is None or written.prompt in taken:
+        return None
+    qid = question_id(passage.chunk_id, written)
+    earlier = cache.get(passage.chunk_id, [])
+    records.put_questions(passage.chunk_id, "model", [*earlier, {**written.as_dict(), "qid": qid}])
+    return new_card(written, passage.chunk_id, qid)
+
+
+def built_on_the_spot(
+    services: Services, passages: Sequence[Passage], focus: int | None, taken: set[str]
+) -> dict[str, Any] | None:
+    """A question built from the passages now (an index ingested before the bank existed)."""
+    question = pick_question(passages, services.rng, avoid=taken, focus=focus)
+    if question is None:
+        return None
+    source = question.source
+    chunk_id = next(
+        (
+            p.chunk_id
+            for p in passages
+            if (p.file, p.heading, p.start_line)
+            == (source["file"], source["heading"], source["start_line"])
+        ),
+        "",
+    )
+    card = new_card(question, chunk_id)
+    return None if card["id"] in taken else card
