@@ -123,6 +123,10 @@ QUIZ_NOTHING_THERE = "So there is nothing to quiz you on there."
 QUIZ_NO_QUESTION = (
     "I could not make a question from those passages; try `/quiz` with another topic."
 )
+QUIZ_ALL_ASKED = (
+    "You have had every question I can make there, and none is due yet: your next review is "
+    "{when}. Try `/quiz` on another topic meanwhile."
+)
 QUIZ_SET_ASIDE = "_The quiz question is set aside; `/quiz` asks another._"
 QUIZ_UNCLEAR_CHOICE = "I couldn't tell which option you meant: answer with {labels}, or `/skip`."
 QUIZ_ANOTHER = "Say `/quiz` for another question."
@@ -148,6 +152,13 @@ STYLE_SET = "Noted: you prefer {style} explanations (used when a model is on)."
 PROFILE_NOW = (
     "Level: {level} · goals: {goals} · style: {style}. "
     "Set them with `/level`, `/goal TEXT`, `/style TEXT`."
+)
+PROGRESS_EMPTY = (
+    "You have no cards yet. Send `/quiz` (or `/quiz TOPIC`) for a first question: "
+    "every answer you rate becomes a card, scheduled for review when you are about to forget it."
+)
+PROGRESS_ALL_RETIRED = (
+    "None of your cards is live: their notes were deleted. `/quiz` starts new ones."
 )
 NO_MEMORY = "Learner memory is not available in this run (the graph has no store)."
 NOTHING_TO_SKIP = "Nothing to skip: no question is waiting."

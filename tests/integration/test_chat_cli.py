@@ -146,3 +146,23 @@ def test_ctrl_c_cancels_the_turn_not_the_session() -> None:
     assert "cancelled" in out and "/retry" in out
     assert "route: help" in out  # the session went on after the cancelled turn
     assert "Traceback" not in err
+
+
+def test_quiz_review_session_from_stdin_then_progress_in_another_process() -> None:
+    # Two questions: the first skipped (rated again), the second answered and rated easy;
+    # an empty line at a rating takes the estimate, Ctrl-D (end of input) ends the session.
+    result = tutor("quiz", "softmax", "--count", "2", stdin="/skip\nsomething\neasy\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "review · offline · learner default · 0 card(s) due · topic softmax" in out
+    assert out.count("**Reference:**") == 0 and out.count("Reference:") == 2
+    assert "Rated again" in out and "Rated easy" in out
+    assert "Say /quiz" not in out  # the session asks the next question itself
+    assert "summary · 2 asked · 1 again, 1 easy" in out
+
+    report = json.loads(tutor("progress", "--json").stdout)
+    assert report["cards"] == 2 and report["reviewed_today"] == 2
+
+    again = tutor("quiz", "--count", "1", stdin="")  # end of input at once: a clean summary
+    assert again.returncode == 0 and "summary · 1 asked" in again.stdout
+    assert "Traceback" not in again.stderr

@@ -341,3 +341,32 @@ def test_the_cli_switches_to_llm_mode_from_the_environment(stub: OpenAIStub, not
     assert chatted.returncode == 0, chatted.stderr
     assert "llm · openai:stub-model" in chatted.stdout and "Offline mode" not in chatted.stdout
     assert "Softmax turns logits into probabilities" in chatted.stdout
+
+
+def test_explanations_adapt_to_the_learners_level_goals_and_record(
+    stub: OpenAIStub, tutor_for: Callable[..., Tutor]
+) -> None:
+    written = {
+        "question": "What does the reward model learn from?",
+        "reference": "Human rankings of pairs of model responses.",
+        "rubric": ["mentions humans"],
+    }
+    grade = {"score": 0.1, "verdict": "incorrect", "feedback": "Not yet.", "missing": ["humans"]}
+    answer_with(
+        stub,
+        {"WrittenQuestion": written, "RubricGrade": grade, "chat": "The reward model [1]."},
+    )
+    tutor = tutor_for(stub.base_url)
+    tutor.ask("/level beginner", "x1", learner="mo")
+    tutor.ask("/goal understand RLHF for my thesis", "x1", learner="mo")
+    tutor.ask("/quiz reward model", "x1", learner="mo")
+    graded = tutor.ask("no clue, maybe gradients", "x1", learner="mo")
+    assert "Rated **again**" in graded.answer and graded.pending is None
+    [card] = LearnerMemory(tutor.store, "mo").cards()
+
+    explained = tutor.ask(f"/explain {card['source']['heading']}", "x2", learner="mo")
+    system = stub.chat_requests[-1]["messages"][0]["content"]
+    assert "beginner" in system.lower()  # the profile's level, in a new thread
+    assert "understand RLHF for my thesis" in system
+    assert f"{card['topic']}: 0%" in system  # the weak spot
+    assert "Your record here" in explained.answer

@@ -243,3 +243,85 @@ def test_explain_shows_the_learners_record_on_the_topic(make_tutor: MakeTutor) -
     turn = tutor.ask(f"/explain {card['source']['heading']}", "e2")
     assert card["topic"] in [topic_of(s) for s in turn.sources]
     assert "Your record here" in turn.answer and "0% mastery" in turn.answer
+
+
+def make_due(tutor: Tutor, learner: str = "default") -> dict[str, Any]:
+    """Make the learner's only card due now; return it."""
+    memory = LearnerMemory(tutor.store, learner)
+    [card] = memory.cards()
+    memory.put_card({**card, "fsrs": {**card["fsrs"], "due": now().isoformat()}})
+    return card
+
+
+def test_an_edited_note_refreshes_its_card_and_a_deleted_note_retires_it(
+    make_tutor: MakeTutor, notes: Path
+) -> None:
+    tutor = make_tutor()
+    tutor.ask("/quiz", "r1")
+    tutor.ask("/skip", "r1")
+    card = make_due(tutor)
+    note = notes / card["source"]["file"]
+    lines = note.read_text(encoding="utf-8").split("\n")
+    first, last = card["source"]["start_line"], card["source"]["end_line"]
+    edited = next(n for n in range(last, first - 1, -1) if lines[n - 1].strip())
+    lines[edited - 1] += " (revised after the exam)"
+    note.write_text("\n".join(lines), encoding="utf-8")
+    tutor.services.index.ingest([notes])
+
+    asked = make_tutor().ask("/quiz", "r2")
+    assert asked.answer.startswith("_Review:")
+    [renewed] = cards_of(tutor)
+    assert renewed["id"] == card["id"] and renewed["history"] == card["history"]
+    assert renewed["chunk_id"] != card["chunk_id"] and renewed["status"] == "active"
+    assert renewed["regenerated"]
+    tutor.ask("/skip", "r2")
+    assert len(cards_of(tutor)[0]["history"]) == 2  # the history survived the re-ingest
+
+    make_due(tutor)
+    note.unlink()
+    tutor.services.index.ingest([notes])
+    after = make_tutor().ask("/quiz", "r3")
+    assert not after.answer.startswith("_Review:")
+    retired = [c for c in cards_of(tutor) if c["id"] == card["id"]]
+    assert retired[0]["status"] == "retired"
+    progress = tutor.ask("/progress", "r4").answer
+    assert "retired" in progress
+
+
+def test_a_note_edited_between_question_and_answer(make_tutor: MakeTutor, notes: Path) -> None:
+    tutor = make_tutor()
+    asked = tutor.ask("/quiz", "w1")
+    quiz = tutor.graph.get_state({"configurable": {"thread_id": "w1"}}).values["quiz"]
+    (notes / quiz["source"]["file"]).write_text("# Gone\nEverything was rewritten.\n")
+    tutor.services.index.ingest([notes])
+    reply = "ABCDEFGH"[quiz["answer_index"]] if quiz["options"] else quiz["reference"]
+    graded = tutor.ask(reply, "w1")  # graded against the question as it was asked
+    assert asked.pending is not None and "**Reference:**" in graded.answer
+    assert "Not quite" not in graded.answer
+    tutor.ask("good", "w1")
+    [card] = cards_of(tutor)
+    assert card["question"]["prompt"] == quiz["prompt"] and len(card["history"]) == 1
+
+
+def test_when_every_question_was_had_the_next_review_is_named(tmp_path: Path) -> None:
+    notes = tmp_path / "tiny"
+    notes.mkdir()
+    (notes / "gru.md").write_text(
+        "# GRU\n\nWhat are the gates of a GRU?\n"
+        "- the update gate, which decides how much of the past to keep\n"
+        "- the reset gate, which decides how much to forget\n",
+        encoding="utf-8",
+    )
+    settings = load_settings(notes=notes)
+    tutor = Tutor(settings, Services(settings, embeddings=HashEmbeddings(), rng=random.Random(2)))
+    try:
+        seen = 0
+        while (turn := tutor.ask("/quiz", "t1")).pending is not None:
+            seen += 1
+            tutor.ask("/skip", "t1")  # again: due in a minute, not yet
+            assert seen < 10, "the same questions keep coming"
+        assert seen >= 1
+        assert "every question I can make there" in turn.answer
+        assert "next review is in" in turn.answer
+    finally:
+        tutor.close()

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from tutor import prompts
 from tutor.learning.cards import card_mastery, due_at, due_within, is_due, retrievability
 
 WEEK = 7
@@ -20,10 +21,6 @@ WEEK = 7
 BAR = 5
 SHOWN = 5
 """Topics per note in the chat view; the weakest come first, so the rest can wait."""
-EMPTY = (
-    "You have no cards yet. Send `/quiz` (or `/quiz TOPIC`) for a first question: "
-    "every answer you rate becomes a card, scheduled for review when you are about to forget it."
-)
 
 
 @dataclass
@@ -234,7 +231,9 @@ def progress_markdown(report: Progress) -> str:
     """A compact view for chat and Slack: totals, habits, then each note's weakest topics."""
     total = report.tally
     if not total.cards:
-        return EMPTY
+        if report.retired:
+            return f"{prompts.PROGRESS_ALL_RETIRED}\n\n{habit_line(report)}"
+        return prompts.PROGRESS_EMPTY
     lines = [
         f"**Your progress** · {total.cards} cards · {total.due_now} due now · "
         f"{total.due_7d} due this week · retention {percent(total.retention)} · "

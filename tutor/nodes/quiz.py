@@ -60,6 +60,8 @@ def quiz(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
     pick = next_card(services, memory, topic, passages, focus, asked, at, level)
     if pick is None:
         text = prompts.QUIZ_NO_QUESTION if passages else prompts.NO_NOTES
+        if memory is not None and passages and (upcoming := next_due(memory, at)) is not None:
+            text = prompts.QUIZ_ALL_ASKED.format(when=ahead(upcoming, at))
         return {"messages": [AIMessage(text)], "quiz": None}
     question = Question.from_dict(pick.card["question"])
     lead = prompts.QUIZ_REVIEW.format(when=ago(due_at(pick.card), at)) if pick.review else ""
@@ -69,6 +71,12 @@ def quiz(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
         "quiz": pending,
         "sources": [question.source],
     }
+
+
+def next_due(memory: LearnerMemory, at: datetime) -> datetime | None:
+    """When the learner's next card falls due, if they have any reviewed card."""
+    times = [due_at(c) for c in memory.cards() if c.get("history") and c["status"] != "retired"]
+    return min(times, default=None)
 
 
 def due_card_on(services: Services, memory: LearnerMemory, topic: str, at: datetime) -> Any:
@@ -213,7 +221,8 @@ def record(state: TutorState, runtime: Runtime[TutorContext]) -> Command[Any]:
     updated = review_card(card, review["rating"], review["review_id"], review["grade"], at)
     memory.put_card(updated)
     text = prompts.SCHEDULED.format(rating=review["rating"], when=ahead(due_at(updated), at))
-    message = AIMessage(f"{text} {prompts.QUIZ_ANOTHER}")
+    more = "" if state.get("interface") == "quiz" else f" {prompts.QUIZ_ANOTHER}"
+    message = AIMessage(text + more)
     return Command(goto=then, update={"review": None, "messages": [message]})
 
 
