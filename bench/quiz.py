@@ -64,15 +64,7 @@ def passages_by_file(index: NotesIndex) -> dict[str, list[Passage]]:
     ids, texts, metas = index.everything()
     files: dict[str, list[Passage]] = defaultdict(list)
     for cid, text, m in zip(ids, texts, metas, strict=True):
-        passage = Passage(
-            file=str(m["file"]),
-            heading=str(m.get("heading", "")),
-            start_line=int(m.get("start_line", 0)),
-            end_line=int(m.get("end_line", 0)),
-            text=text,
-            score=0.0,
-            chunk_id=cid,
-        )
+        passage = Passage.from_row(cid, text, m)
         files[passage.file].append(passage)
     return {f: sorted(ps, key=lambda p: p.start_line) for f, ps in sorted(files.items())}
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from tutor.session import Tutor
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED_NOTES = REPO / "knowledge"
@@ -37,6 +41,33 @@ def notes(tmp_path: Path) -> Path:
     for path in target.iterdir():
         path.chmod(0o644)
     return target
+
+
+MakeTutor = Callable[[], "Tutor"]
+
+
+@pytest.fixture
+def make_tutor(notes: Path) -> Iterator[MakeTutor]:
+    """Tutors over one home and the `notes` copy (fast hash embeddings, a seeded choice of
+    questions), as if the program were started again each time."""
+    import random
+
+    from tests.fakes import HashEmbeddings
+    from tutor.config import load_settings
+    from tutor.context import Services
+    from tutor.session import Tutor
+
+    made: list[Tutor] = []
+
+    def make() -> Tutor:
+        settings = load_settings(notes=notes)
+        services = Services(settings, embeddings=HashEmbeddings(), rng=random.Random(3))
+        made.append(Tutor(settings, services))
+        return made[-1]
+
+    yield make
+    for tutor in made:
+        tutor.close()
 
 
 def free_port() -> int:

@@ -104,18 +104,7 @@ class Services:
 
         ids, texts, metas = self.index.everything()
         picks = self.rng.sample(range(len(ids)), min(n, len(ids)))
-        return [
-            Passage(
-                file=str(metas[i].get("file", "")),
-                heading=str(metas[i].get("heading", "")),
-                start_line=int(metas[i].get("start_line", 0)),
-                end_line=int(metas[i].get("end_line", 0)),
-                text=texts[i],
-                score=0.0,
-                chunk_id=ids[i],
-            )
-            for i in picks
-        ]
+        return [Passage.from_row(ids[i], texts[i], metas[i]) for i in picks]
 
     def run_code(self, code: str) -> RunResult:
         """Run Python in the sandbox with the configured isolation and time limit."""

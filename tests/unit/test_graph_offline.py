@@ -3,36 +3,16 @@
 from __future__ import annotations
 
 import json
-import random
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, MakeTutor
 from tests.fakes import HashEmbeddings
 from tutor.config import load_settings
 from tutor.context import Services
 from tutor.session import Tutor
-
-MakeTutor = Callable[[], Tutor]
-
-
-@pytest.fixture
-def make_tutor(notes: Path) -> Iterator[MakeTutor]:
-    """Tutors over one home, as if the program were started again each time."""
-    made: list[Tutor] = []
-
-    def make() -> Tutor:
-        settings = load_settings(notes=notes)
-        services = Services(settings, embeddings=HashEmbeddings(), rng=random.Random(3))
-        made.append(Tutor(settings, services))
-        return made[-1]
-
-    yield make
-    for tutor in made:
-        tutor.close()
 
 
 def test_explain_composes_definition_points_and_cited_sources(make_tutor: MakeTutor) -> None:

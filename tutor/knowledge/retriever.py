@@ -64,6 +64,19 @@ class Passage:
             chunk_id=str(doc.id or ""),
         )
 
+    @classmethod
+    def from_row(cls, chunk_id: str, text: str, meta: dict[str, Any]) -> Passage:
+        """Build from an index row (id, text, metadata), unranked."""
+        return cls(
+            file=str(meta.get("file", "")),
+            heading=str(meta.get("heading", "")),
+            start_line=int(meta.get("start_line", 0)),
+            end_line=int(meta.get("end_line", 0)),
+            text=text,
+            score=0.0,
+            chunk_id=chunk_id,
+        )
+
     @property
     def citation(self) -> str:
         """`file › heading` (lines a–b)."""

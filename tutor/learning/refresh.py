@@ -60,16 +60,7 @@ def file_passages(index: NotesIndex, file: str) -> list[Passage]:
     """The indexed passages of one note, in the note's order."""
     ids, texts, metas = index.of_file(file)
     passages = [
-        Passage(
-            file=str(m.get("file", "")),
-            heading=str(m.get("heading", "")),
-            start_line=int(m.get("start_line", 0)),
-            end_line=int(m.get("end_line", 0)),
-            text=text,
-            score=0.0,
-            chunk_id=cid,
-        )
-        for cid, text, m in zip(ids, texts, metas, strict=True)
+        Passage.from_row(cid, text, m) for cid, text, m in zip(ids, texts, metas, strict=True)
     ]
     return sorted(passages, key=lambda p: p.start_line)
 
