@@ -40,7 +40,7 @@ from typing import Any
 from tutor.config import load_settings
 from tutor.knowledge.index import NotesIndex
 from tutor.knowledge.retriever import Passage
-from tutor.learning import grading
+from tutor.learning import estimate, grading
 from tutor.learning.questions import Question, questions_from_passage
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -137,7 +137,7 @@ class Labelled:
 
     @property
     def free(self) -> bool:
-        return self.question.kind in grading.FREE_TEXT
+        return self.question.kind in estimate.FREE_TEXT
 
 
 def load_answers(path: Path) -> list[Labelled]:
@@ -165,17 +165,17 @@ def cached(embed: Embed) -> Embed:
 @contextlib.contextmanager
 def calibration(start: float, full: float, weight: float) -> Iterator[None]:
     """Grade with other similarity thresholds for a while."""
-    saved = grading.SIMILAR_FROM, grading.SIMILAR_AT, grading.SIMILARITY_WEIGHT
-    grading.SIMILAR_FROM, grading.SIMILAR_AT, grading.SIMILARITY_WEIGHT = start, full, weight
+    saved = estimate.SIMILAR_FROM, estimate.SIMILAR_AT, estimate.SIMILARITY_WEIGHT
+    estimate.SIMILAR_FROM, estimate.SIMILAR_AT, estimate.SIMILARITY_WEIGHT = start, full, weight
     try:
         yield
     finally:
-        grading.SIMILAR_FROM, grading.SIMILAR_AT, grading.SIMILARITY_WEIGHT = saved
+        estimate.SIMILAR_FROM, estimate.SIMILAR_AT, estimate.SIMILARITY_WEIGHT = saved
 
 
 def verdicts(answers: list[Labelled], embed: Embed | None) -> list[str]:
     """auto_estimate's verdicts (the rules' alone without `embed`); a skip counts as wrong."""
-    graded = [grading.auto_estimate(a.question, a.text, embed).verdict for a in answers]
+    graded = [estimate.auto_estimate(a.question, a.text, embed).verdict for a in answers]
     return ["incorrect" if v == "skipped" else v for v in graded]
 
 
@@ -202,8 +202,8 @@ def print_agreement(answers: list[Labelled], graders: dict[str, list[str]]) -> N
         f"\n2. Auto-grade agreement with {len(answers)} labelled answers to {questions} questions"
     )
     print(
-        f"   auto_estimate: cosine {grading.SIMILAR_FROM}..{grading.SIMILAR_AT} adds up to "
-        f"{grading.SIMILARITY_WEIGHT} to the key-term score; correct at {grading.CORRECT_AT}, "
+        f"   auto_estimate: cosine {estimate.SIMILAR_FROM}..{estimate.SIMILAR_AT} adds up to "
+        f"{estimate.SIMILARITY_WEIGHT} to the key-term score; correct at {grading.CORRECT_AT}, "
         f"partial at {grading.PARTIAL_AT}\n"
     )
     print(
@@ -228,7 +228,7 @@ def print_agreement(answers: list[Labelled], graders: dict[str, list[str]]) -> N
 
 def print_estimate_latency(answers: list[Labelled], embed: Embed) -> None:
     free = [a for a in answers if a.free]
-    ms = [timed_ms(partial(grading.auto_estimate, a.question, a.text, embed)) for a in free]
+    ms = [timed_ms(partial(estimate.auto_estimate, a.question, a.text, embed)) for a in free]
     print(
         f"\nauto_estimate on a free answer, embeddings uncached: "
         f"p50 {statistics.median(ms):.0f} ms, p95 {pct(ms, 0.95):.0f} ms ({len(ms)} answers)"

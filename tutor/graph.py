@@ -13,15 +13,8 @@ from tutor.context import TutorContext
 from tutor.nodes.code_run import await_confirm, code_run, explain_run, run_code
 from tutor.nodes.explain import explain
 from tutor.nodes.help import show_help
-from tutor.nodes.quiz import (
-    after_grade,
-    after_quiz,
-    await_answer,
-    await_rating,
-    grade,
-    quiz,
-    record,
-)
+from tutor.nodes.quiz import after_quiz, await_answer, grade, quiz
+from tutor.nodes.rating import after_grade, await_rating, record
 from tutor.nodes.retrieve import retrieve
 from tutor.nodes.router import next_node, route
 from tutor.state import TutorState

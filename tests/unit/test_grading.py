@@ -7,7 +7,8 @@ import json
 import pytest
 
 from tutor.knowledge.retriever import Passage
-from tutor.learning.grading import auto_estimate, grade_answer, parse_choice
+from tutor.learning.estimate import auto_estimate
+from tutor.learning.grading import grade_answer, parse_choice
 from tutor.learning.questions import Question, questions_from_passage
 
 SOURCE = {

@@ -159,7 +159,7 @@ def test_a_crash_while_recording_never_counts_a_review_twice(
 def test_a_crash_while_grading_keeps_the_answer(
     make_tutor: MakeTutor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import tutor.learning.grading as grading
+    import tutor.learning.estimate as grading
 
     tutor = make_tutor()
     tutor.ask("/quiz softmax", "k2")

@@ -139,3 +139,23 @@ def card_mastery(card: dict[str, Any]) -> float | None:
 def due_within(card: dict[str, Any], at: datetime, days: float) -> bool:
     """Whether a reviewed card falls due within `days` from `at`."""
     return is_due(card, at + timedelta(days=days))
+
+
+def ahead(when: datetime, at: datetime) -> str:
+    """ "in 10 minutes", "in 3 days": how far ahead a time is."""
+    return f"in {span(when - at)}" if when > at else "now"
+
+
+def ago(when: datetime, at: datetime) -> str:
+    """ "3 days ago", "just now"."""
+    return f"{span(at - when)} ago" if at - when >= timedelta(minutes=1) else "just now"
+
+
+def span(delta: timedelta) -> str:
+    """A duration in the largest whole unit: 10 minutes, 3 hours, 4 days, 2 months."""
+    seconds = max(0, int(delta.total_seconds()))
+    for unit, size in (("month", 30 * 86400), ("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            n = round(seconds / size)
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    return "under a minute"

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal
 
 from langchain_core.messages import AIMessage, HumanMessage
-from langgraph.graph import END
 from langgraph.runtime import Runtime
 from langgraph.types import Command, interrupt
 
@@ -18,8 +17,7 @@ from tutor.context import Services, TutorContext, level_of, memory_of, services_
 from tutor.errors import TutorError
 from tutor.knowledge.retriever import keyword_overlap, notes_cover
 from tutor.learning.authoring import grade_with_model
-from tutor.learning.cards import RATINGS, Rating, due_at, now, suggested_rating
-from tutor.learning.cards import review as review_card
+from tutor.learning.cards import ago, ahead, due_at, now, suggested_rating
 from tutor.learning.grading import Grade, grade_answer, is_skip, parse_choice
 from tutor.learning.memory import LearnerMemory
 from tutor.learning.questions import LABELS, Question
@@ -27,7 +25,6 @@ from tutor.learning.selection import next_card
 from tutor.nodes.router import QUIZ, split_command
 from tutor.state import TutorState
 
-ACCEPT = frozenset(["ok", "okay", "yes", "y", "sure", "fine", "agreed", "agree", "skip"])
 REQUEST_START = re.compile(
     r"^\s*(where|which|explain|tell me|can you|could you|what (is|are|does)"
     r"|how (do|does|is)|why)\b",
@@ -161,89 +158,13 @@ def grade(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
 
 def auto_grade(services: Services, question: Question, answer: str) -> Grade:
     """Key terms plus, for free answers, similarity to the reference in the local embedder."""
-    from tutor.learning.grading import auto_estimate
+    from tutor.learning.estimate import auto_estimate
 
     try:
         embed = services.index.embeddings.embed_documents
     except TutorError:
         return grade_answer(question, answer)
     return auto_estimate(question, answer, embed)
-
-
-def after_grade(state: TutorState) -> Literal["await_rating", "record", "__end__"]:
-    """Ask for a rating, record one that is already decided, or finish."""
-    review = state.get("review")
-    if not review:
-        return "__end__"
-    return "await_rating" if review.get("rating") is None else "record"
-
-
-def await_rating(state: TutorState) -> Command[Any]:
-    """Wait for the learner's own rating; nothing else happens here."""
-    review = state.get("review") or {}
-    suggested = str(review.get("suggested", "good"))
-    prompt = prompts.RATE.format(suggested=suggested)
-    reply = str(interrupt({"type": "rating", "prompt": prompt})).strip()
-    said = HumanMessage(reply)
-    rating = parse_rating(reply, suggested)
-    if rating is not None:
-        return Command(
-            goto="record", update={"messages": [said], "review": {**review, "rating": rating}}
-        )
-    if is_new_request(reply) and not reply.lower().startswith("/skip"):
-        # A new request instead of a rating: keep the estimate, then do what was asked.
-        update = {**review, "rating": suggested, "then": "router"}
-        return Command(goto="record", update={"messages": [said], "review": update})
-    again = AIMessage(prompts.RATE_AGAIN.format(suggested=suggested))
-    return Command(goto="await_rating", update={"messages": [said, again]})
-
-
-def parse_rating(reply: str, suggested: str) -> Rating | None:
-    """again/hard/good/easy (or 1-4, or their first letter); ok/yes/skip takes the estimate."""
-    word = reply.lower().strip(" .!`/")
-    for n, rating in enumerate(RATINGS, start=1):
-        if word in (rating, rating[0], str(n)):
-            return rating
-    if word in ACCEPT:
-        return suggested  # type: ignore[return-value]
-    return None
-
-
-def record(state: TutorState, runtime: Runtime[TutorContext]) -> Command[Any]:
-    """Apply the rated review to the learner's card (once, even if this node runs again)."""
-    review = state.get("review") or {}
-    memory = memory_of(runtime, state.get("learner"))
-    then = review.get("then") or END
-    if memory is None or not review.get("rating"):
-        return Command(goto=then, update={"review": None})
-    at = now()
-    card = memory.card(review["card"]["id"]) or review["card"]
-    updated = review_card(card, review["rating"], review["review_id"], review["grade"], at)
-    memory.put_card(updated)
-    text = prompts.SCHEDULED.format(rating=review["rating"], when=ahead(due_at(updated), at))
-    more = "" if state.get("interface") == "quiz" else f" {prompts.QUIZ_ANOTHER}"
-    message = AIMessage(text + more)
-    return Command(goto=then, update={"review": None, "messages": [message]})
-
-
-def ahead(when: datetime, at: datetime) -> str:
-    """ "in 10 minutes", "in 3 days": how far ahead a time is."""
-    return f"in {span(when - at)}" if when > at else "now"
-
-
-def ago(when: datetime, at: datetime) -> str:
-    """ "3 days ago", "just now"."""
-    return f"{span(at - when)} ago" if at - when >= timedelta(minutes=1) else "just now"
-
-
-def span(delta: timedelta) -> str:
-    """A duration in the largest whole unit: 10 minutes, 3 hours, 4 days, 2 months."""
-    seconds = max(0, int(delta.total_seconds()))
-    for unit, size in (("month", 30 * 86400), ("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size:
-            n = round(seconds / size)
-            return f"{n} {unit}{'s' if n != 1 else ''}"
-    return "under a minute"
 
 
 def is_new_request(answer: str) -> bool:

@@ -1,0 +1,77 @@
+"""Rating and recording a quiz answer: the learner's own rating (or the model's grade)
+updates their card's FSRS schedule, once, even if the node runs again after a crash."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from langchain_core.messages import AIMessage, HumanMessage
+from langgraph.graph import END
+from langgraph.runtime import Runtime
+from langgraph.types import Command, interrupt
+
+from tutor import prompts
+from tutor.context import TutorContext, memory_of
+from tutor.learning.cards import RATINGS, Rating, ahead, due_at, now
+from tutor.learning.cards import review as review_card
+from tutor.nodes.quiz import is_new_request
+from tutor.state import TutorState
+
+ACCEPT = frozenset(["ok", "okay", "yes", "y", "sure", "fine", "agreed", "agree", "skip"])
+"""Replies that take the suggested rating."""
+
+
+def after_grade(state: TutorState) -> Literal["await_rating", "record", "__end__"]:
+    """Ask for a rating, record one that is already decided, or finish."""
+    review = state.get("review")
+    if not review:
+        return "__end__"
+    return "await_rating" if review.get("rating") is None else "record"
+
+
+def await_rating(state: TutorState) -> Command[Any]:
+    """Wait for the learner's own rating; nothing else happens here."""
+    review = state.get("review") or {}
+    suggested = str(review.get("suggested", "good"))
+    prompt = prompts.RATE.format(suggested=suggested)
+    reply = str(interrupt({"type": "rating", "prompt": prompt})).strip()
+    said = HumanMessage(reply)
+    rating = parse_rating(reply, suggested)
+    if rating is not None:
+        return Command(
+            goto="record", update={"messages": [said], "review": {**review, "rating": rating}}
+        )
+    if is_new_request(reply) and not reply.lower().startswith("/skip"):
+        # A new request instead of a rating: keep the estimate, then do what was asked.
+        update = {**review, "rating": suggested, "then": "router"}
+        return Command(goto="record", update={"messages": [said], "review": update})
+    again = AIMessage(prompts.RATE_AGAIN.format(suggested=suggested))
+    return Command(goto="await_rating", update={"messages": [said, again]})
+
+
+def parse_rating(reply: str, suggested: str) -> Rating | None:
+    """again/hard/good/easy (or 1-4, or their first letter); ok/yes/skip takes the estimate."""
+    word = reply.lower().strip(" .!`/")
+    for n, rating in enumerate(RATINGS, start=1):
+        if word in (rating, rating[0], str(n)):
+            return rating
+    if word in ACCEPT:
+        return suggested  # type: ignore[return-value]
+    return None
+
+
+def record(state: TutorState, runtime: Runtime[TutorContext]) -> Command[Any]:
+    """Apply the rated review to the learner's card (once, even if this node runs again)."""
+    review = state.get("review") or {}
+    memory = memory_of(runtime, state.get("learner"))
+    then = review.get("then") or END
+    if memory is None or not review.get("rating"):
+        return Command(goto=then, update={"review": None})
+    at = now()
+    card = memory.card(review["card"]["id"]) or review["card"]
+    updated = review_card(card, review["rating"], review["review_id"], review["grade"], at)
+    memory.put_card(updated)
+    text = prompts.SCHEDULED.format(rating=review["rating"], when=ahead(due_at(updated), at))
+    more = "" if state.get("interface") == "quiz" else f" {prompts.QUIZ_ANOTHER}"
+    message = AIMessage(text + more)
+    return Command(goto=then, update={"review": None, "messages": [message]})
