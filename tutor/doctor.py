@@ -35,6 +35,7 @@ def run_checks(settings: Settings) -> list[Check]:
         _embeddings(settings),
         _home(settings),
         *_index(settings),
+        _memory(settings),
         _langsmith(settings),
         _slack(settings),
         _sandbox(settings),
@@ -136,6 +137,26 @@ def _home(settings: Settings) -> Check:
         "fail",
         f"cannot write to {settings.home} ({folder} is not a writable folder)",
         "set TUTOR_HOME to a folder you can write to",
+    )
+
+
+def _memory(settings: Settings) -> Check:
+    """Learner memory: how many learners and cards the Store holds."""
+    if not settings.memory_path.exists():
+        return Check("memory", "ok", "no learner has answered a question yet")
+    from tutor.learning.memory import close_store, open_store
+
+    try:
+        store = open_store(settings)
+    except TutorError as exc:
+        return Check("memory", "fail", exc.message, exc.hint)
+    try:
+        decks = store.list_namespaces(prefix=("learner",), suffix=("cards",), limit=10_000)
+        cards = sum(len(store.search(ns, limit=100_000)) for ns in decks)
+    finally:
+        close_store(store)
+    return Check(
+        "memory", "ok", f"{len(decks)} learner(s), {cards} card(s) in {settings.memory_path}"
     )
 
 

@@ -162,6 +162,7 @@ def test_quiz_review_session_from_stdin_then_progress_in_another_process() -> No
 
     report = json.loads(tutor("progress", "--json").stdout)
     assert report["cards"] == 2 and report["reviewed_today"] == 2
+    assert "memory: 1 learner(s), 2 card(s)" in tutor("doctor").stdout
 
     again = tutor("quiz", "--count", "1", stdin="")  # end of input at once: a clean summary
     assert again.returncode == 0 and "summary · 1 asked" in again.stdout

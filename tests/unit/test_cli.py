@@ -154,6 +154,7 @@ def test_doctor_reports_mode_index_and_integrations() -> None:
     assert "index:" in result.stdout and "passages from 5 files" in result.stdout
     assert "langsmith: tracing off" in result.stdout
     assert "slack: not configured" in result.stdout
+    assert "memory: no learner has answered a question yet" in result.stdout
 
 
 @pytest.mark.usefixtures("fake_model")
