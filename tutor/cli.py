@@ -299,9 +299,20 @@ def progress(learner: LearnerOption = "default", as_json: JsonFlag = False) -> N
     from tutor.learning.memory import LearnerMemory, close_store, open_store
     from tutor.learning.progress import Tally, habit_line, mastery_bar, percent, progress_report
 
-    store = open_store(_settings())
+    settings = _settings()
+    store = open_store(settings)
     try:
-        cards = LearnerMemory(store, learner).cards()
+        memory = LearnerMemory(store, learner)
+        cards = memory.cards()
+        if settings.records_path.exists():  # bring statuses up to date with the notes
+            from tutor.knowledge.records import Records
+            from tutor.learning.refresh import current_cards
+
+            records = Records(settings.records_path)
+            try:
+                cards = current_cards(memory, records)
+            finally:
+                records.close()
     finally:
         close_store(store)
     report = progress_report(cards, now())

@@ -162,6 +162,7 @@ def memory_of(runtime: Runtime[TutorContext] | Any, learner: str | None) -> Lear
 
 
 def level_of(state: Any, services: Services, memory: LearnerMemory | None) -> str:
-    """This thread's level, else the learner's profile level, else the configured one."""
+    """The learner's level (their profile; the thread's when there is no store), else the
+    configured one."""
     profile = memory.profile() if memory is not None else {}
-    return str(state.get("level") or profile.get("level") or services.settings.level)
+    return str(profile.get("level") or state.get("level") or services.settings.level)

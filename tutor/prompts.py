@@ -138,6 +138,11 @@ RATE = (
 )
 RATE_AGAIN = "Rate it with `again`, `hard`, `good` or `easy` (or `ok` for {suggested})."
 SCHEDULED = "Rated **{rating}**: this card comes back {when}."
+SCHEDULED_ESTIMATE = "Rated **{rating}** (my estimate): this card comes back {when}."
+RATE_REPEATED = (
+    "That is the answer you already gave; now rate it: `again`, `hard`, `good` or `easy` "
+    "(or `ok` for {suggested})."
+)
 SKIPPED_RATED = "Rated **again**: this card comes back {when}."
 ESTIMATE = "_{how} estimate: {verdict} ({score:.0%})._"
 DUE_NUDGE = "You have **{due}** card(s) due for review: send `/quiz` to go through them."
@@ -148,7 +153,7 @@ MASTERY_LINE = (
     "what they found hard."
 )
 GOAL_SET = "Noted your goal: {goal}. Explanations keep it in mind when a model is on."
-STYLE_SET = "Noted: you prefer {style} explanations (used when a model is on)."
+STYLE_SET = "Noted your preferred style: {style} (used when a model is on)."
 PROFILE_NOW = (
     "Level: {level} · goals: {goals} · style: {style}. "
     "Set them with `/level`, `/goal TEXT`, `/style TEXT`."

@@ -17,8 +17,8 @@ from rich.markdown import Markdown
 from tutor.chat import pipe_reader
 from tutor.config import Settings
 from tutor.learning.cards import due_at, is_due, now
-from tutor.learning.memory import LearnerMemory
-from tutor.session import Tutor, new_thread_id
+from tutor.learning.memory import LearnerMemory, learner_label
+from tutor.session import Turn, Tutor
 
 Reader = Callable[[str], str]
 PROMPTS = {"quiz_answer": "answer> ", "rating": "rate> ", "confirm_code": "yes/no> "}
@@ -31,7 +31,8 @@ def run_review(
     console = console or Console(highlight=False)
     read = _reader()
     tutor = Tutor(settings)
-    thread = "quiz-" + new_thread_id()[2:]
+    # One review thread per learner: a session cut short is picked up by the next one.
+    thread = f"quiz-{learner_label(learner)}"
     memory = LearnerMemory(tutor.store, learner)
     started = now()
     due_before = sum(is_due(c, started) for c in memory.cards())
@@ -40,32 +41,57 @@ def run_review(
         f"[bold]review[/] · {mode} · learner {learner} · {due_before} card(s) due"
         f"{f' · topic {topic}' if topic else ''} · Ctrl-D ends"
     )
-    asked = 0
+    asked, seen = 0, ""
+    turn: Turn | None = None
     try:
-        while asked < count:
-            turn = tutor.ask(f"/quiz {topic}".strip(), thread, learner=learner, interface="quiz")
-            console.print(f"\n[bold]{asked + 1}.[/]")
+        while True:
+            if turn is None:
+                if asked >= count:
+                    break
+                turn = tutor.ask(
+                    f"/quiz {topic}".strip(), thread, learner=learner, interface="quiz"
+                )
+                if turn.pending is None:  # nothing (more) to ask about
+                    console.print(Markdown(turn.answer))
+                    break
+            if turn.pending is not None and turn.pending["type"] == "quiz_answer":
+                if turn.pending["prompt"] != seen:  # a new question, not one asked again
+                    asked, seen = asked + 1, turn.pending["prompt"]
+                    console.print(f"\n[bold]{asked}.[/]")
             console.print(Markdown(turn.answer))
             if turn.pending is None:
-                break  # nothing (more) to ask about
-            asked += 1
-            while turn.pending is not None:
-                reply = read(PROMPTS.get(turn.pending["type"], "> ")).strip()
-                if not reply:
-                    reply = "ok" if turn.pending["type"] == "rating" else ""
-                if not reply:
-                    console.print("[dim]type your answer, or /skip to see the reference[/]")
-                    continue
-                turn = tutor.ask(reply, thread, learner=learner, interface="quiz")
-                console.print(Markdown(turn.answer))
+                turn = None
+                continue
+            reply = _reply(read, turn.pending, console)
+            turn = tutor.ask(reply, thread, learner=learner, interface="quiz")
     except (EOFError, KeyboardInterrupt):
         console.print()
+        _finish_rating(tutor, thread, learner, console)
     try:
         summary = _summary(memory, started, asked)
     finally:
         tutor.close()
     console.print(f"\n[bold]summary[/] · {_describe(summary)}")
     return summary
+
+
+def _reply(read: Reader, pending: dict[str, str], console: Console) -> str:
+    """The learner's next line; an empty one takes the estimate at a rating."""
+    while True:
+        reply = read(PROMPTS.get(pending["type"], "> ")).strip()
+        if reply:
+            return reply
+        if pending["type"] == "rating":
+            return "ok"
+        console.print("[dim]type your answer, or /skip to see the reference[/]")
+
+
+def _finish_rating(tutor: Tutor, thread: str, learner: str, console: Console) -> None:
+    """At the end of input, a graded answer still waiting for its rating takes the estimate."""
+    pending = tutor.last_turn(thread).pending
+    if pending is not None and pending["type"] == "rating":
+        turn = tutor.ask("ok", thread, learner=learner, interface="quiz")
+        console.print(Markdown(turn.answer))
 
 
 def _summary(memory: LearnerMemory, started: datetime, asked: int) -> dict[str, object]:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from tutor.config import Settings
 from tutor.context import Services, TutorContext
 from tutor.errors import TutorError, unwritable
+from tutor.state import is_reply
 
 if TYPE_CHECKING:
     from langchain_core.runnables import RunnableConfig
@@ -129,7 +130,20 @@ class Tutor:
         with thread_lock(self.settings, thread):
             config = self._config(thread, learner, interface)
             snapshot = self.graph.get_state(config)
-            before = len((snapshot.values or {}).get("messages", []))
+            if _finishes_first(snapshot, text):
+                # A rating was given but the turn died recording it: record it before
+                # anything else, so no review is ever lost.
+                for _ in self._stream(None, config):
+                    pass
+                snapshot = self.graph.get_state(config)
+            values = snapshot.values or {}
+            if _sent_again(snapshot, text):
+                # The reply to a question that was already handled, sent again (its process
+                # was killed before printing, or it was sent twice): show what it got.
+                turn = self.last_turn(thread, since=_last_human_index(values) + 1)
+                turn.answer = f"{REPLAYED}\n\n{turn.answer}"
+                return turn
+            before = len(values.get("messages", []))
             for piece in self._stream(self._input(text, snapshot, learner, interface), config):
                 if on_token is not None:
                     on_token(piece)
@@ -143,10 +157,12 @@ class Tutor:
 
         if not text.strip():
             if snapshot.interrupts:
-                raise TutorError("the answer is empty", "type your answer, or /skip")
+                kind = snapshot.interrupts[0].value.get("type")
+                raise TutorError(*EMPTY_REPLY.get(kind, EMPTY_REPLY["quiz_answer"]))
             raise TutorError("the message is empty", "ask a question, or send /help")
         if snapshot.interrupts:
-            return Command(resume=text)
+            # Whoever answers is the learner the answer counts for (a shared Slack thread).
+            return Command(resume=text, update={"learner": learner, "interface": interface})
         if snapshot.next and _last_human(snapshot.values) == text:
             return None  # the same message after a failed turn: retry where it stopped
         return {"messages": [HumanMessage(text)], "learner": learner, "interface": interface}
@@ -203,6 +219,37 @@ class Tutor:
         conn = getattr(self.checkpointer, "conn", None)
         if conn is not None:
             conn.close()
+
+
+EMPTY_REPLY = {
+    "quiz_answer": ("the answer is empty", "type your answer, or /skip"),
+    "rating": ("the rating is empty", "send again, hard, good or easy, or ok for the estimate"),
+    "confirm_code": ("the reply is empty", "send yes to run the code, or no"),
+}
+REPLAYED = "_(Already answered: this is what that reply got.)_"
+
+
+def _finishes_first(snapshot: Any, text: str) -> bool:
+    """Whether a turn stopped while recording a rating, and a different message arrived."""
+    return "record" in (snapshot.next or ()) and _last_human(snapshot.values or {}) != text
+
+
+def _sent_again(snapshot: Any, text: str) -> bool:
+    """Whether `text` repeats a reply to a question or confirmation that was already handled
+    (its process was killed before printing, or it was sent twice)."""
+    if snapshot.interrupts or snapshot.next:
+        return False
+    messages = (snapshot.values or {}).get("messages", [])
+    at = _last_human_index(snapshot.values or {})
+    if at < 0 or at == len(messages) - 1:
+        return False
+    last = messages[at]
+    return is_reply(last) and str(last.text) == text
+
+
+def _last_human_index(values: dict[str, Any]) -> int:
+    messages = values.get("messages", [])
+    return max((i for i, m in enumerate(messages) if m.type == "human"), default=-1)
 
 
 def _last_human(values: dict[str, Any]) -> str | None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import operator
+import uuid
 from typing import Annotated, Any, Literal, TypedDict
 
-from langchain_core.messages import AnyMessage
+from langchain_core.messages import AnyMessage, HumanMessage
 from langgraph.graph.message import add_messages
 
 Route = Literal["explain", "retrieve", "quiz", "code_run", "help"]
@@ -60,3 +61,17 @@ class TutorState(TypedDict, total=False):
 
     level: str
     """beginner, intermediate or advanced; explanations are pitched at it."""
+
+
+REPLY_ID = "reply-"
+"""Message ids of the learner's replies to what the tutor asked (answers, ratings, yes/no)."""
+
+
+def reply_message(text: str) -> HumanMessage:
+    """The learner's reply to a question, rating prompt or confirmation, marked as such."""
+    return HumanMessage(text, id=f"{REPLY_ID}{uuid.uuid4().hex}")
+
+
+def is_reply(message: AnyMessage) -> bool:
+    """Whether a message is a reply made while the tutor waited (see `reply_message`)."""
+    return message.type == "human" and str(message.id or "").startswith(REPLY_ID)

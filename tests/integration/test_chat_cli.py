@@ -167,3 +167,8 @@ def test_quiz_review_session_from_stdin_then_progress_in_another_process() -> No
     again = tutor("quiz", "--count", "1", stdin="")  # end of input at once: a clean summary
     assert again.returncode == 0 and "summary · 1 asked" in again.stdout
     assert "Traceback" not in again.stderr
+    # The next session sets the question left open aside; input ending at the rating
+    # prompt takes the estimate rather than losing the graded answer.
+    last = tutor("quiz", "--count", "1", stdin="A\n")
+    assert "(my estimate)" not in last.stdout and "Rated" in last.stdout
+    assert json.loads(tutor("progress", "--json").stdout)["reviewed_today"] == 3

@@ -102,8 +102,7 @@ def test_help_and_level(make_tutor: MakeTutor) -> None:
     tutor = make_tutor()
     assert "/quiz" in tutor.ask("/help", "h1").answer
     assert "beginner" in tutor.ask("/level beginner", "h1").answer
-    values = tutor.graph.get_state({"configurable": {"thread_id": "h1"}}).values
-    assert values["level"] == "beginner"
+    assert "Your level is beginner" in tutor.ask("/level", "h1").answer
     assert "don't know `/frobnicate`" in tutor.ask("/frobnicate", "h1").answer
     assert tutor.ask("hello!", "h1").answer.startswith("Hello")
     assert tutor.ask("thanks!", "h1").answer.startswith("You're welcome")

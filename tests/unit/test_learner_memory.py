@@ -206,6 +206,11 @@ def test_level_goal_and_style_follow_the_learner_across_threads(make_tutor: Make
     assert "beginner" in profile.answer and "deep learning exam" in profile.answer
     other = make_tutor().ask("/profile", "p3", learner="lee")
     assert "intermediate" in other.answer and "none yet" in other.answer
+    tutor.ask("/level advanced", "p4", learner="kim")  # a later choice, in another thread,
+    assert "Your level is advanced" in tutor.ask("/level", "p1", learner="kim").answer  # wins
+    # /style and /goal are kept short: they go into every prompt
+    tutor.ask("/style " + "very " * 200 + "short", "p1", learner="kim")
+    assert len(LearnerMemory(tutor.store, "kim").profile()["style"]) == 300
 
 
 def test_greetings_suggest_a_review_when_cards_are_due(make_tutor: MakeTutor) -> None:
@@ -309,3 +314,84 @@ def test_when_every_question_was_had_the_next_review_is_named(tmp_path: Path) ->
         assert "next review is in" in turn.answer
     finally:
         tutor.close()
+
+
+def test_the_answer_sent_again_is_not_a_rating_and_ratings_forgive_typos(
+    make_tutor: MakeTutor,
+) -> None:
+    tutor = make_tutor()
+    graded = answer_a_question(tutor, "v1")
+    answer = tutor.history("v1")[-2][1]
+    again = tutor.ask(answer, "v1")  # a double submit, or a retry after a lost reply
+    assert "already gave" in again.answer and again.pending is not None
+    for shortcut in ("a", "2"):  # answers as much as ratings: never taken as a rating
+        assert tutor.ask(shortcut, "v1").pending is not None
+    assert cards_of(tutor) == [] and graded.pending is not None
+    assert "Rated **good**" in tutor.ask("goood", "v1").answer
+
+
+def test_a_rating_cut_short_is_recorded_before_the_next_message(
+    make_tutor: MakeTutor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tutor = make_tutor()
+    answer_a_question(tutor, "v2")
+    real_put = LearnerMemory.put_card
+
+    def die_before_writing(self: LearnerMemory, card: dict[str, Any]) -> None:
+        raise KeyboardInterrupt  # killed while recording, before the card was saved
+
+    monkeypatch.setattr(LearnerMemory, "put_card", die_before_writing)
+    with pytest.raises(KeyboardInterrupt):
+        tutor.ask("easy", "v2")
+    monkeypatch.setattr(LearnerMemory, "put_card", real_put)
+    assert cards_of(tutor) == []
+    later = make_tutor().ask("/quiz", "v2")  # something else: the rating is recorded first
+    [card] = [c for c in cards_of(tutor) if c["history"]]
+    assert card["history"][0]["rating"] == "easy" and later.pending is not None
+
+
+def test_a_reply_sent_again_after_it_was_handled_shows_what_it_got(make_tutor: MakeTutor) -> None:
+    tutor = make_tutor()
+    answer_a_question(tutor, "v3")
+    first = tutor.ask("hard", "v3")
+    again = make_tutor().ask("hard", "v3")  # its process died before printing, say
+    assert again.answer.startswith("_(Already answered") and first.answer in again.answer
+    assert len(cards_of(tutor)[0]["history"]) == 1
+
+
+def test_whoever_answers_is_the_learner_it_counts_for(make_tutor: MakeTutor) -> None:
+    tutor = make_tutor()
+    tutor.ask("/quiz", "v4", learner="alice")
+    tutor.ask("/skip", "v4", learner="bob")  # a shared thread: bob answered
+    assert cards_of(tutor, "alice") == [] and len(cards_of(tutor, "bob")) == 1
+
+
+def test_a_restored_note_brings_its_retired_cards_back(make_tutor: MakeTutor, notes: Path) -> None:
+    tutor = make_tutor()
+    tutor.ask("/quiz", "v5")
+    tutor.ask("/skip", "v5")
+    card = make_due(tutor)
+    note = notes / card["source"]["file"]
+    text = note.read_bytes()
+    note.unlink()
+    tutor.services.index.ingest([notes])
+    assert "1 retired" in tutor.ask("/progress", "v6").answer
+    note.write_bytes(text)
+    tutor.services.index.ingest([notes])
+    assert "retired" not in tutor.ask("/progress", "v6").answer
+    asked = tutor.ask("/quiz", "v7")
+    assert asked.answer.startswith("_Review:") and card["question"]["prompt"] in asked.answer
+
+
+@pytest.mark.parametrize("reply", ["I have no idea", "not sure", "no clue", "??"])
+def test_more_ways_of_not_knowing(make_tutor: MakeTutor, reply: str) -> None:
+    tutor = make_tutor()
+    tutor.ask("/quiz", "v8")
+    assert "Rated **again**" in tutor.ask(reply, "v8").answer
+
+
+def test_a_request_without_a_question_mark_sets_the_quiz_aside(make_tutor: MakeTutor) -> None:
+    tutor = make_tutor()
+    tutor.ask("/quiz", "v9")
+    turn = tutor.ask("explain dropout", "v9")
+    assert turn.route == "explain" and turn.answer.startswith("_The quiz question is set aside")

@@ -159,9 +159,17 @@ def free_text_feedback(
     return f"That misses the key points; the notes stress {lacking}."
 
 
+DECLINES = re.compile(
+    r"^(i )?(do not|don't|dont) know|^i (have )?no (idea|clue)|^no (idea|clue)|^not sure"
+    r"|^i'?m not sure|^(i )?forgot|^\?+$",
+    re.I,
+)
+
+
 def is_skip(text: str) -> bool:
-    """Whether an answer declines to answer ("skip", "idk", "/skip", nothing)."""
-    return text.lower().replace("’", "'").strip(" .!") in SKIPS
+    """Whether an answer declines to answer ("skip", "idk", "no idea", "/skip", nothing)."""
+    said = text.lower().replace("’", "'").strip(" .!")
+    return said in SKIPS or bool(DECLINES.match(said))
 
 
 def _fills_blank(said: str, term: str) -> bool:

@@ -29,20 +29,31 @@ def card_status(card: dict[str, Any], chunk_files: dict[str, str]) -> str:
     """`active` while its chunk is indexed, `stale` once its note changed, `retired` when gone."""
     if card.get("chunk_id") in chunk_files:
         return "active"
+    if card.get("status") == "retired" and card.get("retired_because") == "passage":
+        return "retired"  # its passage went and nothing in the note replaced it
     file = card["source"].get("file")
     return "stale" if file in chunk_files.values() else "retired"
 
 
 def refresh_cards(memory: LearnerMemory, records: Records) -> dict[str, int]:
     """Mark each of a learner's cards with its status now; returns how many have each."""
-    chunk_files = records.chunk_files()
     counts = dict.fromkeys(STATUSES, 0)
+    for card in current_cards(memory, records):
+        counts[card["status"]] += 1
+    return counts
+
+
+def current_cards(memory: LearnerMemory, records: Records) -> list[dict[str, Any]]:
+    """The learner's cards with their status brought up to date with the index (saved)."""
+    chunk_files = records.chunk_files()
+    cards = []
     for card in memory.cards():
         status = card_status(card, chunk_files)
-        counts[status] += 1
         if card.get("status") != status:
-            memory.put_card({**card, "status": status})
-    return counts
+            card = {**card, "status": status}
+            memory.put_card(card)
+        cards.append(card)
+    return cards
 
 
 def regenerate(
@@ -86,10 +97,23 @@ def replace_card(
         usable = [q for q in stored.get(passage.chunk_id, []) if q["prompt"] not in others]
         if not usable:
             continue
-        # The same prompt if the edit kept it, else the same kind, else any.
-        chosen = min(usable, key=lambda q: (q["prompt"] != old["prompt"], q["kind"] != old["kind"]))
+        # The same prompt if the edit kept it, else the same kind about the same words.
+        chosen = min(
+            usable,
+            key=lambda q: (
+                q["prompt"] != old["prompt"],
+                q["kind"] != old["kind"],
+                -_shared(q["prompt"], old["prompt"]),
+            ),
+        )
         return _moved(card, passage, Question.from_dict(chosen))
     return None
+
+
+def _shared(a: str, b: str) -> float:
+    """How much two prompts share their words ("Input Gate" ~ "Input Gate (i_t)")."""
+    one, two = set(keywords(a)), set(keywords(b))
+    return len(one & two) / (len(one | two) or 1)
 
 
 def _replacements(card: dict[str, Any], passages: Sequence[Passage]) -> list[Passage]:

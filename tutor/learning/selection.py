@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from tutor.knowledge.retriever import Passage, keywords, near_word
-from tutor.learning.cards import due_at, is_due, new_card, question_id
+from tutor.learning.cards import due_at, new_card, question_id
 from tutor.learning.questions import Question, pick_question
 
 if TYPE_CHECKING:
@@ -71,7 +71,8 @@ def due_card(
     due = [
         c
         for c in held
-        if is_due(c, at)
+        if c.get("history")  # retired cards too: their note may be back
+        and due_at(c) <= at
         and c["question"]["prompt"] not in avoid
         and (not topic or c.get("chunk_id") in on_topic or about(c, topic))
     ]
@@ -89,8 +90,10 @@ def due_card(
             if renewed is not None:
                 memory.put_card(renewed)
                 return renewed
-        if card.get("status") != status:  # retired (note gone), or stale with nothing to
-            memory.put_card({**card, "status": status})  # replace it yet: not asked
+            # Its passage went and nothing in the note replaces it: retire it.
+            memory.put_card({**card, "status": "retired", "retired_because": "passage"})
+        elif card.get("status") != status:
+            memory.put_card({**card, "status": status})
     return None
 
 

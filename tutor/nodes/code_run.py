@@ -19,7 +19,7 @@ from tutor.errors import TutorError
 from tutor.models import model_errors
 from tutor.nodes.router import last_human_text, split_command
 from tutor.run_report import describe_run
-from tutor.state import TutorState
+from tutor.state import TutorState, reply_message
 
 YES = {"/yes", "/run"}
 NO = {"/no", "/skip"}
@@ -79,7 +79,7 @@ def await_confirm(state: TutorState) -> Command[Any]:
     proposal = state.get("proposal") or {}
     prompt = f"{prompts.CONFIRM_RUN}\n```python\n{proposal.get('code', '')}\n```"
     reply = str(interrupt({"type": "confirm_code", "prompt": prompt})).strip()
-    said = HumanMessage(reply)
+    said = reply_message(reply)
     command, rest = split_command(reply)
     if command and (rest or command not in YES | NO):
         return Command(goto="router", update={"messages": [said], "proposal": None})

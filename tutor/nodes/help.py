@@ -9,9 +9,10 @@ from langchain_core.messages import AIMessage
 from langgraph.runtime import Runtime
 
 from tutor import prompts
-from tutor.context import TutorContext, memory_of, services_of
+from tutor.context import Services, TutorContext, level_of, memory_of, services_of
 from tutor.learning.cards import is_due, now
 from tutor.learning.memory import LearnerMemory
+from tutor.learning.refresh import current_cards
 from tutor.nodes.router import last_human_text, split_command
 from tutor.state import TutorState
 
@@ -35,17 +36,23 @@ def show_help(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, An
             reply = prompts.THANKS
         elif said.startswith("bye"):
             reply = prompts.BYE
-        return {"messages": [AIMessage(with_due_nudge(reply, memory))]}
+        return {"messages": [AIMessage(with_due_nudge(reply, memory, services_of(runtime)))]}
     lead = prompts.UNKNOWN_COMMAND.format(command=command) if command != "/help" else ""
-    return {"messages": [AIMessage(with_due_nudge(lead + prompts.HELP, memory))]}
+    return {
+        "messages": [AIMessage(with_due_nudge(lead + prompts.HELP, memory, services_of(runtime)))]
+    }
 
 
-def with_due_nudge(text: str, memory: LearnerMemory | None) -> str:
+PROFILE_CHARS = 300
+"""Goals and style are kept short: they go into every explanation's prompt."""
+
+
+def with_due_nudge(text: str, memory: LearnerMemory | None, services: Services) -> str:
     """The reply, plus a suggestion to review when the learner has cards due."""
     if memory is None:
         return text
     at = now()
-    due = sum(is_due(c, at) for c in memory.cards())
+    due = sum(is_due(c, at) for c in current_cards(memory, services.index.records))
     return f"{text}\n\n{prompts.DUE_NUDGE.format(due=due)}" if due else text
 
 
@@ -56,7 +63,9 @@ def about_learner(
     if command == "/progress":
         from tutor.learning.progress import progress_markdown, progress_report
 
-        return progress_markdown(progress_report(memory.cards(), now()))
+        cards = current_cards(memory, services_of(runtime).index.records)
+        return progress_markdown(progress_report(cards, now()))
+    rest = rest[:PROFILE_CHARS]
     if command == "/goal" and rest:
         memory.update_profile(goals=rest)
         return prompts.GOAL_SET.format(goal=rest)
@@ -64,7 +73,7 @@ def about_learner(
         memory.update_profile(style=rest)
         return prompts.STYLE_SET.format(style=rest)
     profile = memory.profile()
-    level = state.get("level") or profile.get("level") or services_of(runtime).settings.level
+    level = level_of(state, services_of(runtime), memory)
     return prompts.PROFILE_NOW.format(
         level=level, goals=profile.get("goals") or "none yet", style=profile.get("style") or "any"
     )
@@ -76,12 +85,12 @@ def set_level(state: TutorState, runtime: Runtime[TutorContext], wanted: str) ->
     offline = prompts.LEVEL_OFFLINE if not services.settings.model else ""
     memory = memory_of(runtime, state.get("learner"))
     if wanted in prompts.LEVELS:
-        if memory is not None:  # the learner's level, in every thread and interface
-            memory.update_profile(level=wanted)
         text = prompts.LEVEL_SET.format(level=wanted) + offline
-        return {"level": wanted, "messages": [AIMessage(text)]}
-    profile = memory.profile() if memory is not None else {}
-    current = state.get("level") or profile.get("level") or services.settings.level
+        if memory is None:  # no store (a bare graph): the level holds for this thread
+            return {"level": wanted, "messages": [AIMessage(text)]}
+        memory.update_profile(level=wanted)  # the learner's, in every thread and interface
+        return {"messages": [AIMessage(text)]}
+    current = level_of(state, services, memory)
     unknown = prompts.LEVEL_UNKNOWN.format(wanted=wanted) if wanted else ""
     text = unknown + prompts.LEVEL_NOW.format(level=current)
     return {"messages": [AIMessage(text)]}

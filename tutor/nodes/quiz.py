@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.messages import AIMessage
 from langgraph.runtime import Runtime
 from langgraph.types import Command, interrupt
 
@@ -23,8 +23,12 @@ from tutor.learning.memory import LearnerMemory
 from tutor.learning.questions import LABELS, Question
 from tutor.learning.selection import next_card
 from tutor.nodes.router import QUIZ, split_command
-from tutor.state import TutorState
+from tutor.state import TutorState, reply_message
 
+ASKS_WITHOUT_MARK = re.compile(
+    r"^\s*(explain|tell me about|teach me|show me|where (do|does|did)|which notes?)\b", re.I
+)
+"""Openings that make a request even without a question mark ("explain dropout")."""
 REQUEST_START = re.compile(
     r"^\s*(where|which|explain|tell me|can you|could you|what (is|are|does)"
     r"|how (do|does|is)|why)\b",
@@ -92,7 +96,7 @@ def await_answer(state: TutorState) -> Command[Any]:
     """Wait for the answer; nothing else happens here, so a resume never repeats work."""
     question = Question.from_dict(state["quiz"] or {})
     answer = str(interrupt({"type": "quiz_answer", "prompt": question.render()})).strip()
-    said = HumanMessage(answer)
+    said = reply_message(answer)
     if is_new_request(answer):
         update = {"messages": [AIMessage(prompts.QUIZ_SET_ASIDE), said], "quiz": None}
         return Command(goto="router", update=update)
@@ -173,7 +177,7 @@ def is_new_request(answer: str) -> bool:
     if command:
         return command != "/skip"
     asks = answer.rstrip().endswith("?") and bool(REQUEST_START.match(answer))
-    return asks or bool(QUIZ.search(answer))
+    return asks or bool(QUIZ.search(answer)) or bool(ASKS_WITHOUT_MARK.match(answer))
 
 
 def feedback(question: Question, result: Grade, graded_by: str = "rules") -> str:

@@ -3,9 +3,10 @@ updates their card's FSRS schedule, once, even if the node runs again after a cr
 
 from __future__ import annotations
 
+import difflib
 from typing import Any, Literal
 
-from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.messages import AIMessage
 from langgraph.graph import END
 from langgraph.runtime import Runtime
 from langgraph.types import Command, interrupt
@@ -15,9 +16,9 @@ from tutor.context import TutorContext, memory_of
 from tutor.learning.cards import RATINGS, Rating, ahead, due_at, now
 from tutor.learning.cards import review as review_card
 from tutor.nodes.quiz import is_new_request
-from tutor.state import TutorState
+from tutor.state import TutorState, reply_message
 
-ACCEPT = frozenset(["ok", "okay", "yes", "y", "sure", "fine", "agreed", "agree", "skip"])
+ACCEPT = frozenset(["ok", "okay", "yes", "y", "sure", "fine", "agreed", "agree", "skip", "accept"])
 """Replies that take the suggested rating."""
 
 
@@ -35,7 +36,12 @@ def await_rating(state: TutorState) -> Command[Any]:
     suggested = str(review.get("suggested", "good"))
     prompt = prompts.RATE.format(suggested=suggested)
     reply = str(interrupt({"type": "rating", "prompt": prompt})).strip()
-    said = HumanMessage(reply)
+    said = reply_message(reply)
+    answered = str((review.get("grade") or {}).get("answer", ""))
+    if reply.strip().lower() == answered.strip().lower():
+        # The answer sent again (a retry, a double submit): not a rating.
+        again = AIMessage(prompts.RATE_REPEATED.format(suggested=suggested))
+        return Command(goto="await_rating", update={"messages": [said, again]})
     rating = parse_rating(reply, suggested)
     if rating is not None:
         return Command(
@@ -43,21 +49,22 @@ def await_rating(state: TutorState) -> Command[Any]:
         )
     if is_new_request(reply) and not reply.lower().startswith("/skip"):
         # A new request instead of a rating: keep the estimate, then do what was asked.
-        update = {**review, "rating": suggested, "then": "router"}
+        update = {**review, "rating": suggested, "then": "router", "estimated": True}
         return Command(goto="record", update={"messages": [said], "review": update})
     again = AIMessage(prompts.RATE_AGAIN.format(suggested=suggested))
     return Command(goto="await_rating", update={"messages": [said, again]})
 
 
 def parse_rating(reply: str, suggested: str) -> Rating | None:
-    """again/hard/good/easy (or 1-4, or their first letter); ok/yes/skip takes the estimate."""
+    """again/hard/good/easy (a typo is forgiven); ok/yes takes the estimate.
+
+    No one-letter or number shortcuts: "a" or "2" is as likely an answer sent twice.
+    """
     word = reply.lower().strip(" .!`/")
-    for n, rating in enumerate(RATINGS, start=1):
-        if word in (rating, rating[0], str(n)):
-            return rating
     if word in ACCEPT:
         return suggested  # type: ignore[return-value]
-    return None
+    close = difflib.get_close_matches(word, RATINGS, n=1, cutoff=0.75)
+    return close[0] if close else None  # type: ignore[return-value]
 
 
 def record(state: TutorState, runtime: Runtime[TutorContext]) -> Command[Any]:
@@ -71,7 +78,8 @@ def record(state: TutorState, runtime: Runtime[TutorContext]) -> Command[Any]:
     card = memory.card(review["card"]["id"]) or review["card"]
     updated = review_card(card, review["rating"], review["review_id"], review["grade"], at)
     memory.put_card(updated)
-    text = prompts.SCHEDULED.format(rating=review["rating"], when=ahead(due_at(updated), at))
+    form = prompts.SCHEDULED_ESTIMATE if review.get("estimated") else prompts.SCHEDULED
+    text = form.format(rating=review["rating"], when=ahead(due_at(updated), at))
     more = "" if state.get("interface") == "quiz" else f" {prompts.QUIZ_ANOTHER}"
     message = AIMessage(text + more)
     return Command(goto=then, update={"review": None, "messages": [message]})
