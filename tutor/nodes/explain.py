@@ -49,7 +49,7 @@ def explain(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]
 
         explanation = compose_explanation(query, passages)
         refs = [source_ref(p) for p in explanation.sources]
-        text = explanation.to_markdown() + record_note(memory, refs, query)
+        text = explanation.to_markdown() + record_note(topic_record(memory, refs), query)
         return {"messages": [AIMessage(text)], "sources": refs}
     return grounded_answer(services, state, asked, passages, level, memory)
 
@@ -64,16 +64,19 @@ def grounded_answer(
 ) -> dict[str, Any]:
     """The model's answer from numbered passages, with citations checked and listed, adapted
     to the learner's level, goals, style and quiz record on these topics."""
+    record = topic_record(memory, [source_ref(p) for p in passages])
     system = prompts.EXPLAIN.format(
         level=prompts.LEVELS.get(level, level), passages=numbered_passages(passages)
-    ) + learner_context(memory, [source_ref(p) for p in passages])
+    ) + learner_context(memory, record)
     reply = _ask_model(services, system, state, asked)
     text, cited = keep_valid_citations(str(reply.text), len(passages))
     # An answer that cites nothing still came from these passages, so it lists them all.
     numbers = cited or list(range(1, len(passages) + 1))
     numbered = [(n, source_ref(passages[n - 1])) for n in numbers]
     refs = [ref for _, ref in numbered]
-    footer = sources_footer(numbered) + record_note(memory, refs, without_general_request(asked))
+    cited_topics = {topic_of(ref) for ref in refs}
+    cited_record = [row for row in record if row[0] in cited_topics]
+    footer = sources_footer(numbered) + record_note(cited_record, without_general_request(asked))
     message = AIMessage(text + footer, id=reply.id)
     return {"messages": [message], "sources": refs}
 
@@ -96,9 +99,8 @@ def topic_record(
     ]
 
 
-def record_note(memory: LearnerMemory | None, sources: list[dict[str, Any]], topic: str) -> str:
+def record_note(rows: list[tuple[str, float, int]], topic: str) -> str:
     """A line under the answer: how the learner did on these topics, and what is due."""
-    rows = topic_record(memory, sources)
     if not rows:
         return ""
     shown = "; ".join(
@@ -107,7 +109,7 @@ def record_note(memory: LearnerMemory | None, sources: list[dict[str, Any]], top
     return "\n\n" + prompts.RECORD_LINE.format(topics=shown, topic=topic)
 
 
-def learner_context(memory: LearnerMemory | None, sources: list[dict[str, Any]]) -> str:
+def learner_context(memory: LearnerMemory | None, rows: list[tuple[str, float, int]]) -> str:
     """What the model should know about the learner: goals, style, and their quiz record."""
     if memory is None:
         return ""
@@ -119,7 +121,6 @@ def learner_context(memory: LearnerMemory | None, sources: list[dict[str, Any]])
                 goals=profile.get("goals") or "not given", style=profile.get("style") or "any"
             )
         )
-    rows = topic_record(memory, sources)
     if rows:
         record = "; ".join(f"{t}: {m:.0%}" for t, m, _ in rows)
         lines.append(prompts.MASTERY_LINE.format(record=record))
