@@ -52,6 +52,7 @@ class ChatSession:
     def show_last_exchange(self) -> None:
         """Print the thread's last learner message and tutor reply."""
         history = self.tutor.history(self.thread)
+        self.failed = None
         if not history:
             self.console.print(f"[dim]thread {self.thread} is new[/]")
             return
@@ -60,7 +61,10 @@ class ChatSession:
             who = "you" if role == "human" else "tutor"
             self.console.print(f"[bold]{who}:[/]")
             self.console.print(Markdown(text))
-        self.remind(self.tutor.last_turn(self.thread).pending)
+        pending = self.tutor.last_turn(self.thread).pending
+        if pending and pending["prompt"] not in history[-1][1]:
+            self.console.print(Markdown(pending["prompt"]))  # what is waiting, in full
+        self.remind(pending)
         self.failed = self.tutor.failed_message(self.thread)
         if self.failed is not None:
             self.console.print("[yellow]that turn did not finish[/] (/retry sends it again)")
@@ -71,11 +75,13 @@ class ChatSession:
         if command in ("/exit", "/quit"):
             return False
         if command == "/new":
+            self.note_waiting()
             self.thread, self.failed = new_thread_id(), None
             self.console.print(f"[dim]new thread {self.thread}[/]")
         elif command == "/thread":
             parts = line.split()
             if len(parts) > 1:
+                self.note_waiting()
                 self.thread = readable(parts[1])
                 self.show_last_exchange()
             self.console.print(f"[dim]{self.status()}[/]")
@@ -128,9 +134,18 @@ class ChatSession:
         if pending and pending["type"] == "quiz_answer":
             self.console.print("[dim]answer below, or /skip[/]")
         elif pending and pending["type"] == "rating":
-            self.console.print("[dim]again · hard · good · easy (ok takes the estimate)[/]")
+            self.console.print("[dim]rate it below[/]")
         elif pending:
             self.console.print("[dim]yes or no[/]")
+
+    def note_waiting(self) -> None:
+        """Before leaving a thread, say if it still waits for the learner (nothing is lost)."""
+        pending = self.tutor.last_turn(self.thread).pending
+        if pending:
+            self.console.print(
+                f"[dim]thread {self.thread} still waits for your reply; "
+                f"`/thread {self.thread}` goes back to it[/]"
+            )
 
     def close(self) -> None:
         """Release the tutor's files."""

@@ -163,8 +163,10 @@ class StructuredCaller:
                 self.supported = False
                 return None
             raise
-        except (OutputParserException, ValidationError):
-            return None  # this reply did not fit the schema; the next one may
+        except (OutputParserException, ValidationError, ValueError):
+            # Not JSON (prose, a fenced block) or not this schema: rules take over; the next
+            # reply may fit.
+            return None
         return reply if isinstance(reply, schema) else None
 
 

@@ -136,12 +136,14 @@ RATE = (
     "**How well did you know it?** `again` · `hard` · `good` · `easy` "
     "(my estimate: **{suggested}**; `ok` takes it)."
 )
-RATE_AGAIN = "Rate it with `again`, `hard`, `good` or `easy` (or `ok` for {suggested})."
+RATE_AGAIN = (
+    "Rate it with `again`, `hard`, `good` or `easy` (or `ok` to take my estimate, {suggested})."
+)
 SCHEDULED = "Rated **{rating}**: this card comes back {when}."
 SCHEDULED_ESTIMATE = "Rated **{rating}** (my estimate): this card comes back {when}."
 RATE_REPEATED = (
     "That is the answer you already gave; now rate it: `again`, `hard`, `good` or `easy` "
-    "(or `ok` for {suggested})."
+    "(or `ok` to take my estimate, {suggested})."
 )
 SKIPPED_RATED = "Rated **again**: this card comes back {when}."
 ESTIMATE = "_{how} estimate: {verdict} ({score:.0%})._"
@@ -152,8 +154,9 @@ MASTERY_LINE = (
     "The learner's quiz record on these topics (mastery 0-100%): {record}. Spend more care on "
     "what they found hard."
 )
-GOAL_SET = "Noted your goal: {goal}. Explanations keep it in mind when a model is on."
-STYLE_SET = "Noted your preferred style: {style} (used when a model is on)."
+GOAL_SET = "Noted your goal: {goal}."
+STYLE_SET = "Noted your preferred style: {style}."
+PROFILE_OFFLINE = " Offline, answers quote your notes; a model (`TUTOR_MODEL`) will use it."
 PROFILE_NOW = (
     "Level: {level} · goals: {goals} · style: {style}. "
     "Set them with `/level`, `/goal TEXT`, `/style TEXT`."
@@ -181,6 +184,7 @@ HOW_TO_RUN = (
 CANNOT_RUN = "I can't run code here: {reason}"
 NO_EXPLANATION = "_(The model could not explain the result: {reason})_"
 MODEL_GRADE_FAILED = "_(Graded by the offline rules: the model could not grade it: {reason})_"
+UNREADABLE_GRADE = "its reply was not a grade in the expected form"
 
 LEVEL_SET = "Explanations are now pitched at the {level} level."
 LEVEL_OFFLINE = (

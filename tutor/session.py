@@ -129,7 +129,7 @@ class Tutor:
         text, thread = readable(text), readable(thread)
         with thread_lock(self.settings, thread):
             config = self._config(thread, learner, interface)
-            snapshot = self.graph.get_state(config)
+            snapshot = self._put_back_waiting(config, self.graph.get_state(config))
             if _finishes_first(snapshot, text):
                 # A rating was given but the turn died recording it: record it before
                 # anything else, so no review is ever lost.
@@ -148,6 +148,26 @@ class Tutor:
                 if on_token is not None:
                     on_token(piece)
             return self.last_turn(thread, since=before)
+
+    def _put_back_waiting(self, config: RunnableConfig, snapshot: Any) -> Any:
+        """A turn cancelled (Ctrl-C) while a node ran can leave that node's result in the
+        thread with the wait after it not reached: a question nobody waits for, a grade with
+        no rating asked. Go on to the wait, so the next message answers it."""
+        if snapshot.interrupts:
+            return snapshot
+        values = snapshot.values or {}
+        if not snapshot.next:
+            if values.get("review"):
+                self.graph.update_state(config, None, as_node="grade")
+            elif values.get("quiz"):
+                self.graph.update_state(config, None, as_node="quiz")
+            else:
+                return snapshot
+        elif not set(snapshot.next) <= WAITING:
+            return snapshot
+        for _ in self._stream(None, config):
+            pass
+        return self.graph.get_state(config)
 
     @staticmethod
     def _input(text: str, snapshot: Any, learner: str, interface: str) -> Any:
@@ -226,6 +246,8 @@ EMPTY_REPLY = {
     "rating": ("the rating is empty", "send again, hard, good or easy, or ok for the estimate"),
     "confirm_code": ("the reply is empty", "send yes to run the code, or no"),
 }
+WAITING = {"await_answer", "await_rating", "await_confirm"}
+"""Nodes that only wait for the learner."""
 REPLAYED = "_(Already answered: this is what that reply got.)_"
 
 

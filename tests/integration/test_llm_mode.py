@@ -370,3 +370,38 @@ def test_explanations_adapt_to_the_learners_level_goals_and_record(
     assert "understand RLHF for my thesis" in system
     assert f"{card['topic']}: 0%" in system  # the weak spot
     assert "Your record here" in explained.answer
+
+
+def test_prose_where_json_was_asked_falls_back_to_the_rules(
+    stub: OpenAIStub, tutor_for: Callable[..., Tutor]
+) -> None:
+    fenced = '```json\n{"question": "Q?", "reference": "R.", "rubric": ["r"]}\n```'
+    answer_with(
+        stub,
+        {
+            "RouteChoice": "I would route this to the quiz.",
+            "WrittenQuestion": fenced,
+            "RubricGrade": "Looks right to me!",
+            "chat": "unused",
+        },
+    )
+    tutor = tutor_for(stub.base_url)
+    asked = tutor.ask("quiz me on softmax", "j1")
+    assert asked.route == "quiz" and asked.pending is not None  # rules routed, bank asked
+    values = tutor.graph.get_state({"configurable": {"thread_id": "j1"}}).values
+    assert values["routed_by"] == "rules" and values["quiz"]["prompt"] != "Q?"
+    graded = tutor.ask("A", "j1")
+    assert graded.pending is not None and graded.pending["type"] == "rating"
+
+
+def test_a_grade_whose_verdict_contradicts_its_score_follows_the_score(
+    stub: OpenAIStub, tutor_for: Callable[..., Tutor]
+) -> None:
+    written = {"question": "Why?", "reference": "Because.", "rubric": ["says because"]}
+    grade = {"score": 0.95, "verdict": "incorrect", "feedback": "", "right": ["because"]}
+    answer_with(stub, {"WrittenQuestion": written, "RubricGrade": grade})
+    tutor = tutor_for(stub.base_url)
+    tutor.ask("/quiz reward model", "j2")
+    graded = tutor.ask("because", "j2")
+    assert "Correct" in graded.answer and "Right: because." in graded.answer
+    assert "Rated **easy**" in graded.answer

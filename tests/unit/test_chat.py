@@ -52,3 +52,35 @@ def test_a_turn_that_failed_in_an_earlier_chat_can_be_retried(notes: Path) -> No
     later.handle("/retry")
     assert "nothing to retry" in screen.getvalue()
     later.close()
+
+
+def test_retry_never_carries_a_failed_message_into_another_thread(notes: Path) -> None:
+    session, screen = chat_on(notes, "g1")
+    session.failed = "what is the reward model?"  # the last turn here failed
+    session.handle("/thread other")
+    session.handle("/retry")
+    assert "nothing to retry" in screen.getvalue()
+    assert session.tutor.history("other") == []
+    session.close()
+
+
+def test_resuming_a_thread_that_waits_shows_what_it_waits_for(notes: Path) -> None:
+    first, _ = chat_on(notes, "g2")
+    for _ in range(30):  # a multiple-choice question, then a reply that picks no option
+        first.tutor.ask("/quiz", "g2")
+        quiz = first.tutor.graph.get_state({"configurable": {"thread_id": "g2"}}).values["quiz"]
+        if quiz["options"]:
+            break
+        first.tutor.ask("/skip", "g2")
+    else:
+        raise AssertionError("no multiple-choice question in 30 tries")
+    first.handle("something vague")
+    first.close()
+    later, screen = chat_on(notes, "g2")
+    later.start(resumed=True)
+    shown = screen.getvalue()
+    assert "couldn't tell which option" in shown  # the last exchange ...
+    assert quiz["options"][0][:30] in shown  # ... and the question it waits on, in full
+    later.handle("/new")
+    assert "still waits for your reply" in screen.getvalue()
+    later.close()

@@ -395,3 +395,34 @@ def test_a_request_without_a_question_mark_sets_the_quiz_aside(make_tutor: MakeT
     tutor.ask("/quiz", "v9")
     turn = tutor.ask("explain dropout", "v9")
     assert turn.route == "explain" and turn.answer.startswith("_The quiz question is set aside")
+
+
+def test_skip_at_the_rating_means_again(make_tutor: MakeTutor) -> None:
+    tutor = make_tutor()
+    answer_a_question(tutor, "y1")
+    assert "Rated **again**" in tutor.ask("/skip", "y1").answer
+    answer_a_question(tutor, "y2")
+    assert "Rated **hard**" in tutor.ask("hard, I guessed", "y2").answer
+
+
+@pytest.mark.parametrize("left", ["grade", "quiz"])
+def test_a_turn_cancelled_mid_node_is_put_back_where_it_waits(
+    make_tutor: MakeTutor, left: str
+) -> None:
+    tutor = make_tutor()
+    config = {"configurable": {"thread_id": "y3"}}
+    if left == "grade":
+        answer_a_question(tutor, "y3")  # graded, a rating is asked
+    else:
+        tutor.ask("/quiz", "y3")  # a question is asked
+    values = tutor.graph.get_state(config).values
+    # Ctrl-C while grading (or writing the question): the node's result is in the thread,
+    # but the graph never reached the wait that follows it.
+    kept = {"review": values.get("review"), "quiz": values.get("quiz")}
+    tutor.graph.update_state(config, kept, as_node="help")
+    broken = tutor.graph.get_state(config)
+    assert not broken.next and not broken.interrupts
+
+    turn = make_tutor().ask("good" if left == "grade" else "/skip", "y3")
+    assert "Rated" in turn.answer and turn.pending is None
+    assert len(cards_of(tutor)) == 1

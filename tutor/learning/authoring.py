@@ -66,14 +66,27 @@ def grade_with_model(services: Services, question: Question, answer: str) -> Gra
     graded = services.structured(RubricGrade, [HumanMessage(prompt)])
     if graded is None:
         return None
+    score = graded.score
+    by_score = "correct" if score >= 0.7 else "partial" if score >= 0.3 else "incorrect"
     verdict = graded.verdict.strip().lower()
-    if verdict not in ("correct", "partial", "incorrect"):
-        score = graded.score
-        verdict = "correct" if score >= 0.7 else "partial" if score >= 0.3 else "incorrect"
+    if verdict != by_score:
+        verdict = by_score  # the score is the grade; a verdict that contradicts it is a slip
     return Grade(
         score=round(graded.score, 2),
         verdict=verdict,  # type: ignore[arg-type]
-        feedback=graded.feedback.strip(),
+        feedback=_feedback(graded),
         matched=[r.strip() for r in graded.right if r.strip()],
         missed=[m.strip() for m in graded.missing if m.strip()],
     )
+
+
+def _feedback(graded: RubricGrade) -> str:
+    """The model's feedback, or what it found right and missing when it gave none."""
+    if graded.feedback.strip():
+        return graded.feedback.strip()
+    parts = []
+    if right := [r.strip() for r in graded.right if r.strip()]:
+        parts.append("Right: " + "; ".join(right) + ".")
+    if missing := [m.strip() for m in graded.missing if m.strip()]:
+        parts.append("Missing: " + "; ".join(missing) + ".")
+    return " ".join(parts)

@@ -235,9 +235,10 @@ def progress_markdown(report: Progress) -> str:
             return f"{prompts.PROGRESS_ALL_RETIRED}\n\n{habit_line(report)}"
         return prompts.PROGRESS_EMPTY
     lines = [
-        f"**Your progress** · {total.cards} cards · {total.due_now} due now · "
+        f"**Your progress** · {_cards(total.cards)} · {total.due_now} due now · "
         f"{total.due_7d} due this week · retention {percent(total.retention)} · "
         f"mastery {mastery_bar(total.mastery)}",
+        "",
         habit_line(report),
     ]
     for note in report.notes:
@@ -254,6 +255,10 @@ def progress_markdown(report: Progress) -> str:
     return "\n".join(lines)
 
 
+def _cards(n: int) -> str:
+    return f"{n} card{'s' if n != 1 else ''}"
+
+
 def _counts(tally: Tally) -> str:
-    cards = f"{tally.cards} card{'s' if tally.cards != 1 else ''}"
+    cards = _cards(tally.cards)
     return f"{cards} · {tally.due_now} due" if tally.due_now else cards

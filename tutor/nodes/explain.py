@@ -76,7 +76,8 @@ def grounded_answer(
     refs = [ref for _, ref in numbered]
     cited_topics = {topic_of(ref) for ref in refs}
     cited_record = [row for row in record if row[0] in cited_topics]
-    footer = sources_footer(numbered) + record_note(cited_record, without_general_request(asked))
+    topic = state.get("topic") or without_general_request(asked)
+    footer = sources_footer(numbered) + record_note(cited_record, topic)
     message = AIMessage(text + footer, id=reply.id)
     return {"messages": [message], "sources": refs}
 

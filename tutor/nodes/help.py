@@ -66,12 +66,13 @@ def about_learner(
         cards = current_cards(memory, services_of(runtime).index.records)
         return progress_markdown(progress_report(cards, now()))
     rest = rest[:PROFILE_CHARS]
+    offline = prompts.PROFILE_OFFLINE if services_of(runtime).chat is None else ""
     if command == "/goal" and rest:
         memory.update_profile(goals=rest)
-        return prompts.GOAL_SET.format(goal=rest)
+        return prompts.GOAL_SET.format(goal=rest) + offline
     if command == "/style" and rest:
         memory.update_profile(style=rest)
-        return prompts.STYLE_SET.format(style=rest)
+        return prompts.STYLE_SET.format(style=rest) + offline
     profile = memory.profile()
     level = level_of(state, services_of(runtime), memory)
     return prompts.PROFILE_NOW.format(

@@ -123,6 +123,8 @@ def grade(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
             by_model, note = None, prompts.MODEL_GRADE_FAILED.format(reason=error.message)
         if by_model is not None:
             result, graded_by = by_model, "model"
+        elif not note:
+            note = prompts.MODEL_GRADE_FAILED.format(reason=prompts.UNREADABLE_GRADE)
     record = {
         "question": question.prompt,
         "answer": answer,

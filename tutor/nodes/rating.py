@@ -18,7 +18,7 @@ from tutor.learning.cards import review as review_card
 from tutor.nodes.quiz import is_new_request
 from tutor.state import TutorState, reply_message
 
-ACCEPT = frozenset(["ok", "okay", "yes", "y", "sure", "fine", "agreed", "agree", "skip", "accept"])
+ACCEPT = frozenset(["ok", "okay", "yes", "y", "sure", "fine", "agreed", "agree", "accept"])
 """Replies that take the suggested rating."""
 
 
@@ -56,11 +56,15 @@ def await_rating(state: TutorState) -> Command[Any]:
 
 
 def parse_rating(reply: str, suggested: str) -> Rating | None:
-    """again/hard/good/easy (a typo is forgiven); ok/yes takes the estimate.
+    """again/hard/good/easy (a typo is forgiven, words after it ignored); ok/yes takes the
+    estimate; skip means again.
 
     No one-letter or number shortcuts: "a" or "2" is as likely an answer sent twice.
     """
     word = reply.lower().strip(" .!`/")
+    if word == "skip":
+        return "again"  # as /skip on a question: not known
+    word = word.split(",")[0].split()[0] if word else word  # "hard, I guessed"
     if word in ACCEPT:
         return suggested  # type: ignore[return-value]
     close = difflib.get_close_matches(word, RATINGS, n=1, cutoff=0.75)
