@@ -25,6 +25,8 @@ from tutor.learning.selection import next_card
 from tutor.nodes.router import QUIZ, split_command
 from tutor.state import TutorState, reply_message
 
+WIDER = 200
+"""Passages sampled when the first dozen hold no question the learner has not had."""
 ASKS_WITHOUT_MARK = re.compile(
     r"^\s*(explain|tell me about|teach me|show me|where (do|does|did)|which notes?)\b", re.I
 )
@@ -59,6 +61,9 @@ def quiz(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
             return {"messages": [AIMessage(text)]}
     level = level_of(state, services, memory)
     pick = next_card(services, memory, topic, passages, focus, asked, at, level)
+    if pick is None and not topic and passages:  # those few were all asked: look wider
+        passages = services.random_passages(WIDER)
+        pick = next_card(services, memory, topic, passages, focus, asked, at, level)
     if pick is None:
         text = prompts.QUIZ_NO_QUESTION if passages else prompts.NO_NOTES
         if memory is not None and passages and (upcoming := next_due(memory, at)) is not None:
