@@ -16,7 +16,7 @@ from rich.markdown import Markdown
 
 from tutor.chat import pipe_reader
 from tutor.config import Settings
-from tutor.learning.cards import due_at, is_due, now
+from tutor.learning.cards import is_due, next_due, now
 from tutor.learning.memory import LearnerMemory, learner_label
 from tutor.session import Turn, Tutor
 
@@ -102,12 +102,11 @@ def _summary(memory: LearnerMemory, started: datetime, asked: int) -> dict[str, 
         for review in card.get("history", []):
             if datetime.fromisoformat(review["at"]) >= started:
                 ratings[review["rating"]] += 1
-    upcoming = [due_at(c) for c in cards if c.get("history") and not is_due(c, at)]
     return {
         "asked": asked,
         "rated": dict(ratings),
         "due_now": sum(is_due(c, at) for c in cards),
-        "next_due": min(upcoming).isoformat() if upcoming else None,
+        "next_due": upcoming.isoformat() if (upcoming := next_due(cards, at)) else None,
     }
 
 

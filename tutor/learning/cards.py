@@ -119,6 +119,16 @@ def is_due(card: dict[str, Any], at: datetime) -> bool:
     return bool(card.get("history")) and card.get("status") != "retired" and due_at(card) <= at
 
 
+def next_due(cards: list[dict[str, Any]], at: datetime) -> datetime | None:
+    """When the first reviewed, live card that is not due yet falls due (None if none)."""
+    upcoming = [
+        due_at(c)
+        for c in cards
+        if c.get("history") and c.get("status") != "retired" and not is_due(c, at)
+    ]
+    return min(upcoming, default=None)
+
+
 def retrievability(card: dict[str, Any], at: datetime) -> float | None:
     """FSRS's estimate that the learner would recall the card now (None before any review)."""
     if not card.get("history"):

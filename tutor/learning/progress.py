@@ -14,7 +14,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from tutor import prompts
-from tutor.learning.cards import card_mastery, due_at, due_within, is_due, retrievability
+from tutor.learning.cards import (
+    card_mastery,
+    due_within,
+    is_due,
+    next_due,
+    retrievability,
+)
 
 WEEK = 7
 """`due_7d` counts the cards falling due within this many days (those due now included)."""
@@ -114,7 +120,6 @@ def progress_report(cards: list[dict[str, Any]], at: datetime) -> Progress:
         file, heading = _place(card)
         by_note[file][heading].append(_numbers(card, at))
     notes = [_note(file, topics) for file, topics in sorted(by_note.items())]
-    upcoming = [due_at(c) for c in live if c.get("history") and not is_due(c, at)]
     days = [t.date() for t in _review_times(cards)]
     return Progress(
         at=at,
@@ -122,7 +127,7 @@ def progress_report(cards: list[dict[str, Any]], at: datetime) -> Progress:
         retired=len(cards) - len(live),
         streak=_streak(set(days), at.date()),
         reviewed_today=days.count(at.date()),
-        next_due=min(upcoming) if upcoming else None,
+        next_due=next_due(live, at),
         notes=notes,
     )
 

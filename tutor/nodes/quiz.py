@@ -17,7 +17,7 @@ from tutor.context import Services, TutorContext, level_of, memory_of, services_
 from tutor.errors import TutorError
 from tutor.knowledge.retriever import keyword_overlap, notes_cover
 from tutor.learning.authoring import grade_with_model
-from tutor.learning.cards import ago, ahead, due_at, now, suggested_rating
+from tutor.learning.cards import ago, ahead, due_at, next_due, now, suggested_rating
 from tutor.learning.grading import Grade, grade_answer, is_skip, parse_choice
 from tutor.learning.memory import LearnerMemory
 from tutor.learning.questions import LABELS, Question
@@ -66,7 +66,11 @@ def quiz(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
         pick = next_card(services, memory, topic, passages, focus, asked, at, level)
     if pick is None:
         text = prompts.QUIZ_NO_QUESTION if passages else prompts.NO_NOTES
-        if memory is not None and passages and (upcoming := next_due(memory, at)) is not None:
+        if (
+            memory is not None
+            and passages
+            and (upcoming := next_due(memory.cards(), at)) is not None
+        ):
             text = prompts.QUIZ_ALL_ASKED.format(when=ahead(upcoming, at))
         return {"messages": [AIMessage(text)], "quiz": None}
     question = Question.from_dict(pick.card["question"])
@@ -77,12 +81,6 @@ def quiz(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
         "quiz": pending,
         "sources": [question.source],
     }
-
-
-def next_due(memory: LearnerMemory, at: datetime) -> datetime | None:
-    """When the learner's next card falls due, if they have any reviewed card."""
-    times = [due_at(c) for c in memory.cards() if c.get("history") and c["status"] != "retired"]
-    return min(times, default=None)
 
 
 def due_card_on(services: Services, memory: LearnerMemory, topic: str, at: datetime) -> Any:
