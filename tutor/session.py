@@ -81,6 +81,8 @@ class Turn:
     answer: str
     sources: list[dict[str, Any]] = field(default_factory=list)
     pending: dict[str, str] | None = None
+    run_id: str | None = None
+    """The turn's LangSmith root run id, when tracing is on (for feedback)."""
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON shape."""
