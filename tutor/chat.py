@@ -17,7 +17,11 @@ from tutor.session import Tutor, new_thread_id, readable
 if TYPE_CHECKING:
     from tutor.session import Turn
 
-CHAT_HELP = "Chat commands: /new (new thread), /thread [ID] (show or switch), /retry, /exit."
+CHAT_HELP = (
+    "Chat commands: /new (new thread), /thread [ID] (show or switch), /retry, "
+    "/good or /bad [why] (rate the last answer in LangSmith), /exit."
+)
+THUMBS = {"/good": 1.0, "/bad": 0.0}
 Reader = Callable[[str], str]
 
 
@@ -32,13 +36,17 @@ class ChatSession:
         self.learner = learner
         self.failed: str | None = None
         self.passages: int | None = None
+        self.last_run: str | None = None
+        """The LangSmith run of the last answer (for /good and /bad), when traced."""
 
     def status(self) -> str:
         """Mode, model, thread and notes indexed, on one line."""
         if self.passages is None:  # counted once per turn, not on every toolbar redraw
             self.passages = self.tutor.services.index.count()
         mode = f"llm · {self.settings.model}" if self.settings.model else "offline"
-        return f"{mode} · thread {self.thread} · {self.passages} passages indexed"
+        traced = f" · traced to LangSmith ({self.settings.langsmith_project})"
+        traced = traced if self.settings.langsmith_tracing else ""
+        return f"{mode} · thread {self.thread} · {self.passages} passages indexed{traced}"
 
     def start(self, resumed: bool) -> None:
         """Banner, status and, for a resumed thread, its last exchange."""
@@ -76,15 +84,17 @@ class ChatSession:
             return False
         if command == "/new":
             self.note_waiting()
-            self.thread, self.failed = new_thread_id(), None
+            self.thread, self.failed, self.last_run = new_thread_id(), None, None
             self.console.print(f"[dim]new thread {self.thread}[/]")
         elif command == "/thread":
             parts = line.split()
             if len(parts) > 1:
                 self.note_waiting()
-                self.thread = readable(parts[1])
+                self.thread, self.last_run = readable(parts[1]), None
                 self.show_last_exchange()
             self.console.print(f"[dim]{self.status()}[/]")
+        elif command in THUMBS:
+            self.thumbs(THUMBS[command], line.split(maxsplit=1)[1] if " " in line.strip() else "")
         elif command == "/retry":
             if self.failed is None:
                 self.console.print("[dim]nothing to retry[/]")
@@ -120,8 +130,28 @@ class ChatSession:
             self.failed = text
             self.console.print("[yellow]cancelled[/] (your message is kept; /retry sends it)")
             return
-        self.failed, self.passages = None, None
+        self.failed, self.passages, self.last_run = None, None, turn.run_id
         self.render(turn)
+
+    def thumbs(self, score: float, why: str) -> None:
+        """The learner's thumbs up or down on the last answer, as LangSmith feedback."""
+        from tutor.tracing import send_feedback
+
+        if not self.settings.langsmith_tracing:
+            self.console.print(
+                "[dim]not recorded: /good and /bad go to LangSmith, and tracing is off "
+                "(set LANGSMITH_TRACING=true and LANGSMITH_API_KEY)[/]"
+            )
+        elif self.last_run is None:
+            self.console.print("[dim]no answer to rate yet in this session[/]")
+        elif send_feedback(self.last_run, "thumbs", score, comment=why.strip()):
+            word = "good" if score else "bad"
+            self.console.print(f"[dim]thanks: marked {word} on this answer's trace[/]")
+        else:
+            self.console.print("[dim]could not queue the feedback for LangSmith[/]")
+        pending = self.tutor.last_turn(self.thread).pending
+        if pending and pending["type"] == "rating":
+            self.console.print("[dim]to rate your recall, type the word without a slash[/]")
 
     def render(self, turn: Turn) -> None:
         """The answer as Markdown, with the route and what the tutor waits for."""

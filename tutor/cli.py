@@ -60,8 +60,21 @@ def friendly(command: F) -> F:
         except KeyboardInterrupt:
             _err().print("interrupted: what was finished is kept; run the command again to go on")
             raise typer.Exit(130) from None
+        finally:
+            _send_traces()
 
     return wrapper  # type: ignore[return-value]
+
+
+def _send_traces() -> None:
+    """Send queued LangSmith runs for at most about a second; one warning line if they
+    could not go (only when a command traced anything: tracing is imported lazily)."""
+    import sys
+
+    if "tutor.tracing" in sys.modules:
+        from tutor.tracing import shutdown
+
+        shutdown(warn=lambda line: _err().print(line, style="yellow", markup=False))
 
 
 def _settings() -> Settings:
@@ -259,7 +272,8 @@ def ask(
     from tutor.prompts import OFFLINE_MODE
 
     mode = f"llm mode · {turn.model}" if turn.mode == "llm" else OFFLINE_MODE
-    _err().print(f"[dim]tutor · {mode} · thread {thread} · route {turn.route}[/]")
+    traced = f" · trace {turn.run_id}" if turn.run_id else ""
+    _err().print(f"[dim]tutor · {mode} · thread {thread} · route {turn.route}{traced}[/]")
     Console(highlight=False).print(Markdown(turn.answer or "(no answer)"))
     if turn.pending:
         reply = {"quiz_answer": "YOUR ANSWER", "rating": "good"}.get(turn.pending["type"], "yes")

@@ -9,6 +9,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from tutor.config import Settings, load_settings
+from tutor.tracing import traced
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -108,14 +109,30 @@ class Services:
 
     def run_code(self, code: str) -> RunResult:
         """Run Python in the sandbox with the configured isolation and time limit."""
-        from tutor.sandbox import run
-
-        return run(code, timeout=self.settings.code_timeout, mode=self.settings.sandbox)
+        return sandbox_run(code, timeout=self.settings.code_timeout, mode=self.settings.sandbox)
 
     def close(self) -> None:
         """Release the index's files."""
         if "index" in self.__dict__:
             self.index.close()
+
+
+def _run_inputs(inputs: dict[str, Any]) -> dict[str, Any]:
+    return {"code": inputs.get("code"), "timeout": inputs.get("timeout")}
+
+
+def _run_outputs(result: Any) -> dict[str, Any]:
+    """What a trace shows of a sandbox run (never its environment)."""
+    fields = ("stdout", "stderr", "exit_code", "timed_out", "truncated", "files", "isolation")
+    return {name: getattr(result, name, None) for name in fields}
+
+
+@traced("sandbox", "tool", process_inputs=_run_inputs, process_outputs=_run_outputs)
+def sandbox_run(code: str, *, timeout: float, mode: str) -> RunResult:
+    """The sandbox as a traced tool run: the code in, what it printed and how it ended out."""
+    from tutor.sandbox import run
+
+    return run(code, timeout=timeout, mode=mode)
 
 
 @dataclass
@@ -130,6 +147,9 @@ class TutorContext:
 
     services: Services | None = field(default=None, repr=False, compare=False)
     """Ready collaborators (the CLI and Slack pass theirs; Studio gets them built)."""
+
+    run_id: str = ""
+    """The turn's LangSmith root run id (empty when it is not traced), for quiz feedback."""
 
 
 _BUILT: dict[tuple[str, str], Services] = {}

@@ -231,8 +231,35 @@ def _langsmith(settings: Settings) -> Check:
             "LANGSMITH_TRACING is on but LANGSMITH_API_KEY is not set",
             "set LANGSMITH_API_KEY, or LANGSMITH_TRACING=false",
         )
-    endpoint = settings.langsmith_endpoint or "the default endpoint"
-    return Check("langsmith", "ok", f"tracing on, project {settings.langsmith_project}, {endpoint}")
+    from tutor.tracing import hide_inputs_wanted
+
+    endpoint = settings.langsmith_endpoint or DEFAULT_LANGSMITH
+    hidden = ", learner text hidden" if hide_inputs_wanted() else ""
+    detail = f"tracing on, project {settings.langsmith_project}, {endpoint}{hidden}"
+    problem = _unreachable(endpoint.rstrip("/") + "/info", settings.langsmith_api_key)
+    if problem:
+        fix = "check LANGSMITH_ENDPOINT and the network; turns still work, traces are dropped"
+        return Check("langsmith", "warn", f"{detail}: not reachable ({problem})", fix)
+    return Check("langsmith", "ok", f"{detail}, reachable")
+
+
+DEFAULT_LANGSMITH = "https://api.smith.langchain.com"
+
+
+def _unreachable(url: str, key: str, timeout: float = 2.0) -> str | None:
+    """Why `url` does not answer (None when it does), without waiting long."""
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url, headers={"x-api-key": key})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout):
+            return None
+    except urllib.error.HTTPError as exc:
+        return f"HTTP {exc.code}"
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        return str(reason)[:120]
 
 
 def _slack(settings: Settings) -> Check:

@@ -14,12 +14,15 @@ from tutor.config import Settings
 from tutor.context import Services, TutorContext
 from tutor.errors import TutorError, unwritable
 from tutor.state import is_reply
+from tutor.tracing import TURN_RUN, app_version, new_run_id, tracing_for, turn_feedback
 
 if TYPE_CHECKING:
     from langchain_core.runnables import RunnableConfig
     from langgraph.checkpoint.base import BaseCheckpointSaver
     from langgraph.graph.state import CompiledStateGraph
     from langgraph.store.base import BaseStore
+
+    from tutor.tracing import Tracing
 
 OnToken = Callable[[str], None]
 """Called with each streamed piece of the tutor's answer (LLM mode)."""
@@ -85,8 +88,11 @@ class Turn:
     """The turn's LangSmith root run id, when tracing is on (for feedback)."""
 
     def as_dict(self) -> dict[str, Any]:
-        """The JSON shape."""
-        return asdict(self)
+        """The JSON shape (`run_id` only when the turn was traced)."""
+        data = asdict(self)
+        if data["run_id"] is None:
+            del data["run_id"]
+        return data
 
 
 class Tutor:
@@ -113,9 +119,20 @@ class Tutor:
     def _config(self, thread: str, learner: str = "", interface: str = "") -> RunnableConfig:
         config: RunnableConfig = {"configurable": {"thread_id": thread}}
         if learner or interface:
-            # Run metadata, so every trace of a turn says whose and from where.
-            config["metadata"] = {"thread_id": thread, "learner": learner, "interface": interface}
-            config["run_name"] = "tutor turn"
+            # Run metadata, so every trace of a turn says whose, from where and how.
+            config["metadata"] = {
+                "thread_id": thread,
+                "learner": learner,
+                "interface": surface(interface),
+                "mode": self.services.mode,
+                "model": self.services.model_name or "",
+                "app_version": app_version(),
+            }
+            config["run_name"] = TURN_RUN
+        tracing = tracing_for(self.settings)
+        if tracing is not None:
+            # Every run of the graph goes through the redacting client, repairs included.
+            config = tracing.turn_config(config, name=config.get("run_name", TURN_RUN))
         return config
 
     def ask(
@@ -131,11 +148,12 @@ class Tutor:
         text, thread = readable(text), readable(thread)
         with thread_lock(self.settings, thread):
             config = self._config(thread, learner, interface)
-            snapshot = self._put_back_waiting(config, self.graph.get_state(config))
+            repair: RunnableConfig = {**config, "run_name": REPAIR_RUN}
+            snapshot = self._put_back_waiting(repair, self.graph.get_state(config))
             if _finishes_first(snapshot, text):
                 # A rating was given but the turn died recording it: record it before
                 # anything else, so no review is ever lost.
-                for _ in self._stream(None, config):
+                for _ in self._stream(None, repair):
                     pass
                 snapshot = self.graph.get_state(config)
             values = snapshot.values or {}
@@ -146,10 +164,35 @@ class Tutor:
                 turn.answer = f"{REPLAYED}\n\n{turn.answer}"
                 return turn
             before = len(values.get("messages", []))
-            for piece in self._stream(self._input(text, snapshot, learner, interface), config):
+            turn_input = self._input(text, snapshot, learner, interface)
+            tracing = tracing_for(self.settings)
+            run_id = new_run_id() if tracing is not None else None
+            if tracing is not None:
+                config = self._traced(tracing, config, snapshot, text, run_id)
+            for piece in self._stream(turn_input, config, run_id):
                 if on_token is not None:
                     on_token(piece)
-            return self.last_turn(thread, since=before)
+            turn = self.last_turn(thread, since=before)
+            if tracing is not None and run_id is not None:
+                turn.run_id = str(run_id)
+                after = self.graph.get_state(config).values or {}
+                turn_feedback(tracing, str(run_id), values, after)
+            return turn
+
+    def _traced(
+        self, tracing: Tracing, config: RunnableConfig, snapshot: Any, text: str, run_id: Any
+    ) -> RunnableConfig:
+        """The turn's config with its root run id, tags and, for a resumed turn (the router
+        does not run), the route that asked; the learner's words are noted for hiding."""
+        values = snapshot.values or {}
+        said = [str(m.text) for m in values.get("messages", []) if m.type == "human"]
+        tracing.redactor.learner_said([text, *said])
+        route = values.get("route") if snapshot.interrupts else None
+        tags = [f"interface:{config.get('metadata', {}).get('interface', 'cli')}"]
+        if route:
+            tags.append(f"route:{route}")
+            config = {**config, "metadata": {**config.get("metadata", {}), "route": route}}
+        return tracing.turn_config(config, run_id=run_id, tags=tags)
 
     def _put_back_waiting(self, config: RunnableConfig, snapshot: Any) -> Any:
         """A turn cancelled (Ctrl-C) while a node ran can leave that node's result in the
@@ -196,8 +239,8 @@ class Tutor:
             return _last_human(snapshot.values)
         return None
 
-    def _stream(self, turn_input: Any, config: RunnableConfig) -> Iterator[str]:
-        context = TutorContext(services=self.services)
+    def _stream(self, turn_input: Any, config: RunnableConfig, run_id: Any = None) -> Iterator[str]:
+        context = TutorContext(services=self.services, run_id=str(run_id or ""))
         parts: Iterator[Any] = self.graph.stream(
             turn_input, config, context=context, stream_mode="messages"
         )
@@ -251,6 +294,14 @@ EMPTY_REPLY = {
 WAITING = {"await_answer", "await_rating", "await_confirm"}
 """Nodes that only wait for the learner."""
 REPLAYED = "_(Already answered: this is what that reply got.)_"
+REPAIR_RUN = "tutor turn (recovery)"
+"""The trace name of a run that finishes what a cancelled or crashed turn left."""
+SURFACES = {"chat": "cli", "quiz": "cli", "ask": "cli"}
+
+
+def surface(interface: str) -> str:
+    """Where a turn came from, as traces label it: cli, slack or studio."""
+    return SURFACES.get(interface, interface or "cli")
 
 
 def _finishes_first(snapshot: Any, text: str) -> bool:

@@ -41,6 +41,10 @@ class TutorState(TypedDict, total=False):
     """A graded answer on its way to the learner's card: card, grade, suggested and chosen
     rating (None while the learner is asked to rate), and where to go after recording it."""
 
+    rated: dict[str, Any] | None
+    """The last rating recorded on a card: rating, who chose it (`learner`, `estimate` or
+    `model`), the suggestion, and the trace run of the graded answer (for feedback)."""
+
     grades: Annotated[list[dict[str, Any]], operator.add]
     """Every graded quiz answer in this thread: question, answer, score, verdict."""
 

@@ -136,6 +136,9 @@ def grade(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
         "graded_by": graded_by,
         **result.as_dict(),
     }
+    run_id = str(getattr(runtime.context, "run_id", "") or "")
+    if run_id:
+        record["run_id"] = run_id  # its trace, for the learner's rating later
     suggested = suggested_rating(result.score, result.verdict)
     # The learner rates their own recall offline; a skip is a miss, a model's grade decides.
     asks = graded_by == "rules" and result.verdict != "skipped"

@@ -86,4 +86,20 @@ def record(state: TutorState, runtime: Runtime[TutorContext]) -> Command[Any]:
     text = form.format(rating=review["rating"], when=ahead(due_at(updated), at))
     more = "" if state.get("interface") == "quiz" else f" {prompts.QUIZ_ANOTHER}"
     message = AIMessage(text + more)
-    return Command(goto=then, update={"review": None, "messages": [message]})
+    rated = {
+        "rating": review["rating"],
+        "by": rated_by(review),
+        "suggested": review.get("suggested"),
+        "review_id": review["review_id"],
+        "run_id": (review.get("grade") or {}).get("run_id", ""),
+    }
+    return Command(goto=then, update={"review": None, "messages": [message], "rated": rated})
+
+
+def rated_by(review: dict[str, Any]) -> str:
+    """Who chose a review's rating: the model's grade, the estimate, or the learner."""
+    if (review.get("grade") or {}).get("graded_by") == "model":
+        return "model"
+    if review.get("estimated") or (review.get("grade") or {}).get("verdict") == "skipped":
+        return "estimate"
+    return "learner"
