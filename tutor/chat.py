@@ -28,9 +28,11 @@ Reader = Callable[[str], str]
 class ChatSession:
     """One terminal conversation: reads lines, runs turns, renders answers."""
 
-    def __init__(self, settings: Settings, thread: str | None, learner: str) -> None:
+    def __init__(
+        self, settings: Settings, thread: str | None, learner: str, tutor: Tutor | None = None
+    ) -> None:
         self.settings = settings
-        self.tutor = Tutor(settings)
+        self.tutor = tutor or Tutor(settings)
         self.console = Console(highlight=False, soft_wrap=False)
         self.thread = readable(thread) if thread else new_thread_id()
         self.learner = learner

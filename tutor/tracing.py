@@ -47,6 +47,11 @@ SECRET_TEXT = re.compile(
     r"|(?i:bearer)\s+[A-Za-z0-9._~+/\-]{16,}=*"
 )
 """Token shapes (OpenAI, Slack, LangSmith keys, bearer headers) wherever they appear."""
+LEARNER_KEYS = frozenset(["topic", "query", "reply", "answer", "resume", "input"])
+"""Keys whose text is the learner's (hidden whole with TUTOR_TRACE_HIDE_INPUTS)."""
+COMMAND = re.compile(r"^/\w+\s*")
+MIN_HIDDEN = 12
+"""Shorter learner text is hidden only where it is kept, never replaced inside other text."""
 SECRET_SETTINGS = (
     "OPENAI_API_KEY",
     "LANGSMITH_API_KEY",
@@ -85,34 +90,44 @@ class Redactor:
         self.secrets = sorted({s for s in secrets if len(s) >= 6}, key=len, reverse=True)
         self.hide_learner = hide_learner
         self.learner_text: set[str] = set()
+        self._said: re.Pattern[str] | None = None
         self._lock = threading.Lock()
 
     def learner_said(self, texts: Iterable[str]) -> None:
-        """Remember what the learner wrote, to hide it wherever it turns up (prompts too)."""
-        if self.hide_learner:
-            with self._lock:
-                self.learner_text.update(t.strip() for t in texts if t and t.strip())
+        """Remember what the learner wrote, to hide it wherever it turns up: in prompts, and
+        as the topic an answer is titled with (any case, without its slash command or final
+        punctuation). Short replies ("C", "good") are hidden where they are kept instead."""
+        if not self.hide_learner:
+            return
+        variants: set[str] = set()
+        for text in texts:
+            text = " ".join(text.split())
+            bare = COMMAND.sub("", text).rstrip(" ?.!:")
+            variants.update(v for v in (text, bare) if len(v) >= MIN_HIDDEN)
+        with self._lock:
+            if not variants <= self.learner_text:
+                self.learner_text |= variants
+                ordered = sorted(self.learner_text, key=len, reverse=True)
+                self._said = re.compile("|".join(map(re.escape, ordered)), re.IGNORECASE)
 
     def inputs(self, data: dict[str, Any]) -> dict[str, Any]:
         """For `hide_inputs`/`hide_outputs`: a scrubbed copy."""
         with self._lock:
-            said = sorted(self.learner_text, key=len, reverse=True)
+            said = self._said
         return dict(self._walk(data, said))
 
     def metadata(self, data: dict[str, Any]) -> dict[str, Any]:
         """For `hide_metadata`: secrets only (the learner id and route stay readable)."""
-        return dict(self._walk(data, []))
+        return dict(self._walk(data, None))
 
-    def text(self, value: str, said: list[str] | None = None) -> str:
+    def text(self, value: str, said: re.Pattern[str] | None = None) -> str:
         """One string with its secrets (and the learner's words, if hidden) replaced."""
         for secret in self.secrets:
             value = value.replace(secret, REDACTED)
         value = SECRET_TEXT.sub(REDACTED, value)
-        for words in said or []:
-            value = value.replace(words, HIDDEN)
-        return value
+        return said.sub(HIDDEN, value) if said is not None else value
 
-    def _walk(self, value: Any, said: list[str], depth: int = 0) -> Any:
+    def _walk(self, value: Any, said: re.Pattern[str] | None, depth: int = 0) -> Any:
         if depth > 40:
             return value
         if isinstance(value, str):
@@ -136,11 +151,11 @@ class Redactor:
             return self._walk(fields, said, depth + 1)
         return value
 
-    def _entry(self, key: Any, value: Any, said: list[str], depth: int) -> Any:
+    def _entry(self, key: Any, value: Any, said: re.Pattern[str] | None, depth: int) -> Any:
         if isinstance(key, str) and SECRET_KEY.search(key) and isinstance(value, str | dict):
             return REDACTED if value else value
-        if self.hide_learner and key == "content" and isinstance(value, str):
-            return self.text(value, said)
+        if self.hide_learner and key in LEARNER_KEYS and isinstance(value, str) and value:
+            return HIDDEN
         return self._walk(value, said, depth + 1)
 
 
@@ -175,8 +190,9 @@ class Tracing:
         self.redactor = Redactor(secrets, hide_learner=hide_inputs_wanted())
         self.problems = _Problems()
         log = logging.getLogger("langsmith")
-        if not any(isinstance(h, _Problems) for h in log.handlers):
-            log.addHandler(self.problems)
+        for handler in [h for h in log.handlers if isinstance(h, _Problems)]:
+            log.removeHandler(handler)  # an earlier connection's (settings changed)
+        log.addHandler(self.problems)
         log.propagate = False
         self.client = client or self._client()
         from langsmith import run_trees
