@@ -220,8 +220,11 @@ class Tracing:
         from langsmith import Client, utils
         from urllib3.util.retry import Retry
 
-        # Daemon sender threads: a dead endpoint must never hold the process at exit.
+        # Daemon sender threads: a dead endpoint must never hold the process at exit. And
+        # plain multipart: the compressed path sends from a pool that `flush` cannot wait for
+        # reliably, so runs could be lost at exit.
         os.environ["LANGSMITH_USE_DAEMON"] = "true"
+        os.environ["LANGSMITH_DISABLE_RUN_COMPRESSION"] = "true"
         utils.get_env_var.cache_clear()  # type: ignore[attr-defined]
         return Client(
             api_url=self.settings.langsmith_endpoint or None,
