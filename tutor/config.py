@@ -77,10 +77,22 @@ class Settings(BaseSettings):
     )
     langsmith_project: str = Field(default="tutor", validation_alias="LANGSMITH_PROJECT")
     langsmith_endpoint: str = Field(default="", validation_alias="LANGSMITH_ENDPOINT")
+    trace_hide_inputs: bool = Field(default=False, validation_alias="TUTOR_TRACE_HIDE_INPUTS")
+    """Keep what learners write out of LangSmith traces (replaced by `[hidden]`)."""
 
     slack_bot_token: str = Field(default="", validation_alias="SLACK_BOT_TOKEN")
     slack_app_token: str = Field(default="", validation_alias="SLACK_APP_TOKEN")
     slack_signing_secret: str = Field(default="", validation_alias="SLACK_SIGNING_SECRET")
+
+    slack_learners: str = Field(default="", validation_alias="TUTOR_SLACK_LEARNERS")
+    """Slack users mapped to CLI learners, `U012ABCDE=alice,U034FGHIJ=bob`, to share cards;
+    anyone else is learner `slack-TEAM-USER`."""
+
+    slack_rate_limit: int = Field(default=20, ge=0, validation_alias="TUTOR_SLACK_RATE_LIMIT")
+    """Turns one Slack user may start per minute (0: no limit)."""
+
+    slack_workers: int = Field(default=4, ge=1, le=64, validation_alias="TUTOR_SLACK_WORKERS")
+    """Turns the Slack bot runs at once (one at a time per thread)."""
 
     @property
     def chroma_dir(self) -> Path:

@@ -231,10 +231,8 @@ def _langsmith(settings: Settings) -> Check:
             "LANGSMITH_TRACING is on but LANGSMITH_API_KEY is not set",
             "set LANGSMITH_API_KEY, or LANGSMITH_TRACING=false",
         )
-    from tutor.tracing import hide_inputs_wanted
-
     endpoint = settings.langsmith_endpoint or DEFAULT_LANGSMITH
-    hidden = ", learner text hidden" if hide_inputs_wanted() else ""
+    hidden = ", learner text hidden" if settings.trace_hide_inputs else ""
     detail = f"tracing on, project {settings.langsmith_project}, {endpoint}{hidden}"
     problem = _unreachable(endpoint.rstrip("/") + "/info", settings.langsmith_api_key)
     if problem:
@@ -263,17 +261,25 @@ def _unreachable(url: str, key: str, timeout: float = 2.0) -> str | None:
 
 
 def _slack(settings: Settings) -> Check:
-    if not settings.slack_bot_token:
+    """Which Slack tokens are set (never their values) and how `tutor slack` would connect."""
+    from tutor.slack.connect import choose_connection, learner_map
+
+    names = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET")
+    values = (settings.slack_bot_token, settings.slack_app_token, settings.slack_signing_secret)
+    present = [name for name, value in zip(names, values, strict=True) if value.strip()]
+    if not present:
         return Check("slack", "ok", "not configured (optional)", "see the README's Slack section")
-    if not (settings.slack_app_token or settings.slack_signing_secret):
-        return Check(
-            "slack",
-            "fail",
-            "SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN nor SLACK_SIGNING_SECRET",
-            "set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP events)",
-        )
-    how = "Socket Mode" if settings.slack_app_token else "HTTP events"
-    return Check("slack", "ok", f"configured for {how}")
+    have = f"set: {', '.join(present)}"
+    try:
+        connection = choose_connection(settings)
+        mapped = len(learner_map(settings))
+    except TutorError as exc:
+        return Check("slack", "fail", f"{exc.message} ({have})", exc.hint)
+    how = "Socket Mode" if connection.mode == "socket" else "HTTP events (`tutor slack --port`)"
+    if connection.mode == "socket" and settings.slack_signing_secret.strip():
+        how += "; `--port` would use HTTP events"
+    learners = f"; {mapped} Slack user(s) mapped to learners" if mapped else ""
+    return Check("slack", "ok", f"`tutor slack` would use {how} ({have}){learners}")
 
 
 def _sandbox(settings: Settings) -> Check:

@@ -78,11 +78,6 @@ def tracing_enabled(settings: Settings | None = None) -> bool:
     return any(os.environ.get(name, "").strip().lower() in TRUE for name in names)
 
 
-def hide_inputs_wanted() -> bool:
-    """Whether TUTOR_TRACE_HIDE_INPUTS asks for the learner's text to stay out of traces."""
-    return os.environ.get("TUTOR_TRACE_HIDE_INPUTS", "").strip().lower() in TRUE
-
-
 class Redactor:
     """Scrubs what goes to LangSmith: secrets always, the learner's words when asked."""
 
@@ -187,7 +182,7 @@ class Tracing:
         secrets += [settings.openai_api_key, settings.langsmith_api_key]
         secrets += [settings.slack_bot_token, settings.slack_app_token]
         secrets += [settings.slack_signing_secret]
-        self.redactor = Redactor(secrets, hide_learner=hide_inputs_wanted())
+        self.redactor = Redactor(secrets, hide_learner=settings.trace_hide_inputs)
         self.problems = _Problems()
         log = logging.getLogger("langsmith")
         for handler in [h for h in log.handlers if isinstance(h, _Problems)]:
