@@ -285,3 +285,36 @@ class listener:  # noqa: N801 - used as a context manager, like open()
     def __exit__(self, *exc: object) -> None:
         if self.sock is not None:
             self.sock.close()
+
+
+def test_model_runs_sit_under_their_nodes_and_the_key_stays_out(
+    server: CaptureServer, notes: Path
+) -> None:
+    from tests.integration.openai_stub import running_stub
+    from tests.integration.test_llm_mode import answer_with, make_tutor
+
+    with running_stub() as stub:
+        answer_with(
+            stub, {"RouteChoice": {"route": "explain", "topic": "softmax"}, "chat": "Hi [1]."}
+        )
+        tutor = make_tutor(notes, stub.base_url)  # its API key is "test-key"
+        try:
+            turn = tutor.ask("how does softmax make probabilities?", "m1", learner="ann")
+        finally:
+            tutor.close()
+    flushed(server)
+
+    root = server.root_runs()[0]
+    assert str(root["id"]) == turn.run_id
+    meta = root["extra"]["metadata"]
+    assert (meta["mode"], meta["model"], meta["route"]) == ("llm", "openai:stub-model", "explain")
+    nodes = children_named(server, root)
+
+    def llm_runs(run: dict[str, Any]) -> list[dict[str, Any]]:
+        below = server.children(run["id"])
+        return [r for r in below if r["run_type"] == "llm"] + [
+            found for child in below for found in llm_runs(child)
+        ]
+
+    assert len(llm_runs(nodes["router"])) == 1 and len(llm_runs(nodes["explain"])) == 1
+    assert "test-key" not in json.dumps(list(server.runs.values()), default=str)
