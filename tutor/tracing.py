@@ -363,15 +363,16 @@ def shutdown(timeout: float = FLUSH_SECONDS, warn: Callable[[str], None] | None 
 
 def traced(name: str, run_type: str, **options: Any) -> Callable[[F], F]:
     """`langsmith.traceable`, imported only when a traced function is first called with
-    tracing on; otherwise the function runs as it is."""
+    tracing on (this process's, or LangGraph Studio's from the environment); otherwise the
+    function runs as it is."""
 
     def wrap(function: F) -> F:
         cached: list[Callable[..., Any]] = []
 
         @functools.wraps(function)
         def call(*args: Any, **kwargs: Any) -> Any:
-            if _active is None:
-                return function(*args, **kwargs)
+            if _active is None and not tracing_enabled():
+                return function(*args, **kwargs)  # nothing traces: no langsmith import
             if not cached:
                 from langsmith import traceable
 
