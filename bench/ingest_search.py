@@ -15,7 +15,6 @@ over the question set, (d) `tutor --help` wall time, (e) a cold `tutor search` p
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
@@ -27,7 +26,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-QUESTIONS = Path(__file__).resolve().parent / "retrieval_questions.json"
+QUESTIONS = ROOT / "evals" / "questions.jsonl"
 TUTOR = Path(sys.executable).parent / "tutor"
 RSS_PROBE = (
     "import resource, subprocess, sys\n"
@@ -93,10 +92,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     from tutor.config import load_settings
+    from tutor.evals.dataset import load_questions
     from tutor.knowledge.index import NotesIndex
     from tutor.knowledge.retriever import HybridRetriever
 
-    questions = [q["question"] for q in json.loads(QUESTIONS.read_text(encoding="utf-8"))]
+    questions = [q.question for q in load_questions(QUESTIONS)]
     home = Path(tempfile.mkdtemp(prefix="tutor-bench-"))
     env = {**os.environ, "TUTOR_HOME": str(home), "TUTOR_NOTES": str(args.notes)}
     table = Table()

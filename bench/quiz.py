@@ -9,7 +9,7 @@ Run from the repository root:
 1. Ingests knowledge/ into a temporary TUTOR_HOME with the real embedding model and counts
    the offline questions each file's passages yield (from the ingest-time bank when there is
    one, else with `questions_from_passage`, the file's other passages lending options).
-2. Grades the hand-labelled answers of bench/quiz_answers.json with the rules alone
+2. Grades the hand-labelled answers of evals/quiz_answers.json with the rules alone
    (`grade_answer`) and with rules plus embeddings (`auto_estimate`): exact 3-way agreement,
    right-vs-not agreement and a confusion table; `tune` items set the thresholds, `check`
    items did not.
@@ -44,7 +44,7 @@ from tutor.learning import estimate, grading
 from tutor.learning.questions import Question, questions_from_passage
 
 ROOT = Path(__file__).resolve().parent.parent
-ANSWERS = Path(__file__).resolve().parent / "quiz_answers.json"
+ANSWERS = ROOT / "evals" / "quiz_answers.json"
 KINDS = ("recall", "definition", "choice", "cloze")
 LABEL_VERDICT = {"right": "correct", "partial": "partial", "wrong": "incorrect"}
 VERDICTS = ("correct", "partial", "incorrect")

@@ -7,16 +7,16 @@ Run from the repository root:
     .venv/bin/python bench/retrieval.py --candidates 50 --rrf-k 20   # try other fusion settings
 
 It ingests knowledge/ into a fresh temporary TUTOR_HOME with the real offline embedding
-model, asks every question of bench/retrieval_questions.json in each mode, and prints
-Recall@5 and MRR@k side by side, then the questions hybrid mode missed in its top 5.
-A passage is a hit when it comes from the question's file and contains its phrase
-(compared case-insensitively, whitespace collapsed). It prints numbers only; nothing asserts.
+model, asks every question of evals/questions.jsonl (the eval set `tutor eval` uses) in
+each mode, and prints Recall@5 and MRR@k side by side, then the questions hybrid mode missed
+in its top 5. A passage is a hit when it comes from the question's file and contains its
+phrase, the question's first key fact (compared case-insensitively, whitespace collapsed).
+It prints numbers only; nothing asserts.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import shutil
 import tempfile
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-QUESTIONS = Path(__file__).resolve().parent / "retrieval_questions.json"
+QUESTIONS = ROOT / "evals" / "questions.jsonl"
 MODES = ("dense", "bm25", "hybrid")
 RECALL_AT = 5
 TARGET_RECALL = 0.95
@@ -82,8 +82,13 @@ class Outcome:
 
 
 def load_questions(path: Path = QUESTIONS) -> list[dict[str, str]]:
-    """The question set: dicts with question, phrase and file."""
-    return json.loads(path.read_text(encoding="utf-8"))
+    """The question set: dicts with question, phrase (its first key fact), file and style."""
+    from tutor.evals.dataset import load_questions as load_eval_questions
+
+    return [
+        {"question": q.question, "phrase": q.facts[0], "file": q.file, "style": q.style}
+        for q in load_eval_questions(path)
+    ]
 
 
 def build_index(notes: Path, home: Path) -> Any:

@@ -80,7 +80,9 @@ def main() -> None:
         row("tracing off", turn_times(args.turns, home))
         with running_capture() as server:
             os.environ.update(
-                LANGSMITH_TRACING="true", LANGSMITH_ENDPOINT=server.url, LANGSMITH_API_KEY="test-key"
+                LANGSMITH_TRACING="true",
+                LANGSMITH_ENDPOINT=server.url,
+                LANGSMITH_API_KEY="test-key",
             )
             reset_langsmith_globals()
             row("tracing on (capture server)", turn_times(args.turns, home))

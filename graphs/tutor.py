@@ -16,17 +16,21 @@ from tutor.tracing import app_version
 
 _served = "langgraph_api" in sys.modules
 _settings = load_settings()
-graph = build_graph().compile(
-    checkpointer=None if _served else open_checkpointer(_settings),
-    store=None if _served else open_store(_settings),
-    name="tutor",
-).with_config(
-    # Traces of Studio runs say where they came from, like the CLI's and Slack's do.
-    metadata={
-        "interface": "studio",
-        "mode": _settings.mode,
-        "model": _settings.model,
-        "app_version": app_version(),
-    },
-    tags=["interface:studio"],
+graph = (
+    build_graph()
+    .compile(
+        checkpointer=None if _served else open_checkpointer(_settings),
+        store=None if _served else open_store(_settings),
+        name="tutor",
+    )
+    .with_config(
+        # Traces of Studio runs say where they came from, like the CLI's and Slack's do.
+        metadata={
+            "interface": "studio",
+            "mode": _settings.mode,
+            "model": _settings.model,
+            "app_version": app_version(),
+        },
+        tags=["interface:studio"],
+    )
 )

@@ -359,6 +359,24 @@ def progress(learner: LearnerOption = "default", as_json: JsonFlag = False) -> N
     console.print(habit_line(report))
 
 
+@app.command()
+@friendly
+def slack(
+    port: Annotated[
+        int | None,
+        typer.Option("--port", min=1, max=65535, help="Receive HTTP events on this port."),
+    ] = None,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on (HTTP).")] = "0.0.0.0",
+) -> None:
+    """Run the Slack bot: Socket Mode with SLACK_APP_TOKEN, or HTTP events with --port."""
+    from rich.markup import escape
+
+    from tutor.slack_app import run_slack
+
+    console = _err()
+    run_slack(_settings(), port, host, say=lambda line: console.print(escape(line)))
+
+
 @app.command("run")
 @friendly
 def run_code(
@@ -400,6 +418,79 @@ def run_code(
             where = f"kept in {keep}" if keep else "discarded; use --keep DIR to keep them"
             _err().print(f"files written: {', '.join(result.files)} ({where})", markup=False)
     raise typer.Exit(result.exit_code)
+
+
+@app.command("eval")
+@friendly
+def eval_command(
+    limit: Annotated[
+        int | None,
+        typer.Option("--limit", "-n", min=1, help="Only N questions and N quiz answers."),
+    ] = None,
+    upload: Annotated[
+        bool,
+        typer.Option("--upload", help="Sync the LangSmith datasets; record experiments."),
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Measure the tutor on evals/: retrieval, citations and quiz grading."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    settings = _settings()
+    if upload:
+        from tutor.evals.upload import langsmith_client, upload_eval
+
+        client = langsmith_client(settings)
+        if not as_json:
+            _err().print(f"[dim]recording experiments in LangSmith at {client.api_url}[/]")
+        report = upload_eval(settings, client=client, limit=limit)
+    else:
+        from tutor.evals import run_eval
+
+        columns = (
+            TextColumn("eval"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.description}"),
+        )
+        with Progress(*columns, console=_err(), transient=True, disable=as_json) as bar:
+            task = bar.add_task("", total=None)
+
+            def progress(item: str, done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total, description=item)
+
+            report = run_eval(settings, limit=limit, progress=progress)
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+        return
+    _print_eval_report(report)
+
+
+def _print_eval_report(report: Any) -> None:
+    from rich.markup import escape
+    from rich.table import Column, Table
+
+    console = _out()
+    mode = f"llm mode · {report.model}" if report.mode == "llm" else "offline mode"
+    console.print(
+        f"tutor eval · {mode} · embeddings {report.embeddings} · {report.passages} passages · "
+        f"{report.questions} questions, {report.quiz_answers} quiz answers · "
+        f"{report.timings.get('total_s', 0):.1f} s"
+    )
+    table = Table(Column("metric"), Column("score", justify="right"), Column("n", justify="right"))
+    for label, value, n in report.table():
+        table.add_row(label, value, n)
+    console.print(table)
+    for problem in report.problems:
+        console.print(f"[yellow]eval set:[/] {escape(problem)}")
+    for exp in report.experiments:
+        synced = ", ".join(f"{k} {exp[k]}" for k in ("created", "updated", "unchanged", "removed"))
+        console.print(
+            f"experiment [bold]{escape(str(exp['experiment']))}[/] on dataset {exp['dataset']} "
+            f"({exp['examples']} examples; {synced})"
+        )
+        if exp.get("url"):
+            console.print(f"  {exp['url']}", markup=False)
 
 
 def main() -> None:

@@ -12,7 +12,7 @@ from tutor.learning.grading import Grade, free_text_feedback, grade_answer, verd
 from tutor.learning.questions import Question
 
 FREE_TEXT = frozenset(["recall", "definition"])
-# Calibrated for all-MiniLM-L6-v2 on bench/quiz_answers.json (`bench/quiz.py --sweep` prints
+# Calibrated for all-MiniLM-L6-v2 on evals/quiz_answers.json (`bench/quiz.py --sweep` prints
 # the fit). Similarity adds at most half the scale: alone it lifts an answer to partial, but
 # correct needs key terms too, since wrong answers on the topic reach cosines of 0.45-0.7.
 SIMILAR_FROM = 0.25

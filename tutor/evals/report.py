@@ -1,0 +1,133 @@
+"""What an eval measured: the means of the row-level metrics, the rows, and how long it took."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from tutor.answers import where
+from tutor.evals.metrics import QUESTION_METRICS, QUIZ_METRICS, mean
+
+if TYPE_CHECKING:
+    from tutor.evals.dataset import EvalQuestion, QuizAnswer
+    from tutor.evals.runner import EvalRunner
+
+Scores = Mapping[str, float | None]
+LABELS = {
+    "hit_at_5": "retrieval hit@5",
+    "reciprocal_rank": "retrieval MRR@10",
+    "cited": "answers that cite the notes",
+    "citations_valid": "citing answers whose citations all resolve",
+    "citation_correct": "citation correctness (stated facts in cited passages)",
+    "fact_recall": "key facts stated by the answer",
+    "cites_expected_source": "answer cites the expected file › heading",
+    "grade_exact": "quiz grade agreement, exact (3-way)",
+    "grade_right_vs_not": "quiz grade agreement, right vs not",
+}
+
+
+@dataclass
+class EvalReport:
+    """The eval's numbers: every metric is the mean of its row-level scores."""
+
+    mode: str
+    model: str | None
+    embeddings: str
+    passages: int
+    version: str
+    questions: int
+    quiz_answers: int
+    metrics: dict[str, float | None]
+    counts: dict[str, int]
+    """How many rows each metric applies to."""
+    timings: dict[str, float]
+    problems: list[str] = field(default_factory=list)
+    """Eval-set items that no longer match the notes (a key fact not under its heading)."""
+    question_rows: list[dict[str, Any]] = field(default_factory=list)
+    quiz_rows: list[dict[str, Any]] = field(default_factory=list)
+    experiments: list[dict[str, Any]] = field(default_factory=list)
+    """LangSmith experiments recorded by `--upload`: dataset, name, url, examples synced."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-able fields."""
+        return asdict(self)
+
+    def table(self) -> list[tuple[str, str, str]]:
+        """(metric, value, over how many) rows for printing."""
+        rows = []
+        for key in (*QUESTION_METRICS, *QUIZ_METRICS):
+            value = self.metrics.get(key)
+            shown = "n/a" if value is None else f"{value:.3f}"
+            rows.append((LABELS[key], shown, str(self.counts.get(key, 0))))
+        return rows
+
+
+def question_row(q: EvalQuestion, outputs: Mapping[str, Any], scores: Scores) -> dict[str, Any]:
+    """One question's result, short enough for `--json`."""
+    rr = scores.get("reciprocal_rank") or 0.0
+    retrieved = list(outputs.get("retrieved") or [])
+    return {
+        "id": q.id,
+        "style": q.style,
+        "question": q.question,
+        "expected": f"{q.file} › {q.heading}",
+        "rank": round(1 / rr) if rr else None,
+        "top": where(retrieved[0]) if retrieved else None,
+        "route": outputs.get("route"),
+        "cited": [
+            where(s) + ("" if s.get("passage") is not None else " [not in the index]")
+            for s in outputs.get("sources") or []
+        ],
+        "scores": dict(scores),
+    }
+
+
+def quiz_row(a: QuizAnswer, outputs: Mapping[str, Any], scores: Scores) -> dict[str, Any]:
+    """One graded answer against its label."""
+    return {
+        "id": a.id,
+        "kind": a.question.kind,
+        "split": a.split,
+        "answer": a.answer,
+        "label": a.label,
+        "verdict": outputs.get("verdict"),
+        "score": outputs.get("score"),
+        "graded_by": outputs.get("graded_by"),
+        "scores": dict(scores),
+    }
+
+
+def summarize(
+    runner: EvalRunner,
+    question_rows: list[dict[str, Any]],
+    quiz_rows: list[dict[str, Any]],
+    timings: dict[str, float],
+    problems: list[str],
+) -> EvalReport:
+    """The report: each metric's mean over the rows it applies to."""
+    from tutor.knowledge.embeddings import model_id_of
+    from tutor.tracing import app_version
+
+    metrics: dict[str, float | None] = {}
+    counts: dict[str, int] = {}
+    for keys, rows in ((QUESTION_METRICS, question_rows), (QUIZ_METRICS, quiz_rows)):
+        for key in keys:
+            values = [r["scores"].get(key) for r in rows]
+            metrics[key] = mean(values)
+            counts[key] = sum(v is not None for v in values)
+    return EvalReport(
+        mode=runner.mode,
+        model=runner.model,
+        embeddings=model_id_of(runner.services.index.embeddings),
+        passages=len(runner.passages),
+        version=app_version(),
+        questions=len(question_rows),
+        quiz_answers=len(quiz_rows),
+        metrics=metrics,
+        counts=counts,
+        timings={k: round(v, 2) for k, v in timings.items()},
+        problems=problems,
+        question_rows=question_rows,
+        quiz_rows=quiz_rows,
+    )
