@@ -50,6 +50,8 @@ SECRET_TEXT = re.compile(
 LEARNER_KEYS = frozenset(["topic", "query", "reply", "answer", "resume", "input"])
 """Keys whose text is the learner's (hidden whole with TUTOR_TRACE_HIDE_INPUTS)."""
 COMMAND = re.compile(r"^/\w+\s*")
+MAX_HIDDEN = 2000
+"""Learner phrases remembered for hiding; each turn renews its own thread's."""
 MIN_HIDDEN = 12
 """Shorter learner text is hidden only where it is kept, never replaced inside other text."""
 SECRET_SETTINGS = (
@@ -84,7 +86,8 @@ class Redactor:
     def __init__(self, secrets: Iterable[str] = (), hide_learner: bool = False) -> None:
         self.secrets = sorted({s for s in secrets if len(s) >= 6}, key=len, reverse=True)
         self.hide_learner = hide_learner
-        self.learner_text: set[str] = set()
+        self.learner_text: dict[str, None] = {}
+        """What learners wrote, oldest first (an ordered set, bounded by MAX_HIDDEN)."""
         self._said: re.Pattern[str] | None = None
         self._lock = threading.Lock()
 
@@ -100,8 +103,13 @@ class Redactor:
             bare = COMMAND.sub("", text).rstrip(" ?.!:")
             variants.update(v for v in (text, bare) if len(v) >= MIN_HIDDEN)
         with self._lock:
-            if not variants <= self.learner_text:
-                self.learner_text |= variants
+            fresh = [v for v in variants if v not in self.learner_text]
+            for words in variants:  # the newest last: a long-running bot forgets the oldest
+                self.learner_text.pop(words, None)
+                self.learner_text[words] = None
+            while len(self.learner_text) > MAX_HIDDEN:
+                del self.learner_text[next(iter(self.learner_text))]
+            if fresh:
                 ordered = sorted(self.learner_text, key=len, reverse=True)
                 self._said = re.compile("|".join(map(re.escape, ordered)), re.IGNORECASE)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -77,6 +78,9 @@ class Records:
             )
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.executescript(SCHEMA)
+            # Write transactions take turns between threads (Slack turns run in parallel on
+            # this one connection); re-entrant, since transactions nest.
+            self._writing = threading.RLock()
         except (OSError, sqlite3.Error) as exc:
             raise unwritable("the index", path.parent, exc) from None
 
@@ -180,17 +184,19 @@ class Records:
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
-        """One atomic write (the connection autocommits each statement otherwise)."""
-        if self.db.in_transaction:
-            yield
-            return
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+        """One atomic write (the connection autocommits each statement otherwise), one thread
+        at a time: another thread's open transaction is never joined by mistake."""
+        with self._writing:
+            if self.db.in_transaction:
+                yield  # nested in this thread's own transaction
+                return
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
 
     def passages(self) -> int:
         """How many passages the finished file records account for."""
