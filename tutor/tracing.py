@@ -80,6 +80,17 @@ def tracing_enabled(settings: Settings | None = None) -> bool:
     return any(os.environ.get(name, "").strip().lower() in TRUE for name in names)
 
 
+def sender_settings() -> None:
+    """How every langsmith client here sends: from daemon threads (a dead endpoint must never
+    hold the process at exit) and as plain multipart (the compressed path sends from a pool
+    that `flush` cannot reliably wait for, so runs could be lost at exit)."""
+    from langsmith import utils
+
+    os.environ["LANGSMITH_USE_DAEMON"] = "true"
+    os.environ["LANGSMITH_DISABLE_RUN_COMPRESSION"] = "true"
+    utils.get_env_var.cache_clear()  # type: ignore[attr-defined]
+
+
 class Redactor:
     """Scrubs what goes to LangSmith: secrets always, the learner's words when asked."""
 
@@ -220,15 +231,10 @@ class Tracing:
             self.problems.seen.append(f"project {self.project}: {exc}"[:300])
 
     def _client(self) -> Client:
-        from langsmith import Client, utils
+        from langsmith import Client
         from urllib3.util.retry import Retry
 
-        # Daemon sender threads: a dead endpoint must never hold the process at exit. And
-        # plain multipart: the compressed path sends from a pool that `flush` cannot wait for
-        # reliably, so runs could be lost at exit.
-        os.environ["LANGSMITH_USE_DAEMON"] = "true"
-        os.environ["LANGSMITH_DISABLE_RUN_COMPRESSION"] = "true"
-        utils.get_env_var.cache_clear()  # type: ignore[attr-defined]
+        sender_settings()
         return Client(
             api_url=self.settings.langsmith_endpoint or None,
             api_key=self.settings.langsmith_api_key or None,

@@ -53,6 +53,10 @@ def langsmith_client(settings: Settings) -> Client:
     from langsmith import Client
     from langsmith.utils import LangSmithRetry
 
+    from tutor.tracing import sender_settings
+
+    sender_settings()
+
     # One retry of a refused connection, not three: a dead endpoint fails in seconds.
     retry = LangSmithRetry(
         total=3,
