@@ -64,6 +64,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import zstandard
 
+from tests.integration.serving import serving
+
 T = TypeVar("T")
 Reply = tuple[int, Any]
 Route = Callable[..., Reply]
@@ -655,11 +657,5 @@ def reset_langsmith_globals() -> None:
 @contextmanager
 def running_capture(api_key: str = "test-key", *, port: int = 0) -> Iterator[CaptureServer]:
     """Serve the capture server on a loopback port (0: a free one) for the duration of the block."""
-    server = CaptureServer(api_key, port=port)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with serving(CaptureServer(api_key, port=port)) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()

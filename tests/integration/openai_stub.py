@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.integration.serving import serving
+
 DIMS = 32
 CHAT_PATH = "/chat/completions"
 Reply = str | dict[str, Any] | list[Any]
@@ -228,11 +230,5 @@ def running_stub(
     api_key: str = "test-key", *, refuse_tools: bool = False, port: int = 0
 ) -> Iterator[OpenAIStub]:
     """Serve the stub on a loopback port (0: a free one) for the duration of the block."""
-    server = OpenAIStub(api_key, refuse_tools=refuse_tools, port=port)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with serving(OpenAIStub(api_key, refuse_tools=refuse_tools, port=port)) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()

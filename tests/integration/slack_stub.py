@@ -20,6 +20,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
+from tests.integration.serving import serving
+
 TEAM, BOT_USER, BOT_ID = "T0TEST", "UBOT0TUTOR", "BBOT0TUTOR"
 
 
@@ -216,11 +218,5 @@ class _Handler(BaseHTTPRequestHandler):
 @contextmanager
 def running_stub(token: str = "xoxb-test-token") -> Iterator[SlackStub]:
     """Serve the stub on a free loopback port for the duration of the block."""
-    server = SlackStub(token)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with serving(SlackStub(token)) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -192,6 +192,17 @@ def slack(make_tutor: MakeTutor, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sl
         running.stop()
 
 
+def with_model(monkeypatch: pytest.MonkeyPatch, base_url: str) -> None:
+    """LLM mode against the OpenAI-compatible stub at `base_url` (for the next restart)."""
+    for name, value in {
+        "TUTOR_MODEL": "openai:stub-model",
+        "OPENAI_BASE_URL": base_url,
+        "OPENAI_API_KEY": "test-key",
+        "TUTOR_MODEL_RETRIES": "0",
+    }.items():
+        monkeypatch.setenv(name, value)
+
+
 def quiz_reply(prompt: str) -> str:
     """An answer to whatever question was asked (a label for multiple choice)."""
     return "C" if "- A) " in prompt or "• A) " in prompt else "probabilities that sum to one"
@@ -603,13 +614,7 @@ def test_with_a_model_the_answer_streams_in_and_the_grade_needs_no_buttons(
 
     with running_model() as model:
         model.responder = respond
-        for name, value in {
-            "TUTOR_MODEL": "openai:stub-model",
-            "OPENAI_BASE_URL": model.base_url,
-            "OPENAI_API_KEY": "test-key",
-            "TUTOR_MODEL_RETRIES": "0",
-        }.items():
-            monkeypatch.setenv(name, value)
+        with_model(monkeypatch, model.base_url)
         slack.restart()
         ts = new_ts()
         slack.mention("U0ALICE", "explain softmax", ts)
@@ -741,13 +746,7 @@ def test_concurrent_quizzes_with_a_model_each_get_their_question(
 
     with running_model() as model:
         model.responder = respond
-        for name, value in {
-            "TUTOR_MODEL": "openai:stub-model",
-            "OPENAI_BASE_URL": model.base_url,
-            "OPENAI_API_KEY": "test-key",
-            "TUTOR_MODEL_RETRIES": "0",
-        }.items():
-            monkeypatch.setenv(name, value)
+        with_model(monkeypatch, model.base_url)
         slack.restart()
         sent = {f"U{n:03d}": new_ts() for n in range(20)}
         with ThreadPoolExecutor(max_workers=20) as pool:

@@ -12,7 +12,6 @@ ingest or by the model when first asked. They live and die with their chunk.
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -21,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tutor.errors import unwritable
+from tutor.sqlite_files import open_sqlite
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -70,19 +69,10 @@ class Records:
     """The ingest record in a small SQLite file under TUTOR_HOME."""
 
     def __init__(self, path: Path) -> None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            # Graph nodes may run on LangGraph's worker threads; turns on one index are serial.
-            self.db = sqlite3.connect(
-                path, timeout=30, isolation_level=None, check_same_thread=False
-            )
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.executescript(SCHEMA)
-            # Write transactions take turns between threads (Slack turns run in parallel on
-            # this one connection); re-entrant, since transactions nest.
-            self._writing = threading.RLock()
-        except (OSError, sqlite3.Error) as exc:
-            raise unwritable("the index", path.parent, exc) from None
+        self.db = open_sqlite(path, SCHEMA, "the index")
+        # Write transactions take turns between threads (Slack turns run in parallel on
+        # this one connection); re-entrant, since transactions nest.
+        self._writing = threading.RLock()
 
     def close(self) -> None:
         """Close the database."""

@@ -4,13 +4,12 @@ started it, whether others joined, and whom it waits for."""
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tutor.errors import unwritable
+from tutor.sqlite_files import open_sqlite
 
 KEEP_SECONDS = 3 * 24 * 3600
 """How long a delivery is remembered (Slack retries for minutes, not days)."""
@@ -44,16 +43,8 @@ class SlackStore:
     """Deliveries taken and threads known; safe to share between threads and processes."""
 
     def __init__(self, path: Path) -> None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(
-                path, timeout=30, isolation_level=None, check_same_thread=False
-            )
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.executescript(SCHEMA)
-            self.db.execute("DELETE FROM seen WHERE at < ?", (time.time() - KEEP_SECONDS,))
-        except (OSError, sqlite3.Error) as exc:
-            raise unwritable("the Slack bot's records", path.parent, exc) from None
+        self.db = open_sqlite(path, SCHEMA, "the Slack bot's records")
+        self.db.execute("DELETE FROM seen WHERE at < ?", (time.time() - KEEP_SECONDS,))
         self._lock = threading.Lock()
 
     def first_time(self, key: str) -> bool:
