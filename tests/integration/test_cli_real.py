@@ -70,10 +70,13 @@ def test_a_killed_ingest_leaves_a_usable_index_and_the_next_run_completes(tmp_pa
     deadline = time.monotonic() + 120
     while proc.poll() is None and time.monotonic() < deadline:
         if records.exists():
-            with sqlite3.connect(records) as db:
-                committed = db.execute(
-                    "SELECT COUNT(*) FROM files WHERE file_hash != ''"
-                ).fetchone()[0]
+            try:
+                with sqlite3.connect(records) as db:
+                    committed = db.execute(
+                        "SELECT COUNT(*) FROM files WHERE file_hash != ''"
+                    ).fetchone()[0]
+            except sqlite3.OperationalError:
+                committed = 0  # the file is there, its tables are not created yet
             if committed >= 2:
                 break
         time.sleep(0.05)
