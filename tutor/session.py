@@ -172,11 +172,11 @@ class Tutor:
             for piece in self._stream(turn_input, config, run_id):
                 if on_token is not None:
                     on_token(piece)
-            turn = self.last_turn(thread, since=before)
+            after = self.graph.get_state(config)
+            turn = self._turn(thread, after, since=before)
             if tracing is not None and run_id is not None:
                 turn.run_id = str(run_id)
-                after = self.graph.get_state(config).values or {}
-                turn_feedback(tracing, str(run_id), values, after)
+                turn_feedback(tracing, str(run_id), values, after.values or {})
             return turn
 
     def _traced(
@@ -254,7 +254,11 @@ class Tutor:
 
     def last_turn(self, thread: str, since: int | None = None) -> Turn:
         """The thread's latest answer (everything the tutor said after message `since`)."""
-        snapshot = self.graph.get_state(self._config(thread))
+        return self._turn(thread, self.graph.get_state(self._config(thread)), since)
+
+    def _turn(self, thread: str, snapshot: Any, since: int | None) -> Turn:
+        """What `snapshot` of the thread shows: its answer since message `since`, sources and
+        what it waits for."""
         values = snapshot.values or {}
         pending = None
         if snapshot.interrupts:

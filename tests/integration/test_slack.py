@@ -672,19 +672,26 @@ def test_tutor_slack_in_socket_mode_says_how_it_runs_and_stops_cleanly(
     tutor = make_tutor()
     lines: list[str] = []
     with running_stub(TOKEN) as stub:
-        client = WebClient(token=TOKEN, base_url=stub.base_url)
-        real = slack_app.build_bot
-        monkeypatch.setattr(
-            slack_app,
-            "build_bot",
-            lambda settings, socket_mode: real(settings, tutor, client, socket_mode=socket_mode),
-        )
+        bot_over_stub(monkeypatch, tutor, stub.base_url)
         slack_app.run_slack(tutor.settings, say=lines.append)
     assert handler["token"] == "xapp-1-A0TUTOR-test" and handler["closed"]
     said = "\n".join(lines)
     assert "offline mode" in said and f"as @tutor ({BOT_USER}) in Test ({TEAM})" in said
     assert "Socket Mode" in said and "stopping" in said
     assert "xoxb" not in said and "xapp" not in said
+
+
+def bot_over_stub(monkeypatch: pytest.MonkeyPatch, tutor: Tutor, base_url: str) -> None:
+    """`tutor slack` builds its bot with this tutor and a WebClient on the stub at `base_url`."""
+    from tutor import slack_app
+
+    client = WebClient(token=TOKEN, base_url=base_url)
+    real = slack_app.build_bot
+    monkeypatch.setattr(
+        slack_app,
+        "build_bot",
+        lambda settings, socket_mode: real(settings, tutor, client, socket_mode=socket_mode),
+    )
 
 
 def test_tutor_slack_over_http_says_when_its_port_is_taken(
@@ -700,13 +707,7 @@ def test_tutor_slack_over_http_says_when_its_port_is_taken(
     with running_stub(TOKEN) as stub, socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        client = WebClient(token=TOKEN, base_url=stub.base_url)
-        real = slack_app.build_bot
-        monkeypatch.setattr(
-            slack_app,
-            "build_bot",
-            lambda settings, socket_mode: real(settings, tutor, client, socket_mode=socket_mode),
-        )
+        bot_over_stub(monkeypatch, tutor, stub.base_url)
         port = taken.getsockname()[1]
         with pytest.raises(TutorError, match=f"cannot listen on 127.0.0.1:{port}") as caught:
             slack_app.run_slack(tutor.settings, port, "127.0.0.1", say=lambda line: None)
