@@ -1,0 +1,1 @@
+"""Understanding a message offline: what the learner wants (intent) and its topic."""

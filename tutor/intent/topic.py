@@ -1,0 +1,254 @@
+"""What a request is about: its topic, without the words that ask, and the wishes around it.
+
+"explain multi-head attention like I'm a beginner" → topic "multi-head attention", level
+beginner; "which of my notes talk about LoRA?" → "LoRA"; "quiz me on the reward model" →
+"reward model". Titles, searches, quiz topics and suggestions all use this one reading, so a
+request's own words never show up as if they were the concept.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+READ = 400
+"""Characters of a message read for its topic (a 20,000-character paste has none to give)."""
+MAX_WORDS = 12
+
+BEGINNER = re.compile(
+    r"\b(?:(?:like|as if|as though) (?:i'?m|i am) (?:a |an )?(?:total |complete |absolute )?"
+    r"(?:five|5|six|a kid|kid|child|beginner|newbie|novice|noob|new to (?:this|it|ml|ai)))"
+    r"|\beli ?5\b:?|\bexplain like i'?m five\b"
+    r"|\bfor (?:a |an |complete |total |absolute )?(?:beginners?|dummies|newbies|novices|noobs"
+    r"|kids?|a child|non-experts?)"
+    r"|\bin (?:very )?(?:simple|plain|easy|basic|layman'?s?|everyday)"
+    r" (?:terms|words|english|language)"
+    r"|\b(?:very )?simply\b|\bdumb(?:ed)? (?:it )?down\b|\bat (?:a )?beginner level\b"
+    r"|\bbeginner[- ]friendly\b|\b(?:keep it|make it) simple\b",
+    re.I,
+)
+ADVANCED = re.compile(
+    r"\bin (?:great |full |more |much )?(?:depth|detail)\b|\bin-depth\b|\bdeep dive (?:into|on)?"
+    r"|\b(?:technically|rigorously|mathematically|formally)\b"
+    r"|\bfor (?:an? )?(?:experts?|advanced (?:learners?|students?|readers?)|researchers?)"
+    r"|\bat (?:an? )?(?:advanced|expert) level\b|\bwith (?:all )?the math\b|\bwith equations\b",
+    re.I,
+)
+ASIDES = re.compile(
+    r"\b(?:briefly|in short|in brief|quickly|real quick|in a nutshell|in one (?:sentence|line)"
+    r"|step[- ]by[- ]step|with (?:an |some |a few |concrete )?examples?|please|pls|plz|kindly"
+    r"|thanks|thank you|thx|for me|again|once more|for my exam|for an exam"
+    r"|from (?:your )?general knowledge|in general|outside (?:of )?my notes|anyway"
+    r"|in (?:python|code|numpy|pytorch|scikit-learn(?: code)?)|and run it|from scratch"
+    r"|on (?:some )?toy data|for a toy example|on a (?:tiny|small) (?:string|example))\b",
+    re.I,
+)
+NOTES = re.compile(
+    r"\b(?:in|of|from|within|across|inside|according to|among|throughout)"
+    r" (?:any of |all of |one of )?"
+    r"(?:my|the|our|your) (?:own |study |class )?(?:notes?|files?|vault|docs|documents"
+    r"|notebooks?|material|writing)\b|\bin (?:my|the) (?:notes|files)\b",
+    re.I,
+)
+FILLER = (
+    r"(?:hey|hi|hello|ok|okay|so|um+|uh+|well|yo|hmm+|alright|now|and|but|also|tutor|right"
+    r"|even|actually|exactly|really|basically|again|quick(?:ly)?|please)"
+)
+POLITE = (
+    r"(?:(?:can|could|would|will) (?:you|u)(?: please| pls)?|would you mind|do you mind"
+    r"|(?:i(?:'d| would) like|i (?:want|need|wanna)|want to|wanna)(?: you)?(?: to)?"
+    r"|can we|could we|shall we|let'?s|let me|help me|i'?m trying to|time to"
+    r"|go ahead and|quickly|just|be (?:tested|quizzed|drilled)(?: (?:on|about))?)"
+)
+LEAD = re.compile(
+    rf"^(?:{FILLER}[,!.:]?\s+|{POLITE}\s+"
+    # quiz
+    r"|(?:quiz|test|drill|check|grill|examine|challenge|exam|review) (?:me|my)\b(?: (?:knowledge|"
+    r"understanding|memory|recall))?(?: (?:on|about|over|with|of|in))?\s*"
+    r"|(?:give|ask|throw|hit|send|make|write)(?: me| us)?(?: with)?(?: a| an| some| another| a few"
+    r"| \d+| more)?(?: quick| short| pop| practice| multiple[- ]choice| review| fill[- ]in[- ]the"
+    r"[- ]blank)?(?: quiz(?:zes)?| questions?| problems?| flash ?cards?| tests?| exercises?)"
+    r"(?: (?:on|about|for|over))?\s*"
+    r"|(?:a |another |one more )?(?:quick |short |pop )?(?:quiz|question|flash ?cards?)(?: time)?"
+    r"(?: (?:on|about|for))?[:,!]?\s+"
+    r"|(?:practi[cs]e|revise|review|drill|rehearse|study)(?: (?:on|about|with))?\s+"
+    r"|(?:some )?(?:practice |hard |easy |quiz |true/false |review )?questions? (?:on|about|for)\s+"
+    r"|check (?:on|in on)\s+|ask me (?:something |stuff |questions )?(?:about|on)\s+"
+    r"|(?:run|take|walk) me through (?:some )?"
+    r"|throw (?:a |some )?(?:hard |easy |quick |tough )?(?:quiz|questions?)(?: at me)?"
+    r"(?: (?:on|about|covering))?\s+"
+    r"|(?:do|start|run|have) (?:a|an|another|some)? ?(?:quick |short )?(?:quiz(?:zes)?|review"
+    r"|session|flash ?cards?|practice|questions?)"
+    r"(?: session)?(?: (?:on|about))?\s*"
+    r"|(?:see|check|find out) (?:if|whether|how (?:much|well)) i (?:really )?(?:know|remember"
+    r"|understand|get)\s+"
+    # find in the notes
+    r"|(?:where|which|what)(?: (?:of|in))?(?: (?:my|the|your))?(?: (?:notes?|files?|sections?"
+    r"|passages?|headings?|lines?|pages?|documents?|parts?))\b(?: (?:of|in) (?:my|the) notes)?"
+    r"(?: (?:do|does|did|is|are|has|have|had|can|talk|talks|mention|mentions|cover|covers"
+    r"|discuss|discusses|say|says|explain|explains|define|defines|contain|contains|i|have|has"
+    r"|had|wrote|write|written|about|on|covering|mentioning|was|were|put))*\b\s*"
+    r"|(?:where(?:'?s| is| are| was| were)?|in which (?:file|note|section|notebook))(?: (?:do"
+    r"|does|did|can|have|had|i|my|the|notes?|files?|write|wrote|written|mention|mentioned"
+    r"|note|take|took|notes|talk|talked|cover|covered|read|say|said|define|defined|explain"
+    r"|explained|discuss|discussed|about|on|of))*\s+"
+    r"|(?:find|search|look up|lookup|look for|locate|grep|pull up|show|get|open|list|point|cite"
+    r"|bring up|dig up)(?: me| us)?(?: to)?(?: for)?(?: (?:the|my|all|every|any|where))*"
+    r"(?: (?:notes?|passages?|sections?|lines?|files?|places?|parts?|headings?|pages?"
+    r"|documents?|text|stuff))?(?: (?:on|about|that mention|mentioning|where i (?:wrote|write)"
+    r"(?: about)?|where|that (?:cover|covers|talk about|discuss)|for|of|with))*\s+"
+    r"|(?:do|does|did) (?:my|the) notes? (?:cover|mention|say anything about|talk about|have"
+    r"|discuss|include)\b(?: anything (?:on|about))?\s*"
+    r"|(?:do|did) you know (?:which|what|where) (?:file|note|section)? ?(?:i|my notes)"
+    r" (?:put|wrote|write|keep|have|mention)(?: my)?\s+"
+    r"|(?:do|did|have|had) i (?:ever )?(?:have|got|write|wrote|written|cover|covered|mention"
+    r"|mentioned|take|took|note|noted)(?: (?:any|anything|something|notes?|down))*"
+    r"(?: (?:on|about))?\s+"
+    r"|(?:is|are) there (?:any(?:thing)?|a|some)(?: notes?| passages?)?(?: (?:on|about))?\s+"
+    r"|any(?:thing)?(?: notes?)? (?:on|about)\s+|notes (?:on|about)\s+"
+    r"|(?:put |keep |kept )?(?:that |the |my )?(?:bit|part|stuff|section|thing)s? (?:about|on)\s+"
+    # run code
+    r"|write and run|write (?:a |some )?(?:code|program|script)(?: (?:for|that|to))?"
+    r"|(?:run|execute|demo|demonstrate|simulate|code(?: up)?|implement|plot|compute|calculate"
+    r"|visuali[sz]e|try)(?: me| us)?(?: (?:a|an|the|some|my))?(?: (?:quick|numpy|python|code"
+    r"|small|tiny|little|toy))*(?: (?:demo|simulation"
+    r"|example|program|script|code|experiment))?(?: (?:of|for|on|showing|about))?\s+"
+    r"|(?:show|let) me(?: see)?(?: (?:a|an|the|some))?(?: (?:demo|code|example))?"
+    r"(?: (?:of|for|on|showing))?\s+"
+    # explain
+    r"|(?:a |an )?(?:quick |short |brief )?(?:explanation|overview|summary|intro)"
+    r" (?:of|on|about)\s+"
+    r"|(?:understand|learn(?: about)?|know(?: about)?|see)\s+"
+    r"|(?:explain|describe|define|summari[sz]e|clarify|elaborate(?: on)?|break down|unpack"
+    r"|walk me through|go over|go through|talk me through|tell me(?: more| a bit| something)?"
+    r"(?: (?:about|on))?|teach me(?: (?:about|on))?|help me (?:understand|with|get)"
+    r"|remind me(?: (?:about|of|what|how))?|i (?:don'?t|do not|dont|still don'?t|can'?t) "
+    r"(?:understand|get|grasp|follow)|i'?m (?:confused|lost|stuck) (?:about|on|with)"
+    r"|i keep forgetting(?: (?:what|how|about))?|what'?s the (?:deal|story|idea|point|intuition)"
+    r"(?: (?:with|behind|of))?|give me (?:an? )?(?:overview|summary|explanation|intro"
+    r"|introduction|rundown|definition)(?: (?:of|on|about))?)\b[:,]?\s*"
+    r"|(?:how|why|when|whether|what)(?: exactly)? (?:does|do|did|is|are|can|could|should|would"
+    r"|was|were|will|don'?t|doesn'?t|isn'?t|aren'?t|can'?t|won'?t|didn'?t)"
+    r"(?: (?:i|you|we|one|it|they))?\s+"
+    r"|(?:what|who|whats)(?:'?s| is| are| was| were| exactly is| exactly are)?\b\s+"
+    r"|(?:definition|meaning|explanation|overview|summary|intuition|purpose|point|idea"
+    r"|basics|fundamentals) (?:of|behind)\s+"
+    r"|(?:the|a|an|my|some|about|on|of|into)\s+)",
+    re.I,
+)
+TRAIL = re.compile(
+    r",?\s+(?:lol|lmao|haha|quick version|short version|if you (?:don'?t|do not) mind"
+    r"|one (?:question )?at a time|nothing too (?:hard|difficult)|at all|come in|comes in"
+    r"|notes|stuff|part|bit|section|(?:practice )?questions|quiz|flashcards?|demo"
+    r"|(?:applied|used|computed|trained|placed|stored|implemented)\b.*)$"
+    r"|(?:\s+(?:work|works|working|mean|means|do|does|stand for|mentioned|covered|discussed"
+    r"|defined|explained|written|appear|appears|again|in action|in (?:python|code)"
+    r"|with (?:python|code)|using (?:python|code)|and run it|for me|please|pls|is|are|anywhere"
+    r"|exactly|used for|about|is about|in practice|used|again|then|now|for real|really"
+    r"|work under the hood|under the hood|all about|actually|(?:is|are) (?:it|they)(?: again)?"
+    r"|in|on|under|at|for|of|doing|measure|do for|is that|was that))+$"
+    r"|[\s?.!:;,]+$|^[\s?.!:;,\"'“”]+",
+    re.I,
+)
+COMPARE = re.compile(
+    r"^(?:the |what(?:'s| is) the )?differences? between\s+(.+?)\s+and\s+(.+)$"
+    r"|^(.+?)\s+(?:vs\.?|versus|compared (?:to|with)|or)\s+(.+)$",
+    re.I,
+)
+MARKUP = re.compile(r"\[\[|\]\]|(?<!\w)[*`]+|[*`]+(?!\w)")
+"""Wiki-link brackets and emphasis around a term ("[[LoRA]]", "*PPO*"), not "C++"."""
+COMPARE_LEAD = re.compile(r"^(?:compare|contrast)\s+(.+?)\s+(?:and|with|to|vs\.?)\s+(.+)$", re.I)
+
+
+@dataclass(frozen=True)
+class Request:
+    """A message read for what it is about."""
+
+    topic: str
+    """The concept, as the learner named it ("multi-head attention"); empty when none."""
+    level: str = ""
+    """A level wished for in this message (beginner or advanced), else empty."""
+    parts: tuple[str, ...] = ()
+    """The things compared, for "A vs B" and "the difference between A and B"."""
+
+
+SHORTHAND = {
+    "abt": "about", "u": "you", "ur": "your", "pls": "please", "plz": "please", "wat": "what",
+    "wht": "what", "teh": "the", "lemme": "let me", "gimme": "give me", "wanna": "want to",
+    "tmrw": "tomorrow", "r": "are", "whats": "what is", "hw": "how", "expain": "explain",
+}  # fmt: skip
+ASIDE_CLAUSE = re.compile(
+    r"\b(?:notes?|files?|that|it|them|this|anywhere|remember|forget|forgetting|mix|exam"
+    r"|tomorrow|tmrw|they|yes or no)\b",
+    re.I,
+)
+"""Words of a clause that talks about the request, not the topic ("X, is that in my notes?")."""
+
+
+def _spelled(text: str) -> str:
+    """Chat shorthand written out and typos of request words corrected ("qiuz me abt")."""
+    from tutor.intent.features import corrected
+
+    def fix(match: re.Match[str]) -> str:
+        word = match.group(0)
+        lower = word.lower()
+        return SHORTHAND.get(lower) or (fixed if (fixed := corrected(lower)) != lower else word)
+
+    return re.sub(r"[A-Za-z]+", fix, text)
+
+
+VAGUE = re.compile(
+    r"^(?:(?:go|a bit|much|even|way|simpler|deeper|shorter|longer|more|less|again|that|this|it"
+    r"|the|last|part|on|one|an?|example|examples|detail|details|another|question|next|please"
+    r"|explain|differently|words|other)\b\s*)+$",
+    re.I,
+)
+"""Follow-ups that name no concept ("simpler please", "go deeper on that last part")."""
+
+
+def read_request(text: str) -> Request:
+    """The topic of a message and the wishes around it."""
+    head = _spelled(" ".join(text[:READ].split()))
+    level = "beginner" if BEGINNER.search(head) else "advanced" if ADVANCED.search(head) else ""
+    rest = NOTES.sub(" ", ADVANCED.sub(" ", BEGINNER.sub(" ", head)))
+    rest = " ".join(ASIDES.sub(" ", rest).split())
+    clauses = [c for c in re.split(r"\s*[,;:!?]\s+|\s+-\s+", rest) if c.strip(" ?.!")]
+    if len(clauses) > 1:
+        kept = [c for c in clauses if _names_something(c)]
+        rest = ", ".join(kept or clauses[:1])
+    topic = _strip(rest)
+    parts: tuple[str, ...] = ()
+    if match := COMPARE_LEAD.match(topic) or COMPARE.match(topic):
+        found = [g for g in match.groups() if g]
+        parts = tuple(_strip(p) for p in found if _strip(p))
+        if len(parts) == 2:
+            topic = f"{parts[0]} vs {parts[1]}"
+        else:
+            parts = ()
+    if VAGUE.match(topic):
+        topic = ""
+    words = topic.split()
+    if len(words) > MAX_WORDS:
+        topic = " ".join(words[:MAX_WORDS]) + " …"
+    return Request(topic, level, parts)
+
+
+def topic_of(text: str) -> str:
+    """The concept a message is about ("where do my notes talk about PPO?" → "PPO")."""
+    return read_request(text).topic
+
+
+def _names_something(clause: str) -> bool:
+    """Whether a clause of a message names the topic, not only the request around it."""
+    left = _strip(clause)
+    return bool(left) and _strip(f"{clause} x") != "x" and not ASIDE_CLAUSE.search(left)
+
+
+def _strip(text: str) -> str:
+    """Drop request words from the start and the end until none are left."""
+    previous = None
+    text = text.strip()
+    while text != previous:
+        previous = text
+        text = TRAIL.sub("", LEAD.sub("", text, count=1)).strip()
+    return MARKUP.sub("", text).strip("\"'“”`")
