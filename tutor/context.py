@@ -182,7 +182,9 @@ def memory_of(runtime: Runtime[TutorContext] | Any, learner: str | None) -> Lear
 
 
 def level_of(state: Any, services: Services, memory: LearnerMemory | None) -> str:
-    """The learner's level (their profile; the thread's when there is no store), else the
-    configured one."""
+    """The level this message asked for ("like I'm a beginner"), else the learner's (their
+    profile; the thread's when there is no store), else the configured one."""
+    if asked := state.get("asked_level"):
+        return str(asked)
     profile = memory.profile() if memory is not None else {}
     return str(profile.get("level") or state.get("level") or services.settings.level)

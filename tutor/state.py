@@ -23,10 +23,18 @@ class TutorState(TypedDict, total=False):
     """Where the router sent the current turn."""
 
     routed_by: str
-    """How the route was chosen: `command`, `model` or `rules`."""
+    """How the route was chosen: `command`, `rules` (code), `meaning` (the offline intent
+    classifier; `meaning (unsure)` when it fell back to explain) or `model`."""
+
+    intent: str
+    """What the classifier read the message as (a route, or greet, thanks, bye, about for
+    the help route); empty for commands."""
 
     topic: str
-    """What the current turn is about (the message without its slash command)."""
+    """The concept the current turn is about, without the words that asked for it."""
+
+    asked_level: str
+    """A level the current message asked for ("like I'm a beginner"), else empty."""
 
     sources: list[dict[str, Any]]
     """Passages the last answer used: file, heading, start_line, end_line."""

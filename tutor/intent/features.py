@@ -13,6 +13,8 @@ import zlib
 from functools import cache
 from typing import TYPE_CHECKING
 
+from tutor.knowledge.retriever import one_edit
+
 if TYPE_CHECKING:
     import numpy as np
     from langchain_core.embeddings import Embeddings
@@ -34,18 +36,6 @@ CODE_NODES = (
     ast.Call, ast.Assign, ast.AugAssign, ast.Import, ast.ImportFrom, ast.For, ast.While,
     ast.FunctionDef, ast.ClassDef, ast.With, ast.Subscript, ast.ListComp, ast.Lambda,
 )  # fmt: skip
-
-
-def one_edit(a: str, b: str) -> bool:
-    """Whether a and b differ by one insertion, deletion, substitution or swap of neighbours."""
-    if abs(len(a) - len(b)) > 1 or a == b:
-        return False
-    if len(a) == len(b):
-        diff = [i for i in range(len(a)) if a[i] != b[i]]
-        swap = len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
-        return len(diff) == 1 or (swap and a[diff[1]] == b[diff[0]])
-    short, long = sorted((a, b), key=len)
-    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
 @cache

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 READ = 400
 """Characters of a message read for its topic (a 20,000-character paste has none to give)."""
-MAX_WORDS = 12
+MAX_WORDS = 25
 
 BEGINNER = re.compile(
     r"\b(?:(?:like|as if|as though) (?:i'?m|i am) (?:a |an )?(?:total |complete |absolute )?"

@@ -140,11 +140,24 @@ def model_id_of(embeddings: Embeddings) -> str:
     return str(getattr(embeddings, "model_id", type(embeddings).__name__))
 
 
+_LOCAL: LocalMiniLM | None = None
+_LOCAL_LOCK = threading.Lock()
+
+
+def local_minilm() -> LocalMiniLM:
+    """The process's one offline MiniLM (loaded on first use), shared by the index and router."""
+    global _LOCAL
+    with _LOCAL_LOCK:
+        if _LOCAL is None:
+            _LOCAL = LocalMiniLM()
+        return _LOCAL
+
+
 def make_embeddings(settings: Settings) -> Embeddings:
     """The embedding model the settings ask for (`local` or `openai:<model>`)."""
     choice = settings.embeddings.strip()
     if choice in ("", LOCAL_EMBEDDINGS, LOCAL_MODEL_ID):
-        return LocalMiniLM()
+        return local_minilm()
     provider, _, name = choice.partition(":")
     if provider != "openai" or not name:
         raise TutorError(

@@ -98,6 +98,18 @@ def near_word(a: str, b: str) -> bool:
     return a == b or (len(short) >= 5 and close and long.startswith(short))
 
 
+def one_edit(a: str, b: str) -> bool:
+    """Whether a and b differ by one insertion, deletion, substitution or swap of neighbours."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        swap = len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+        return len(diff) == 1 or (swap and a[diff[1]] == b[diff[0]])
+    short, long = sorted((a, b), key=len)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
 def keyword_overlap(query: str, passage: Passage) -> float:
     """The share of the query's content words that the passage (or its heading) contains."""
     wanted = set(keywords(query)) - QUESTION_WORDS
@@ -135,6 +147,7 @@ class HybridRetriever(BaseRetriever):
     _lexical: Any = PrivateAttr(default=None)
     _lexical_stamp: tuple[int, float] = PrivateAttr(default=(-1, 0.0))
     _rows: dict[str, tuple[str, dict[str, Any]]] = PrivateAttr(default_factory=dict)
+    _vocabulary: frozenset[str] = PrivateAttr(default=frozenset())
     _order: list[str] = PrivateAttr(default_factory=list)
 
     def _get_relevant_documents(
@@ -174,7 +187,14 @@ class HybridRetriever(BaseRetriever):
             keywords(f"{m.get('heading', '')}\n{t}") for t, m in zip(texts, metas, strict=True)
         ]
         self._lexical = BM25Okapi(corpus) if corpus else None
+        self._vocabulary = frozenset(word for words in corpus for word in words)
         self._lexical_stamp = stamp
+
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        """Every keyword of the notes (as `keywords` spells them)."""
+        self._refresh()
+        return self._vocabulary
 
     def _bm25(self, query: str) -> list[str]:
         terms = keywords(query)

@@ -29,20 +29,17 @@ def show_help(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, An
         return {"messages": [AIMessage(about_learner(command, rest, memory, state, runtime))]}
     if command == "/skip":
         return {"messages": [AIMessage(prompts.NOTHING_TO_SKIP)]}
-    if not command:
-        said = rest.lower()
-        reply = prompts.SMALL_TALK
-        if said.startswith(("thank", "thx", "cheers")):
-            reply = prompts.THANKS
-        elif said.startswith("bye"):
-            reply = prompts.BYE
+    if not command and state.get("intent") != "about":
+        reply = SMALL_TALK.get(state.get("intent", ""), prompts.SMALL_TALK)
         return {"messages": [AIMessage(with_due_nudge(reply, memory, services_of(runtime)))]}
-    lead = prompts.UNKNOWN_COMMAND.format(command=command) if command != "/help" else ""
+    lead = prompts.UNKNOWN_COMMAND.format(command=command) if command not in ("/help", "") else ""
     return {
         "messages": [AIMessage(with_due_nudge(lead + prompts.HELP, memory, services_of(runtime)))]
     }
 
 
+SMALL_TALK = {"thanks": prompts.THANKS, "bye": prompts.BYE}
+"""Replies to small talk by intent; a greeting (or anything else) gets prompts.SMALL_TALK."""
 PROFILE_CHARS = 300
 """Goals and style are kept short: they go into every explanation's prompt."""
 

@@ -22,9 +22,15 @@ from tutor.learning.grading import Grade, grade_answer, is_skip, parse_choice
 from tutor.learning.memory import LearnerMemory
 from tutor.learning.questions import LABELS, Question
 from tutor.learning.selection import next_card
-from tutor.nodes.router import QUIZ, split_command
+from tutor.nodes.router import split_command
 from tutor.state import TutorState, reply_message
 
+QUIZ = re.compile(
+    r"\b(quiz|test)\s+me\b|\bask me (a )?(question|questions|about)\b"
+    r"|\bgive me (a |another )?(question|quiz)|^/?quiz\b",
+    re.I,
+)
+"""A reply that asks for a quiz is a new request, not an answer."""
 WIDER = 200
 """Passages sampled when the first dozen hold no question the learner has not had."""
 ASKS_WITHOUT_MARK = re.compile(

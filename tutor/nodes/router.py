@@ -1,4 +1,5 @@
-"""The router: slash commands first, then the model's structured choice, then plain rules."""
+"""The router: slash commands and code first, then meaning (the offline intent classifier),
+with a model deciding only what the classifier is unsure of."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from tutor import prompts
 from tutor.context import TutorContext, services_of
+from tutor.intent.topic import read_request, topic_of
 from tutor.state import Route, TutorState
 
 COMMANDS: dict[str, Route] = {
@@ -29,40 +31,14 @@ COMMANDS: dict[str, Route] = {
 VERBATIM = ("/run", "/level", "/goal", "/style")
 """Commands whose argument is kept as typed (not reduced to a topic)."""
 FENCE = re.compile(r"```")
-RUN = re.compile(
-    r"\b(run|execute)\s+(this|that|it|the code|my code)\b|^\s*(please\s+)?run\b"
-    r"|\bin (python )?code\b|\bdemonstrat|\bwith code\b",
-    re.I,
-)
-QUIZ = re.compile(
-    r"\b(quiz|test)\s+me\b|\bask me (a )?(question|questions|about)\b"
-    r"|\bgive me (a |another )?(question|quiz)|^/?quiz\b",
-    re.I,
-)
-FIND = re.compile(
-    r"^\s*(where|find)\b|\b(which|what) notes?\b|\bwhere in my notes\b|\bwhere did i\b",
-    re.I,
-)
-SMALL_TALK = re.compile(
-    r"^\s*(hi|hello|hey|thanks|thank you|thx|cheers|ok|okay|cool|great|bye)\b"
-    r"[\s!.,:)]*(there|tutor)?[\s!.,:)]*$",
-    re.I,
-)
-POLITE = r"^\s*(please\s+)?((can|could|would) you\s+)?"
-SCAFFOLD = re.compile(
-    POLITE + r"(((quiz|test) me|ask me (a )?questions?|give me (a |another )?(question|quiz))"
-    r"(\s+(on|about))?"
-    r"|where did i (write|note|take notes?|read)( about)?"
-    r"|(where|which notes?|what notes?|find)\b(\s+(do|does|did|is|are))?(\s+(my|the))?"
-    r"(\s+notes?)?(\s+(talk about|talks about|cover|covers|mention|mentions|say about|explain"
-    r"|discuss|discusses|has|have))?"
-    r"|(explain|describe|define|tell me about|teach me( about)?)"
-    r"|(what|who)\s+(is|are|was|were)|how\s+(do|does|did|is|are|can)|why\s+(do|does|is|are))\b",
-    re.I,
-)
-TRAILING = re.compile(
-    r"\s+(work|works|mean|means|mentioned|covered|discussed|defined|explained)$", re.I
-)
+WORDLESS = re.compile(r"^[\W_]*$")
+"""Empty, or only punctuation and emoji: nothing to route, so the help node greets."""
+UNSURE = 0.4
+"""Below this confidence the classifier's choice is not trusted and the turn explains
+(tuned on the tuning half of evals/routing.jsonl)."""
+SURE = 0.9
+"""With a model, the classifier's choice stands at or above this confidence; below it the
+model decides."""
 
 
 class RouteChoice(BaseModel):
@@ -94,44 +70,41 @@ def split_command(text: str) -> tuple[str, str]:
     return word.lower(), rest.strip()
 
 
-def topic_of(text: str) -> str:
-    """The subject of a request: "where is Zephyr mentioned?" → "Zephyr"."""
-    topic = SCAFFOLD.sub("", text, count=1).strip(" ?.!:")
-    topic = re.sub(r"^(the|a|an)\s+", "", topic, flags=re.I)
-    return TRAILING.sub("", topic).strip(" ?.!:")
-
-
-def route_by_rules(text: str) -> Route:
-    """Offline routing: code to run, then quiz requests, then finding, else explaining."""
-    if SMALL_TALK.match(text):
-        return "help"
-    if FENCE.search(text) or RUN.search(text):
-        return "code_run"
-    if QUIZ.search(text):
-        return "quiz"
-    if FIND.search(text):
-        return "retrieve"
-    return "explain"
-
-
 def route(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
     """Pick the route for the newest message and say how it was picked."""
+    from tutor.intent.features import is_program
+
     text = last_human_text(state.get("messages", []))
     command, rest = split_command(text)
+    request = read_request(rest)
+    base = {"sources": [], "asked_level": request.level, "intent": ""}
     if command:
-        topic = rest if command in VERBATIM else topic_of(rest)
-        route = COMMANDS.get(command, "help")
-        return {"route": route, "topic": topic, "routed_by": "command", "sources": []}
+        topic = rest if command in VERBATIM else request.topic
+        chosen = COMMANDS.get(command, "help")
+        return {**base, "route": chosen, "topic": topic, "routed_by": "command"}
+    if FENCE.search(text) or is_program(text):
+        return {**base, "route": "code_run", "topic": "", "routed_by": "rules"}
+    if WORDLESS.match(text):
+        return {**base, "route": "help", "topic": "", "routed_by": "rules", "intent": "greet"}
+    from tutor.intent.classifier import shared_classifier
+
+    reading = shared_classifier().read(text)
     services = services_of(runtime)
-    if services.structured is not None and not FENCE.search(text):
+    if services.structured is not None and reading.confidence < SURE:
         choice = services.structured(
             RouteChoice, [SystemMessage(prompts.ROUTER), HumanMessage(text)]
         )
         if choice is not None:
-            topic = choice.topic or topic_of(text)
-            return {"route": choice.route, "topic": topic, "routed_by": "model", "sources": []}
-    rules = route_by_rules(text)
-    return {"route": rules, "topic": topic_of(text), "routed_by": "rules", "sources": []}
+            topic = topic_of(choice.topic) if choice.topic else request.topic
+            return {**base, "route": choice.route, "topic": topic, "routed_by": "model"}
+    sure = reading.confidence >= UNSURE
+    return {
+        **base,
+        "route": reading.route if sure else "explain",
+        "topic": request.topic,
+        "routed_by": "meaning" if sure else "meaning (unsure)",
+        "intent": reading.intent if sure else "explain",
+    }
 
 
 def next_node(state: TutorState) -> Route:

@@ -1,0 +1,175 @@
+"""Whether the notes cover a topic: meaning, the topic's own words in a passage, and the notes'
+vocabulary, weighed with thresholds calibrated on evals/coverage.jsonl (its tuning half).
+
+Near-domain topics the notes never discuss (SVMs, PCA, the CAP theorem) sit as close in
+meaning as paraphrased questions the notes do answer, so closeness alone cannot tell them
+apart; what tells is whether the topic's words, names and abbreviations are in the notes at
+all ("ELU" is "Exponential Linear Unit" there; "BLEU" is misspelled "BLUE").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tutor.knowledge.retriever import Passage, keywords, near_word, one_edit
+
+GENERIC = frozenset(
+    "explain tell describe show work mean define teach help use used using way thing things "
+    "happen happens called call difference differ different example good better best main "
+    "work works make makes get need like formula definition meaning purpose role intuition idea "
+    "concept main key common basic plain simple general typical".split()
+)
+"""Words of a topic that say nothing about which concept it is."""
+CLOSE = 0.5
+"""A passage this close in meaning covers the topic whatever its words."""
+NEAR, SHARED = 0.25, 0.3
+"""Closer than NEAR with at least SHARED of the topic's words in one passage covers it..."""
+UNKNOWN = 0.34
+"""...unless more than this share of the topic's words appear nowhere in the notes."""
+SHORT = 3  # tuned: 2 to 4 words
+"""Topics of up to this many words are names or terms, not questions."""
+ABBREVIATION = re.compile(r"\b[A-Z][A-Za-z]?[A-Z]{1,5}s?\b")
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What the notes say about a topic."""
+
+    covered: bool
+    """The notes explain it (an answer can be built from the passages)."""
+    mentioned: bool
+    """Some passage names it (its words are there), even if only in passing."""
+    missing: tuple[str, ...] = ()
+    """Parts of a comparison the notes do not cover ("SVMs" in "LoRA vs SVMs")."""
+
+
+def typo_of(a: str, b: str) -> bool:
+    """One slip apart: two neighbours swapped or one letter wrong ("blue" for "bleu"), or for
+    long words one letter more or less ("adamw" is not "adam")."""
+    if len(a) != len(b):
+        return min(len(a), len(b)) >= 7 and one_edit(a, b)
+    return len(a) >= 4 and one_edit(a, b)
+
+
+def _has(word: str, words: set[str] | frozenset[str]) -> bool:
+    """Whether a word is among words: exactly, as a prefix form, or one slip away."""
+    return word in words or any(near_word(word, w) or typo_of(word, w) for w in words)
+
+
+def _written(abbreviation: str, text: str) -> bool:
+    """Whether the text has the abbreviation in capitals, or one slip from it ("BLUE")."""
+    wanted = abbreviation.rstrip("s").lower()
+    capitals = {t.lower() for t in re.findall(r"\b[A-Z][A-Za-z]*[A-Z]\w*", text)}
+    return any(t == wanted or t.startswith(wanted) or typo_of(wanted, t) for t in capitals)
+
+
+def spelled_out(topic: str, texts: list[str], vocabulary: frozenset[str]) -> str:
+    """The topic with its unknown abbreviations followed by what the notes spell them as
+    ("ELU" → "ELU (Exponential Linear Unit)"), so search finds the passage."""
+    for raw in ABBREVIATION.findall(topic):
+        letters = raw.rstrip("s")
+        if letters.lower() in vocabulary or len(letters) < 3 or not letters.isupper():
+            continue
+        # Spelled out in capitals, as notes write names: "Exponential Linear Unit".
+        pattern = r"[\s-]+".join(rf"{c}[a-z’']*" for c in letters)
+        for text in texts:
+            if found := re.search(rf"\b{pattern}\b", text):
+                topic = topic.replace(raw, f"{raw} ({found.group(0)})", 1)
+                break
+    return topic
+
+
+def _initials(abbreviation: str, text: str) -> bool:
+    """Whether the text spells out an abbreviation ("ELU" → "Exponential Linear Unit")."""
+    letters = abbreviation.rstrip("s")
+    pattern = r"[\s-]+".join(rf"{c}[\w’']*" for c in letters)
+    return re.search(rf"\b{pattern}\b", text, re.I) is not None
+
+
+def topic_words(topic: str) -> list[str]:
+    """The words that name the concept, without generic ones."""
+    return [w for w in dict.fromkeys(keywords(topic)) if w not in GENERIC]
+
+
+def share_in(topic: str, passage: Passage) -> float:
+    """The share of the topic's words in one passage (its heading included)."""
+    wanted = topic_words(topic)
+    if not wanted:
+        return 0.0
+    text = f"{passage.heading}\n{passage.text}"
+    have = set(keywords(text))
+    found = 0
+    for word, raw in zip(wanted, _raw_forms(topic, wanted), strict=True):
+        found += _has(word, have) or (bool(ABBREVIATION.fullmatch(raw)) and _initials(raw, text))
+    return found / len(wanted)
+
+
+def names_unknown(topic: str, vocabulary: frozenset[str]) -> bool:
+    """Whether the topic names something the notes never do: an abbreviation or a capitalised
+    name ("HNSW", "Chinchilla", "ViT") none of whose forms is in the notes."""
+    for raw in re.findall(r"\b[A-Z][\w-]*", topic):
+        named = [w for w in keywords(raw) if w not in GENERIC]
+        if named and not any(_has(w, vocabulary) for w in named):
+            return True
+    return False
+
+
+def unknown_share(topic: str, vocabulary: frozenset[str], passages: list[Passage]) -> float:
+    """The share of the topic's words that appear nowhere in the notes."""
+    wanted = topic_words(topic)
+    if not wanted:
+        return 0.0
+    text = "\n".join(p.text for p in passages)
+    unknown = 0
+    for word, raw in zip(wanted, _raw_forms(topic, wanted), strict=True):
+        if word in vocabulary or (ABBREVIATION.fullmatch(raw) and _initials(raw, text)):
+            continue
+        unknown += not any(
+            near_word(word, v) or (len(word) >= 4 and one_edit(word, v)) for v in vocabulary
+        )
+    return unknown / len(wanted)
+
+
+def _raw_forms(topic: str, wanted: list[str]) -> list[str]:
+    """Each wanted word as the learner typed it (to see abbreviations in capitals)."""
+    typed = {w.lower().rstrip("s"): w for w in re.findall(r"[\w-]+", topic)}
+    return [typed.get(w, typed.get(w.rstrip("s"), w)) for w in wanted]
+
+
+def covers(topic: str, passages: list[Passage], vocabulary: frozenset[str]) -> bool:
+    """Whether the passages cover one topic (see the thresholds above).
+
+    A short topic (a name, a term) is covered when one passage has all its words, or a passage
+    is close in meaning and the notes know every word of it; a long one (a question in the
+    learner's own words) when a passage near in meaning shares enough of its words."""
+    if not passages:
+        return False
+    best = max(p.similarity for p in passages)
+    share = max(share_in(topic, p) for p in passages)
+    words = topic_words(topic)
+    if words and share >= 0.99:
+        return True
+    if names_unknown(topic, vocabulary):
+        return False
+    unknown = unknown_share(topic, vocabulary, passages)
+    if best >= CLOSE and unknown == 0:
+        return True
+    if len(words) <= SHORT:
+        return False
+    return best >= NEAR and share >= SHARED and unknown <= UNKNOWN
+
+
+def judge(
+    topic: str,
+    passages: list[Passage],
+    vocabulary: frozenset[str],
+    parts: tuple[str, ...] = (),
+) -> Coverage:
+    """What the notes say about a topic, part by part for a comparison."""
+    mentioned = any(share_in(topic, p) >= 0.99 for p in passages)
+    if parts:
+        missing = tuple(p for p in parts if not covers(p, passages, vocabulary))
+        return Coverage(len(missing) < len(parts), mentioned or len(missing) < len(parts), missing)
+    covered = covers(topic, passages, vocabulary)
+    return Coverage(covered, mentioned or covered)
