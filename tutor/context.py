@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
     from langgraph.runtime import Runtime
 
+    from tutor.knowledge.coverage import Coverage
     from tutor.knowledge.index import NotesIndex
     from tutor.knowledge.retriever import HybridRetriever, Passage
     from tutor.learning.memory import LearnerMemory
@@ -98,6 +99,21 @@ class Services:
         if self.index.count() == 0:
             return []
         return self.retriever.search(query, k=k)
+
+    def look_up(
+        self, topic: str, k: int = 5, parts: tuple[str, ...] = ()
+    ) -> tuple[list[Passage], Coverage]:
+        """The best passages for a topic and what they cover of it (each compared part
+        searched on its own). Abbreviations the notes spell out are searched spelled out."""
+        from tutor.knowledge.coverage import Coverage, judge, spelled_out
+
+        if self.index.count() == 0:
+            return [], Coverage(covered=False, mentioned=False)
+        vocabulary = self.retriever.vocabulary
+        query = spelled_out(topic, self.retriever.texts(), vocabulary)
+        passages = self.search(query, k=k)
+        found = {part: self.search(part, k=3) for part in parts} if len(parts) > 1 else None
+        return passages, judge(query, passages, vocabulary, found)
 
     def random_passages(self, n: int) -> list[Passage]:
         """A random sample of passages (a quiz with no topic)."""

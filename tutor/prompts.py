@@ -106,6 +106,9 @@ OFFLINE_BANNER = f"Offline mode: answers come only from your notes. For LLM mode
 OFFLINE_MODE = "offline mode (set TUTOR_MODEL for LLM mode)"
 
 NOT_COVERED = "Your notes don't cover **{topic}**."
+PART_MISSING = "_Your notes don't cover **{parts}**, so this answers only the rest._"
+NOT_MENTIONED = "Your notes don't mention **{topic}**; the nearest passages:"
+FOUND_IN_NOTES = "Where your notes cover **{topic}**:"
 NEAREST = "The closest passages (weak matches):"
 NO_GENERAL_OFFLINE = (
     f"Offline mode answers only from your notes. For general knowledge, {SWITCH_ON}."

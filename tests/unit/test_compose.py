@@ -9,7 +9,7 @@ import re
 from dataclasses import replace
 
 from tutor.knowledge.compose import Explanation, compose_explanation, topic_of
-from tutor.knowledge.retriever import Passage, notes_cover
+from tutor.knowledge.retriever import Passage
 
 DL = "deep-learning-qa-notebook.md"
 RLHF = "training-finetuning-rlhf.md"
@@ -236,18 +236,3 @@ def test_nothing_about_the_topic_says_so() -> None:
     unrelated = compose_explanation("what is photosynthesis?", [SOFTMAX, REWARD])
     assert unrelated.sources == [] and unrelated.points == []
     assert unrelated.to_markdown() == "Your notes don't say anything about photosynthesis."
-
-
-def test_notes_cover_a_topic_named_by_a_shortened_word() -> None:
-    passage = Passage(
-        file="dl.md",
-        heading="Backpropagation",
-        start_line=1,
-        end_line=3,
-        score=0.1,
-        text="Backpropagation uses the chain rule to find each weight's gradient.",
-        similarity=0.35,
-    )
-    assert notes_cover("explain backprop", [passage])
-    assert not notes_cover("explain sourdough", [passage])
-    assert not notes_cover("what is a token", [replace(passage, text="tokenization of text")])

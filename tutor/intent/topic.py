@@ -14,6 +14,7 @@ from dataclasses import dataclass
 READ = 400
 """Characters of a message read for its topic (a 20,000-character paste has none to give)."""
 MAX_WORDS = 25
+MAX_CHARS = 160
 
 BEGINNER = re.compile(
     r"\b(?:(?:like|as if|as though) (?:i'?m|i am) (?:a |an )?(?:total |complete |absolute )?"
@@ -94,9 +95,11 @@ LEAD = re.compile(
     r"|explained|discuss|discussed|about|on|of))*\s+"
     r"|(?:find|search|look up|lookup|look for|locate|grep|pull up|show|get|open|list|point|cite"
     r"|bring up|dig up)(?: me| us)?(?: to)?(?: for)?(?: (?:the|my|all|every|any|where))*"
-    r"(?: (?:notes?|passages?|sections?|lines?|files?|places?|parts?|headings?|pages?"
-    r"|documents?|text|stuff))?(?: (?:on|about|that mention|mentioning|where i (?:wrote|write)"
-    r"(?: about)?|where|that (?:cover|covers|talk about|discuss)|for|of|with))*\s+"
+    r"(?: (?:exact|specific))?(?: (?:notes?|passages?|sections?|lines?|files?|places?|parts?"
+    r"|headings?|pages?|documents?|text|stuff))?(?: (?:on|about|that mention|mentioning"
+    r"|where i (?:wrote|write|explain|explained|describe|described|define|defined|mention"
+    r"|mentioned|talk|talked|cover|covered)(?: about)?|where|that (?:cover|covers|talk about"
+    r"|discuss)|for|of|with))*\s+"
     r"|(?:do|does|did) (?:my|the) notes? (?:cover|mention|say anything about|talk about|have"
     r"|discuss|include)\b(?: anything (?:on|about))?\s*"
     r"|(?:do|did) you know (?:which|what|where) (?:file|note|section)? ?(?:i|my notes)"
@@ -139,7 +142,7 @@ LEAD = re.compile(
 TRAIL = re.compile(
     r",?\s+(?:lol|lmao|haha|quick version|short version|if you (?:don'?t|do not) mind"
     r"|one (?:question )?at a time|nothing too (?:hard|difficult)|at all|come in|comes in"
-    r"|notes|stuff|part|bit|section|(?:practice )?questions|quiz|flashcards?|demo"
+    r"|(?<!my )(?<!the )notes|stuff|part|bit|section|(?:practice )?questions|quiz|flashcards?|demo"
     r"|(?:applied|used|computed|trained|placed|stored|implemented)\b.*)$"
     r"|(?:\s+(?:work|works|working|mean|means|do|does|stand for|mentioned|covered|discussed"
     r"|defined|explained|written|appear|appears|again|in action|in (?:python|code)"
@@ -210,13 +213,13 @@ def read_request(text: str) -> Request:
     """The topic of a message and the wishes around it."""
     head = _spelled(" ".join(text[:READ].split()))
     level = "beginner" if BEGINNER.search(head) else "advanced" if ADVANCED.search(head) else ""
-    rest = NOTES.sub(" ", ADVANCED.sub(" ", BEGINNER.sub(" ", head)))
+    rest = ADVANCED.sub(" ", BEGINNER.sub(" ", head))
     rest = " ".join(ASIDES.sub(" ", rest).split())
     clauses = [c for c in re.split(r"\s*[,;:!?]\s+|\s+-\s+", rest) if c.strip(" ?.!")]
     if len(clauses) > 1:
         kept = [c for c in clauses if _names_something(c)]
         rest = ", ".join(kept or clauses[:1])
-    topic = _strip(rest)
+    topic = _strip(NOTES.sub(" ", _strip(rest)))
     parts: tuple[str, ...] = ()
     if match := COMPARE_LEAD.match(topic) or COMPARE.match(topic):
         found = [g for g in match.groups() if g]
@@ -230,6 +233,8 @@ def read_request(text: str) -> Request:
     words = topic.split()
     if len(words) > MAX_WORDS:
         topic = " ".join(words[:MAX_WORDS]) + " …"
+    if len(topic) > MAX_CHARS:
+        topic = topic[:MAX_CHARS].rsplit(" ", 1)[0] + " …"
     return Request(topic, level, parts)
 
 

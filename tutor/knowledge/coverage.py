@@ -101,7 +101,10 @@ def share_in(topic: str, passage: Passage) -> float:
     have = set(keywords(text))
     found = 0
     for word, raw in zip(wanted, _raw_forms(topic, wanted), strict=True):
-        found += _has(word, have) or (bool(ABBREVIATION.fullmatch(raw)) and _initials(raw, text))
+        if ABBREVIATION.fullmatch(raw):  # "REST" is not "the rest"
+            found += _written(raw, text) or _initials(raw, text)
+        else:
+            found += _has(word, have)
     return found / len(wanted)
 
 
@@ -164,12 +167,16 @@ def judge(
     topic: str,
     passages: list[Passage],
     vocabulary: frozenset[str],
-    parts: tuple[str, ...] = (),
+    parts: dict[str, list[Passage]] | None = None,
 ) -> Coverage:
-    """What the notes say about a topic, part by part for a comparison."""
+    """What the notes say about a topic; for a comparison, part by part (each part with the
+    passages found for it)."""
     mentioned = any(share_in(topic, p) >= 0.99 for p in passages)
     if parts:
-        missing = tuple(p for p in parts if not covers(p, passages, vocabulary))
-        return Coverage(len(missing) < len(parts), mentioned or len(missing) < len(parts), missing)
+        missing = tuple(
+            part for part, found in parts.items() if not covers(part, found, vocabulary)
+        )
+        some = len(missing) < len(parts)
+        return Coverage(some, mentioned or some, missing)
     covered = covers(topic, passages, vocabulary)
     return Coverage(covered, mentioned or covered)

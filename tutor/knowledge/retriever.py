@@ -120,20 +120,6 @@ def keyword_overlap(query: str, passage: Passage) -> float:
     return found / len(wanted)
 
 
-def notes_cover(query: str, passages: list[Passage]) -> bool:
-    """Whether the best passages really speak to the query, rather than being merely nearest.
-
-    Thresholds measured with MiniLM on the shipped notes: on-topic questions reach a cosine of
-    0.55+ or contain all their content words; off-topic ones (sourdough, world cups) stay
-    under 0.3 with no shared words.
-    """
-    for p in passages:
-        overlap = keyword_overlap(query, p)
-        if p.similarity >= 0.5 or overlap >= 0.99 or (p.similarity >= 0.3 and overlap >= 0.5):
-            return True
-    return False
-
-
 class HybridRetriever(BaseRetriever):
     """Dense and BM25 rankings of the notes fused with reciprocal rank fusion."""
 
@@ -189,6 +175,11 @@ class HybridRetriever(BaseRetriever):
         self._lexical = BM25Okapi(corpus) if corpus else None
         self._vocabulary = frozenset(word for words in corpus for word in words)
         self._lexical_stamp = stamp
+
+    def texts(self) -> list[str]:
+        """Every passage's text."""
+        self._refresh()
+        return [text for text, _ in self._rows.values()]
 
     @property
     def vocabulary(self) -> frozenset[str]:

@@ -18,7 +18,9 @@ from tutor.answers import (
     without_general_request,
 )
 from tutor.context import Services, TutorContext, level_of, memory_of, services_of
-from tutor.knowledge.retriever import Passage, notes_cover
+from tutor.intent.topic import read_request
+from tutor.knowledge.coverage import Coverage
+from tutor.knowledge.retriever import Passage
 from tutor.learning.cards import card_mastery, is_due, now, topic_of
 from tutor.learning.memory import LearnerMemory
 from tutor.models import model_errors
@@ -36,10 +38,10 @@ def explain(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]
         return {"messages": [AIMessage(missing)], "sources": []}
     _, asked = split_command(last_human_text(state.get("messages", [])))
     query = without_general_request(state.get("topic") or asked)
-    passages = services.search(query, k=5)
+    passages, found = services.look_up(query, k=5, parts=read_request(asked).parts)
     memory = memory_of(runtime, state.get("learner"))
     level = level_of(state, services, memory)
-    if not notes_cover(query, passages):
+    if not found.covered:
         if services.chat is not None and wants_general_knowledge(asked):
             return {"messages": [general_answer(services, state, asked, level)], "sources": []}
         hint = prompts.NO_GENERAL_OFFLINE if services.chat is None else prompts.ASK_GENERAL
@@ -50,8 +52,19 @@ def explain(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]
         explanation = compose_explanation(query, passages)
         refs = [source_ref(p) for p in explanation.sources]
         text = explanation.to_markdown() + record_note(topic_record(memory, refs), query)
-        return {"messages": [AIMessage(text)], "sources": refs}
-    return grounded_answer(services, state, asked, passages, level, memory)
+        return {"messages": [AIMessage(text + missing_note(found))], "sources": refs}
+    answer = grounded_answer(services, state, asked, passages, level, memory)
+    if found.missing:
+        reply = answer["messages"][0]
+        answer["messages"] = [AIMessage(str(reply.text) + missing_note(found), id=reply.id)]
+    return answer
+
+
+def missing_note(found: Coverage) -> str:
+    """A line under an answer naming the compared parts the notes do not cover."""
+    if not found.missing:
+        return ""
+    return "\n\n" + prompts.PART_MISSING.format(parts="**, **".join(found.missing))
 
 
 def grounded_answer(

@@ -15,7 +15,7 @@ from tutor import prompts
 from tutor.answers import not_covered, where
 from tutor.context import Services, TutorContext, level_of, memory_of, services_of
 from tutor.errors import TutorError
-from tutor.knowledge.retriever import keyword_overlap, notes_cover
+from tutor.knowledge.retriever import keyword_overlap
 from tutor.learning.authoring import grade_with_model
 from tutor.learning.cards import ago, ahead, due_at, next_due, now, suggested_rating
 from tutor.learning.grading import Grade, grade_answer, is_skip, parse_choice
@@ -51,7 +51,9 @@ def quiz(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
         return {"messages": [AIMessage(missing)], "sources": []}
     topic = state.get("topic", "")
     memory = memory_of(runtime, state.get("learner"))
-    passages = services.search(topic, k=6) if topic else services.random_passages(12)
+    passages, found = (
+        services.look_up(topic, k=6) if topic else (services.random_passages(12), None)
+    )
     asked = {g.get("question", "") for g in state.get("grades", [])}
     focus: int | None = None
     if topic:
@@ -61,7 +63,7 @@ def quiz(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
         passages = about + [p for p in passages if p not in about]
         focus = len(about)
     at = now()
-    if topic and not notes_cover(topic, passages):
+    if found is not None and not found.covered:
         if memory is None or due_card_on(services, memory, topic, at) is None:
             text = not_covered(topic, passages, hint=prompts.QUIZ_NOTHING_THERE)
             return {"messages": [AIMessage(text)]}

@@ -10,9 +10,9 @@ from langgraph.runtime import Runtime
 from tutor.answers import source_ref
 from tutor.context import TutorContext, services_of
 from tutor.knowledge.compose import plain
-from tutor.knowledge.retriever import Passage, notes_cover
+from tutor.knowledge.retriever import Passage
 from tutor.nodes.router import last_human_text
-from tutor.prompts import NO_NOTES
+from tutor.prompts import FOUND_IN_NOTES, NO_NOTES, NOT_MENTIONED
 from tutor.state import TutorState
 
 EXCERPT = 280
@@ -26,8 +26,8 @@ def retrieve(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any
         return {"messages": [AIMessage("Search for what? Try `/search reward model`.")]}
     if (missing := services.missing_notes()) is not None:
         return {"messages": [AIMessage(missing)], "sources": []}
-    passages = services.search(query, k=5)
-    text = found_in_notes(query, passages, strong=notes_cover(query, passages))
+    passages, found = services.look_up(query, k=5)
+    text = found_in_notes(query, passages, strong=found.mentioned)
     return {"messages": [AIMessage(text)], "sources": [source_ref(p) for p in passages]}
 
 
@@ -35,11 +35,7 @@ def found_in_notes(query: str, passages: list[Passage], strong: bool) -> str:
     """Markdown listing of where the notes speak about the query."""
     if not passages:
         return NO_NOTES
-    head = (
-        f"Where your notes cover **{query}**:"
-        if strong
-        else f"Nothing in your notes is clearly about **{query}**; the nearest passages:"
-    )
+    head = (FOUND_IN_NOTES if strong else NOT_MENTIONED).format(topic=query)
     lines = [head, ""]
     for n, p in enumerate(passages, start=1):
         lines.append(f"{n}. **{p.citation}**")

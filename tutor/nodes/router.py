@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from tutor import prompts
 from tutor.context import TutorContext, services_of
+from tutor.intent.classifier import route_of
 from tutor.intent.topic import read_request, topic_of
 from tutor.state import Route, TutorState
 
@@ -33,7 +34,7 @@ VERBATIM = ("/run", "/level", "/goal", "/style")
 FENCE = re.compile(r"```")
 WORDLESS = re.compile(r"^[\W_]*$")
 """Empty, or only punctuation and emoji: nothing to route, so the help node greets."""
-UNSURE = 0.4
+UNSURE = 0.3
 """Below this confidence the classifier's choice is not trusted and the turn explains
 (tuned on the tuning half of evals/routing.jsonl)."""
 SURE = 0.9
@@ -70,14 +71,16 @@ def split_command(text: str) -> tuple[str, str]:
     return word.lower(), rest.strip()
 
 
-def route(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
-    """Pick the route for the newest message and say how it was picked."""
+def route_offline(text: str) -> dict[str, Any]:
+    """Route a message without a model: slash commands and code by rule, the rest by meaning.
+
+    Returns the state keys the router sets (route, topic, routed_by, intent, asked_level),
+    plus `confidence`, the classifier's probability (1 for rules)."""
     from tutor.intent.features import is_program
 
-    text = last_human_text(state.get("messages", []))
     command, rest = split_command(text)
     request = read_request(rest)
-    base = {"sources": [], "asked_level": request.level, "intent": ""}
+    base = {"asked_level": request.level, "intent": "", "confidence": 1.0}
     if command:
         topic = rest if command in VERBATIM else request.topic
         chosen = COMMANDS.get(command, "help")
@@ -89,22 +92,34 @@ def route(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
     from tutor.intent.classifier import shared_classifier
 
     reading = shared_classifier().read(text)
-    services = services_of(runtime)
-    if services.structured is not None and reading.confidence < SURE:
-        choice = services.structured(
-            RouteChoice, [SystemMessage(prompts.ROUTER), HumanMessage(text)]
-        )
-        if choice is not None:
-            topic = topic_of(choice.topic) if choice.topic else request.topic
-            return {**base, "route": choice.route, "topic": topic, "routed_by": "model"}
     sure = reading.confidence >= UNSURE
+    intent = reading.intent if sure else "explain"
     return {
         **base,
-        "route": reading.route if sure else "explain",
-        "topic": request.topic,
+        "route": route_of(intent),
+        "topic": "" if route_of(intent) == "help" else request.topic,
         "routed_by": "meaning" if sure else "meaning (unsure)",
-        "intent": reading.intent if sure else "explain",
+        "intent": intent,
+        "confidence": reading.confidence,
     }
+
+
+def route(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
+    """Pick the route for the newest message and say how it was picked."""
+    text = last_human_text(state.get("messages", []))
+    chosen = route_offline(text)
+    confidence = chosen.pop("confidence")
+    services = services_of(runtime)
+    if services.structured is not None and chosen["routed_by"] != "command":
+        if chosen["routed_by"].startswith("meaning") and confidence < SURE:
+            choice = services.structured(
+                RouteChoice, [SystemMessage(prompts.ROUTER), HumanMessage(text)]
+            )
+            if choice is not None:
+                topic = topic_of(choice.topic) if choice.topic else chosen["topic"]
+                by_model = {"route": choice.route, "intent": choice.route, "routed_by": "model"}
+                chosen |= {**by_model, "topic": topic}
+    return {**chosen, "sources": []}
 
 
 def next_node(state: TutorState) -> Route:

@@ -1,0 +1,75 @@
+"""Whether the notes cover a topic: words, names and abbreviations, not closeness alone."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from tutor.knowledge.coverage import covers, judge, spelled_out
+from tutor.knowledge.retriever import Passage, keywords
+
+BACKPROP = Passage(
+    file="dl.md",
+    heading="Backpropagation",
+    start_line=1,
+    end_line=3,
+    score=0.1,
+    text="Backpropagation uses the chain rule to find each weight's gradient.",
+    similarity=0.35,
+)
+METRICS = Passage(
+    file="dl.md",
+    heading="Evaluvation Metrics for Generation",
+    start_line=10,
+    end_line=12,
+    score=0.1,
+    text="- BLUE: Bilingual Evaluvation Understudy: precision of n grams.\n"
+    "Exponential Linear Unit\n- negative values become a(e^x-1).",
+    similarity=0.2,
+)
+NOTES = [BACKPROP, METRICS]
+VOCABULARY = frozenset(w for p in NOTES for w in keywords(f"{p.heading}\n{p.text}"))
+
+
+def test_a_topic_named_by_a_shortened_word_is_covered() -> None:
+    assert covers("backprop", [BACKPROP], VOCABULARY)
+    assert not covers("sourdough", [BACKPROP], VOCABULARY)
+    assert not covers("token", [replace(BACKPROP, text="tokenization of text")], VOCABULARY)
+
+
+def test_closeness_alone_does_not_cover_a_name_the_notes_never_use() -> None:
+    close = replace(BACKPROP, similarity=0.7)
+    assert not covers("Q-learning", [close], VOCABULARY)
+    assert not covers("HNSW", [close], VOCABULARY)
+    assert covers("chain rule", [close], VOCABULARY)
+
+
+def test_a_misspelt_name_in_the_notes_still_counts_but_a_longer_name_does_not() -> None:
+    assert covers("BLEU", [METRICS], VOCABULARY)  # the notes write "BLUE"
+    adam = replace(BACKPROP, text="Adam keeps a running mean of gradients.")
+    assert not covers("AdamW", [adam], VOCABULARY | {"adam"})
+
+
+def test_an_abbreviation_is_found_spelled_out_in_capitals() -> None:
+    assert covers("ELU", [METRICS], VOCABULARY)
+    texts = [p.text for p in NOTES]
+    assert spelled_out("what is ELU", texts, VOCABULARY) == (
+        "what is ELU (Exponential Linear Unit)"
+    )
+    assert spelled_out("what is CI", texts, VOCABULARY) == "what is CI"  # too short to guess
+
+
+def test_an_upper_case_name_is_not_a_common_word_of_the_notes() -> None:
+    rest = replace(BACKPROP, text="The rest of the network keeps its weights.")
+    assert not covers("REST", [rest], VOCABULARY | {"rest"})
+
+
+def test_a_comparison_names_the_part_the_notes_lack() -> None:
+    found = judge(
+        "backprop vs sourdough",
+        NOTES,
+        VOCABULARY,
+        {"backprop": [BACKPROP], "sourdough": [METRICS]},
+    )
+    assert found.covered and found.missing == ("sourdough",)
+    nothing = judge("a vs b", NOTES, VOCABULARY, {"kimchi": NOTES, "sourdough": NOTES})
+    assert not nothing.covered
