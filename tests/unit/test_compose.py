@@ -6,7 +6,6 @@ The passages are real chunks of the shipped notes, copied as the retriever retur
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from tutor.knowledge.compose import Explanation, compose_explanation, topic_of
 from tutor.knowledge.retriever import Passage
