@@ -46,6 +46,9 @@ class EvalReport:
     """Eval-set items that no longer match the notes (a key fact not under its heading)."""
     question_rows: list[dict[str, Any]] = field(default_factory=list)
     quiz_rows: list[dict[str, Any]] = field(default_factory=list)
+    understanding: dict[str, Any] = field(default_factory=dict)
+    """Routing accuracy and coverage recall/specificity per half (evals/routing.jsonl and
+    evals/coverage.jsonl), with their rows."""
     experiments: list[dict[str, Any]] = field(default_factory=list)
     """LangSmith experiments recorded by `--upload`: dataset, name, url, examples synced."""
 
@@ -60,7 +63,9 @@ class EvalReport:
             value = self.metrics.get(key)
             shown = "n/a" if value is None else f"{value:.3f}"
             rows.append((LABELS[key], shown, str(self.counts.get(key, 0))))
-        return rows
+        from tutor.evals.understanding import understanding_table
+
+        return rows + understanding_table(self.understanding)
 
 
 def question_row(q: EvalQuestion, outputs: Mapping[str, Any], scores: Scores) -> dict[str, Any]:

@@ -191,15 +191,22 @@ def run_eval(
             outputs = runner.grade_answer(a.inputs())
             quiz_rows.append(quiz_row(a, outputs, score_grade(outputs, a.reference())))
         t2 = time.perf_counter()
+        from tutor.evals.understanding import understanding
+
+        understood = understanding(runner.services, limit)
+        t3 = time.perf_counter()
         if progress:
             progress("", total, total)
         timings = {
             "ingest_s": runner.ingest_s,
             "questions_s": t1 - t0,
             "quiz_s": t2 - t1,
-            "total_s": t2 - started,
+            "understanding_s": t3 - t2,
+            "total_s": t3 - started,
         }
-        return summarize(runner, q_rows, quiz_rows, timings, problems)
+        report = summarize(runner, q_rows, quiz_rows, timings, problems)
+        report.understanding = understood
+        return report
 
 
 def load_eval_set(

@@ -11,7 +11,7 @@ from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field
 
 from tutor import prompts
-from tutor.context import TutorContext, services_of
+from tutor.context import Services, TutorContext, services_of
 from tutor.intent.classifier import route_of
 from tutor.intent.topic import read_request, topic_of
 from tutor.state import Route, TutorState
@@ -104,22 +104,27 @@ def route_offline(text: str) -> dict[str, Any]:
     }
 
 
+def choose_route(text: str, services: Services) -> dict[str, Any]:
+    """The route for a message: the offline choice, or with a model, the model's for what the
+    classifier is unsure of (the offline choice again if the model cannot answer)."""
+    chosen = route_offline(text)
+    confidence = chosen.pop("confidence")
+    unsure = chosen["routed_by"].startswith("meaning") and confidence < SURE
+    if services.structured is not None and unsure:
+        choice = services.structured(
+            RouteChoice, [SystemMessage(prompts.ROUTER), HumanMessage(text)]
+        )
+        if choice is not None:
+            topic = topic_of(choice.topic) if choice.topic else chosen["topic"]
+            by_model = {"route": choice.route, "intent": choice.route, "routed_by": "model"}
+            chosen |= {**by_model, "topic": topic}
+    return chosen
+
+
 def route(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
     """Pick the route for the newest message and say how it was picked."""
     text = last_human_text(state.get("messages", []))
-    chosen = route_offline(text)
-    confidence = chosen.pop("confidence")
-    services = services_of(runtime)
-    if services.structured is not None and chosen["routed_by"] != "command":
-        if chosen["routed_by"].startswith("meaning") and confidence < SURE:
-            choice = services.structured(
-                RouteChoice, [SystemMessage(prompts.ROUTER), HumanMessage(text)]
-            )
-            if choice is not None:
-                topic = topic_of(choice.topic) if choice.topic else chosen["topic"]
-                by_model = {"route": choice.route, "intent": choice.route, "routed_by": "model"}
-                chosen |= {**by_model, "topic": topic}
-    return {**chosen, "sources": []}
+    return {**choose_route(text, services_of(runtime)), "sources": []}
 
 
 def next_node(state: TutorState) -> Route:
