@@ -104,15 +104,19 @@ class Redactor:
 
     def learner_said(self, texts: Iterable[str]) -> None:
         """Remember what the learner wrote, to hide it wherever it turns up: in prompts, and
-        as the topic an answer is titled with (any case, without its slash command or final
-        punctuation). Short replies ("C", "good") are hidden where they are kept instead."""
+        as the topic read from it that an answer is titled with (any case, without its slash
+        command or final punctuation). Short replies ("C", "good") are hidden where they are
+        kept instead."""
         if not self.hide_learner:
             return
+        from tutor.intent.topic import topic_of
+
         variants: set[str] = set()
         for text in texts:
             text = " ".join(text.split())
             bare = COMMAND.sub("", text).rstrip(" ?.!:")
-            variants.update(v for v in (text, bare) if len(v) >= MIN_HIDDEN)
+            topic = topic_of(bare).removesuffix(" …")  # what titles and searches show of it
+            variants.update(v for v in (text, bare, topic) if len(v) >= MIN_HIDDEN)
         with self._lock:
             fresh = [v for v in variants if v not in self.learner_text]
             for words in variants:  # the newest last: a long-running bot forgets the oldest

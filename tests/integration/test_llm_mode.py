@@ -372,6 +372,26 @@ def test_explanations_adapt_to_the_learners_level_goals_and_record(
     assert "Your record here" in explained.answer
 
 
+def test_what_the_offline_router_is_sure_of_stands_without_asking_the_model(
+    stub: OpenAIStub, tutor_for: Callable[..., Tutor]
+) -> None:
+    written = {
+        "question": "What does softmax give?",
+        "reference": "Probabilities.",
+        "rubric": ["p"],
+    }
+    answer_with(
+        stub,
+        {"RouteChoice": {"route": "retrieve", "topic": "x"}, "WrittenQuestion": written},
+    )
+    tutor = tutor_for(stub.base_url)
+    asked = tutor.ask("quiz me on softmax", "s1")
+    assert asked.route == "quiz" and asked.pending is not None
+    values = tutor.graph.get_state({"configurable": {"thread_id": "s1"}}).values
+    assert values["routed_by"] == "meaning" and values["topic"] == "softmax"
+    assert "RouteChoice" not in [schema_of(r) for r in stub.chat_requests]
+
+
 def test_prose_where_json_was_asked_falls_back_to_the_rules(
     stub: OpenAIStub, tutor_for: Callable[..., Tutor]
 ) -> None:
@@ -386,10 +406,11 @@ def test_prose_where_json_was_asked_falls_back_to_the_rules(
         },
     )
     tutor = tutor_for(stub.base_url)
-    asked = tutor.ask("quiz me on softmax", "j1")
-    assert asked.route == "quiz" and asked.pending is not None  # rules routed, bank asked
+    asked = tutor.ask("softmax quiz, hmm", "j1")
+    assert asked.route == "quiz" and asked.pending is not None  # offline routed, bank asked
     values = tutor.graph.get_state({"configurable": {"thread_id": "j1"}}).values
-    assert values["routed_by"] == "rules" and values["quiz"]["prompt"] != "Q?"
+    assert values["routed_by"] == "meaning" and values["quiz"]["prompt"] != "Q?"
+    assert "RouteChoice" in [schema_of(r) for r in stub.chat_requests]  # the model was asked
     graded = tutor.ask("A", "j1")
     assert graded.pending is not None and graded.pending["type"] == "rating"
 

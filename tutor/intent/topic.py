@@ -186,6 +186,8 @@ ASIDE_CLAUSE = re.compile(
     re.I,
 )
 """Words of a clause that talks about the request, not the topic ("X, is that in my notes?")."""
+ASIDE_WORDS = 8
+"""Longer clauses are never asides (a heading like "How It Actually Works › Reward Model")."""
 
 
 def _spelled(text: str) -> str:
@@ -218,7 +220,8 @@ def read_request(text: str) -> Request:
     clauses = [c for c in re.split(r"\s*[,;:!?]\s+|\s+-\s+", rest) if c.strip(" ?.!")]
     if len(clauses) > 1:
         kept = [c for c in clauses if _names_something(c)]
-        rest = ", ".join(kept or clauses[:1])
+        if len(kept) < len(clauses):  # an aside was dropped; otherwise keep the text as typed
+            rest = ", ".join(kept or clauses[:1])
     topic = _strip(NOTES.sub(" ", _strip(rest)))
     parts: tuple[str, ...] = ()
     if match := COMPARE_LEAD.match(topic) or COMPARE.match(topic):
@@ -246,7 +249,8 @@ def topic_of(text: str) -> str:
 def _names_something(clause: str) -> bool:
     """Whether a clause of a message names the topic, not only the request around it."""
     left = _strip(clause)
-    return bool(left) and _strip(f"{clause} x") != "x" and not ASIDE_CLAUSE.search(left)
+    aside = len(left.split()) <= ASIDE_WORDS and ASIDE_CLAUSE.search(left)
+    return bool(left) and _strip(f"{clause} x") != "x" and not aside
 
 
 def _strip(text: str) -> str:

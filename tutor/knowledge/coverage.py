@@ -69,22 +69,27 @@ def spelled_out(topic: str, texts: list[str], vocabulary: frozenset[str]) -> str
     ("ELU" → "ELU (Exponential Linear Unit)"), so search finds the passage."""
     for raw in ABBREVIATION.findall(topic):
         letters = raw.rstrip("s")
-        if letters.lower() in vocabulary or len(letters) < 3 or not letters.isupper():
+        if letters.lower() in vocabulary:
             continue
-        # Spelled out in capitals, as notes write names: "Exponential Linear Unit".
-        pattern = r"[\s-]+".join(rf"{c}[a-z’']*" for c in letters)
         for text in texts:
-            if found := re.search(rf"\b{pattern}\b", text):
-                topic = topic.replace(raw, f"{raw} ({found.group(0)})", 1)
+            if spelled := _spelled_in(letters, text):
+                topic = topic.replace(raw, f"{raw} ({spelled})", 1)
                 break
     return topic
 
 
 def _initials(abbreviation: str, text: str) -> bool:
     """Whether the text spells out an abbreviation ("ELU" → "Exponential Linear Unit")."""
-    letters = abbreviation.rstrip("s")
-    pattern = r"[\s-]+".join(rf"{c}[\w’']*" for c in letters)
-    return re.search(rf"\b{pattern}\b", text, re.I) is not None
+    return _spelled_in(abbreviation.rstrip("s"), text) is not None
+
+
+def _spelled_in(letters: str, text: str) -> str | None:
+    """Words in capitals whose initials are the letters, as notes write names out."""
+    if len(letters) < 3 or not letters.isupper():
+        return None
+    pattern = r"[\s-]+".join(rf"{c}[a-z’']*" for c in letters)
+    found = re.search(rf"\b{pattern}\b", text)
+    return found.group(0) if found else None
 
 
 def topic_words(topic: str) -> list[str]:
