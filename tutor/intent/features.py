@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[^\sa-z0-9]")
-BUCKETS = 1024
+BUCKETS = 4096
+CUE_WEIGHT = 1.0
+"""How loud the cue words are beside the meaning vector (both have unit length before it)."""
 EMBED_DIMS = 384
 HEAD, TAIL = 240, 120
 """A long message is read by its start and its end: that is where people say what they want."""
@@ -102,7 +104,7 @@ def lexical(text: str) -> np.ndarray:
     for gram in grams:
         vector[zlib.crc32(gram.encode()) % BUCKETS] = 1.0
     if grams:
-        vector[:BUCKETS] /= np.sqrt(len(set(grams)))
+        vector[:BUCKETS] *= CUE_WEIGHT / np.sqrt(len(set(grams)))
     vector[BUCKETS] = float(is_program(text))
     return vector
 
