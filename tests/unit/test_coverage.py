@@ -73,3 +73,18 @@ def test_a_comparison_names_the_part_the_notes_lack() -> None:
     assert found.covered and found.missing == ("sourdough",)
     nothing = judge("a vs b", NOTES, VOCABULARY, {"kimchi": NOTES, "sourdough": NOTES})
     assert not nothing.covered
+
+
+def test_a_term_needs_its_words_together_not_scattered_over_a_passage() -> None:
+    scattered = replace(BACKPROP, text="A random sample of weights; then a search over rates.")
+    together = replace(BACKPROP, text="Random search tries rates at random.")
+    vocabulary = VOCABULARY | {"random", "search"}
+    assert not covers("random search", [scattered], vocabulary)
+    assert covers("random search", [together], vocabulary)
+
+
+def test_names_with_digits_and_short_lookalike_words_are_not_in_the_notes() -> None:
+    close = replace(BACKPROP, text="Word vectors learn the role of each word.", similarity=0.6)
+    vocabulary = VOCABULARY | {"word", "vector", "learn", "role"}
+    assert not covers("word2vec learn word vectors", [close], vocabulary)
+    assert not covers("RoPE", [close], vocabulary)  # "rope" is not a slip of "role"

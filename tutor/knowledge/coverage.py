@@ -50,11 +50,13 @@ class Coverage:
 
 
 def typo_of(a: str, b: str) -> bool:
-    """One slip apart: two neighbours swapped or one letter wrong ("blue" for "bleu"), or for
-    long words one letter more or less ("adamw" is not "adam")."""
+    """One slip apart: two neighbours swapped ("blue" for "bleu"), in words of five letters
+    or more one letter wrong, and in long words one letter more or less ("adamw" is not
+    "adam", "rope" is not "role")."""
     if len(a) != len(b):
         return min(len(a), len(b)) >= 7 and one_edit(a, b)
-    return len(a) >= 4 and one_edit(a, b)
+    swapped = sum(x != y for x, y in zip(a, b, strict=True)) == 2
+    return len(a) >= 4 and one_edit(a, b) and (swapped or len(a) >= 5)
 
 
 def _has(word: str, words: set[str] | frozenset[str]) -> bool:
@@ -118,10 +120,28 @@ def share_in(topic: str, passage: Passage) -> float:
     return found / len(wanted)
 
 
+def as_term_in(topic: str, passage: Passage) -> bool:
+    """Whether the topic's words stand together in the passage, as a term does ("random
+    search" is not "random sampling … search"); abbreviations are checked by `share_in`."""
+    wanted = [w for w, raw in zip(topic_words(topic), _raw_forms(topic, topic_words(topic)),
+              strict=True) if not ABBREVIATION.fullmatch(raw)]  # fmt: skip
+    if len(wanted) < 2:
+        return True
+    for text in (passage.heading, passage.text):
+        words = keywords(text)
+        span = len(wanted) + 1  # one word may sit between ("reward the model")
+        for start in range(len(words)):
+            window = set(words[start : start + span])
+            if all(_has(w, window) for w in wanted):
+                return True
+    return False
+
+
 def names_unknown(topic: str, vocabulary: frozenset[str]) -> bool:
-    """Whether the topic names something the notes never do: an abbreviation or a capitalised
-    name ("HNSW", "Chinchilla", "ViT") none of whose forms is in the notes."""
-    for raw in re.findall(r"\b[A-Z][\w-]*", topic):
+    """Whether the topic names something the notes never do: an abbreviation, a capitalised
+    name or a name with digits ("HNSW", "Chinchilla", "ViT", "word2vec") none of whose forms
+    is in the notes."""
+    for raw in re.findall(r"\b[A-Z][\w-]*|\b[a-z]+\d[\w-]*", topic):
         named = [w for w in keywords(raw) if w not in GENERIC]
         if named and not any(_has(w, vocabulary) for w in named):
             return True
@@ -161,7 +181,7 @@ def covers(topic: str, passages: list[Passage], vocabulary: frozenset[str]) -> b
     best = max(p.similarity for p in passages)
     share = max(share_in(topic, p) for p in passages)
     words = topic_words(topic)
-    if words and share >= 0.99:
+    if words and any(share_in(topic, p) >= 0.99 and as_term_in(topic, p) for p in passages):
         return True
     if names_unknown(topic, vocabulary):
         return False
