@@ -71,7 +71,8 @@ def coverage_rows(services: Services, items: list[Labelled]) -> list[dict[str, A
     for item in items:
         request = read_request(item.text)
         _, found = services.look_up(request.topic or item.text, k=5, parts=request.parts)
-        got = "true" if found.covered else "false"
+        # A comparison with a part the notes lack is answered in part, not covered.
+        got = "true" if found.covered and not found.missing else "false"
         rows.append({"id": item.id, "split": item.split, "expected": item.expected, "got": got})
     return rows
 
