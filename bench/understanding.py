@@ -1,7 +1,7 @@
 """How well and how fast the offline tutor understands a message.
 
 Prints routing accuracy per route and coverage recall/specificity on both halves of
-evals/routing.jsonl and evals/coverage.jsonl (the held-out half first: nothing was tuned on
+evals/routing.jsonl and evals/coverage*.jsonl (the held-out half first: nothing was tuned on
 it), the router's own cost per message (p50/p95, warm), and cold `tutor ask` times for a
 routed message. Pass --before DIR (a checkout of an earlier commit with its own .venv, or this
 venv) to time that checkout's cold `tutor ask` beside this one.

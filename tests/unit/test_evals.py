@@ -15,6 +15,7 @@ from tests.conftest import free_port
 from tests.fakes import HashEmbeddings
 from tutor.cli import app
 from tutor.config import load_settings
+from tutor.errors import TutorError
 from tutor.evals import run_eval
 from tutor.evals.dataset import load_questions, load_quiz_answers, spread
 from tutor.evals.metrics import (
@@ -32,6 +33,14 @@ from tutor.evals.metrics import (
 )
 from tutor.evals.runner import EvalRunner
 from tutor.evals.sync import example_id, sync_dataset
+from tutor.evals.understanding import (
+    COVERAGE,
+    ROUTING,
+    coverage_scores,
+    load_labelled,
+    routing_scores,
+    understanding_table,
+)
 from tutor.evals.upload import row_evaluator
 
 runner = CliRunner()
@@ -336,3 +345,48 @@ def test_sync_creates_once_updates_changes_and_prunes_only_a_full_set() -> None:
     assert [e.outputs for e in examples] == [{"x": 9}] and len(client.examples) == 2
     counts, _ = sync_dataset(client, "d", changed, prune=True)  # type: ignore[arg-type]
     assert counts["removed"] == 1 and list(client.examples) == [example_id("d", "a")]
+
+
+def test_the_understanding_sets_load_and_no_text_is_in_both_halves() -> None:
+    routing = load_labelled(ROUTING, "text", "route")
+    coverage = [item for path in COVERAGE for item in load_labelled(path, "question", "covered")]
+    for items in (routing, coverage):
+        halves = {split: {i.text.lower().strip() for i in items if i.split == split}
+                  for split in ("tune", "heldout")}  # fmt: skip
+        assert halves["tune"] and halves["heldout"]
+        assert not halves["tune"] & halves["heldout"]
+        assert len({i.id for i in items}) == len(items)
+    assert {i.expected for i in routing} == {"explain", "retrieve", "quiz", "code_run", "help"}
+    assert {i.expected for i in coverage} == {"true", "false"}
+
+
+def test_understanding_scores_count_each_half_and_route_apart() -> None:
+    rows = [
+        {"split": "heldout", "expected": "quiz", "got": "quiz"},
+        {"split": "heldout", "expected": "quiz", "got": "explain"},
+        {"split": "heldout", "expected": "help", "got": "help"},
+        {"split": "tune", "expected": "quiz", "got": "quiz"},
+    ]
+    scores = routing_scores(rows)
+    assert scores["heldout"]["accuracy"] == pytest.approx(2 / 3)
+    assert scores["heldout"]["routes"]["quiz"] == {"accuracy": 0.5, "n": 2}
+    assert scores["tune"]["accuracy"] == 1.0
+    cover = coverage_scores([
+        {"split": "heldout", "expected": "true", "got": "true"},
+        {"split": "heldout", "expected": "true", "got": "false"},
+        {"split": "heldout", "expected": "false", "got": "false"},
+    ])  # fmt: skip
+    assert cover["heldout"]["recall"] == 0.5 and cover["heldout"]["specificity"] == 1.0
+    assert "tune" not in cover
+    table = understanding_table({"routing": scores, "coverage": cover})
+    assert table[0] == ("routing accuracy (heldout)", "0.667", "3")
+
+
+def test_a_broken_labelled_set_is_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "set.jsonl"
+    bad.write_text('{"id": "1", "text": "hi"}\n', "utf-8")
+    with pytest.raises(TutorError, match="unreadable"):
+        load_labelled(bad, "text", "route")
+    bad.write_text('{"id": "1", "text": "hi", "route": "help", "split": "train"}\n', "utf-8")
+    with pytest.raises(TutorError, match="unknown splits"):
+        load_labelled(bad, "text", "route")

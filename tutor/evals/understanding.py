@@ -19,7 +19,9 @@ if TYPE_CHECKING:
     from tutor.context import Services
 
 ROUTING = EVALS_DIR / "routing.jsonl"
-COVERAGE = EVALS_DIR / "coverage.jsonl"
+# coverage.jsonl is the tuning half (its first held-out half was read three times and moved
+# there); coverage_fresh.jsonl is the held-out half written after that, by someone else.
+COVERAGE = (EVALS_DIR / "coverage.jsonl", EVALS_DIR / "coverage_fresh.jsonl")
 SPLITS = ("heldout", "tune")
 ROUTES = ("explain", "retrieve", "quiz", "code_run", "help")
 
@@ -116,7 +118,8 @@ def coverage_scores(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 def understanding(services: Services, limit: int | None = None) -> dict[str, Any]:
     """Routing and coverage scores per half, and their rows."""
     routing = spread(load_labelled(ROUTING, "text", "route"), limit)
-    coverage = spread(load_labelled(COVERAGE, "question", "covered"), limit)
+    labelled = [item for path in COVERAGE for item in load_labelled(path, "question", "covered")]
+    coverage = spread(labelled, limit)
     route_rows = routing_rows(services, routing)
     cover_rows = coverage_rows(services, coverage)
     return {
