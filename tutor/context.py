@@ -112,7 +112,10 @@ class Services:
         vocabulary = self.retriever.vocabulary
         query = spelled_out(topic, self.retriever.texts(), vocabulary)
         passages = self.search(query, k=k)
-        found = {part: self.search(part, k=3) for part in parts} if len(parts) > 1 else None
+        found = None
+        if len(parts) > 1:
+            texts = self.retriever.texts()
+            found = {part: self.search(spelled_out(part, texts, vocabulary), k=3) for part in parts}
         return passages, judge(query, passages, vocabulary, found)
 
     def random_passages(self, n: int) -> list[Passage]:

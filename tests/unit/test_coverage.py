@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from tutor.knowledge.coverage import covers, judge, spelled_out
+from tutor.knowledge.coverage import (
+    as_noted,
+    covers,
+    judge,
+    plain_english,
+    spelled_out,
+    unknown_words,
+)
 from tutor.knowledge.retriever import Passage, keywords
 
 BACKPROP = Passage(
@@ -88,3 +95,24 @@ def test_names_with_digits_and_short_lookalike_words_are_not_in_the_notes() -> N
     vocabulary = VOCABULARY | {"word", "vector", "learn", "role"}
     assert not covers("word2vec learn word vectors", [close], vocabulary)
     assert not covers("RoPE", [close], vocabulary)  # "rope" is not a slip of "role"
+
+
+def test_a_term_of_art_the_notes_never_use_is_not_covered_but_everyday_words_are_fine() -> None:
+    close = replace(BACKPROP, similarity=0.5)
+    assert plain_english("squashing") and plain_english("ever-shrinking")
+    assert not plain_english("watermarking")
+    assert not covers("how does watermarking of gradients work", [close], VOCABULARY)
+    assert covers("how does the chain rule find each weight's gradient so quickly", [close],
+                  VOCABULARY)  # fmt: skip
+
+
+def test_the_notes_misspelling_of_a_word_is_searched_too() -> None:
+    assert as_noted("ROUGE and BLEU scores", VOCABULARY | {"rogue"}) == (
+        "ROUGE (rogue) and BLEU (blue) scores"
+    )
+    assert as_noted("from the chain rule", VOCABULARY) == "from the chain rule"
+
+
+def test_a_hyphenated_word_is_known_when_its_parts_are() -> None:
+    assert unknown_words("chain-rule gradient", VOCABULARY, [BACKPROP]) == []
+    assert unknown_words("chain-sourdough", VOCABULARY, [BACKPROP]) == ["chain-sourdough"]

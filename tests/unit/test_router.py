@@ -88,6 +88,20 @@ def test_topics_are_read_without_the_request() -> None:
     assert read_request("LoRA vs SVMs").parts == ("LoRA", "SVMs")
 
 
+def test_comparisons_are_read_in_their_common_shapes_and_only_there() -> None:
+    assert read_request("How is ROUGE different from BLEU?").parts == ("ROUGE", "BLEU")
+    assert read_request("ROUGE vs BLEU — what's the difference?").parts == ("ROUGE", "BLEU")
+    assert read_request("ReLU or sigmoid?").parts == ("ReLU", "sigmoid")
+    assert read_request(
+        "what's deep learning and how is it different from classic machine learning?"
+    ).parts == ("deep learning", "classic machine learning")
+    long_or = read_request("What happens if my step size is way too tiny or way too big?")
+    assert long_or.parts == () and "tiny or way too big" in long_or.topic
+    many = read_request("what's the difference between tensor parallelism and pipeline "
+                        "parallelism, and when would you pick each?")  # fmt: skip
+    assert many.parts == ("tensor parallelism", "pipeline parallelism")
+
+
 def test_the_shipped_router_model_was_trained_on_the_shipped_examples() -> None:
     import numpy as np
 

@@ -19,9 +19,9 @@ if TYPE_CHECKING:
     from tutor.context import Services
 
 ROUTING = EVALS_DIR / "routing.jsonl"
-# coverage.jsonl is the tuning half (its first held-out half was read three times and moved
-# there); coverage_fresh.jsonl is the held-out half written after that, by someone else.
-COVERAGE = (EVALS_DIR / "coverage.jsonl", EVALS_DIR / "coverage_fresh.jsonl")
+# coverage.jsonl is the tuning half: two earlier held-out halves moved there once read
+# (rows marked "was"); coverage_heldout.jsonl is the held-out half, written by someone else.
+COVERAGE = (EVALS_DIR / "coverage.jsonl", EVALS_DIR / "coverage_heldout.jsonl")
 SPLITS = ("heldout", "tune")
 ROUTES = ("explain", "retrieve", "quiz", "code_run", "help")
 

@@ -155,11 +155,19 @@ TRAIL = re.compile(
 )
 COMPARE = re.compile(
     r"^(?:the |what(?:'s| is) the )?differences? between\s+(.+?)\s+and\s+(.+)$"
-    r"|^(.+?)\s+(?:vs\.?|versus|compared (?:to|with)|or)\s+(.+)$",
+    r"|^(?:how (?:is|are|does|do) )?(.+?)\s+(?:vs\.?|versus|compared (?:to|with)"
+    r"|(?:different|differs?) from)\s+(.+)$"
+    r"|^(\S+(?:\s\S+){0,2})\s+or\s+(\S+(?:\s\S+){0,2})$",
     re.I,
 )
 MARKUP = re.compile(r"\[\[|\]\]|(?<!\w)[*`]+|[*`]+(?!\w)")
 """Wiki-link brackets and emphasis around a term ("[[LoRA]]", "*PPO*"), not "C++"."""
+PART_END = re.compile(
+    r",\s*(?:and|but|so|when|how|why|which|what)\b.*$"
+    r"|\s+(?:and\s+)?(?:how|why|in what way)\s+(?:is|are|does|do)\s+(?:it|they|that|this)$",
+    re.I,
+)
+"""A clause around a compared thing ("B, and when would you pick each", "A and how is it")."""
 COMPARE_LEAD = re.compile(r"^(?:compare|contrast)\s+(.+?)\s+(?:and|with|to|vs\.?)\s+(.+)$", re.I)
 
 
@@ -186,6 +194,12 @@ ASIDE_CLAUSE = re.compile(
     re.I,
 )
 """Words of a clause that talks about the request, not the topic ("X, is that in my notes?")."""
+DIFFERENCE = re.compile(
+    r"^(?:so |and |but )?(?:what(?:'s| is| are) the (?:main |key |real )?differences?"
+    r"|how (?:do|does) (?:they|it|these|those) (?:differ|compare))[\s?.!]*$",
+    re.I,
+)
+"""A clause that only asks how compared things differ ("A vs B — what's the difference?")."""
 ASIDE_WORDS = 8
 """Longer clauses are never asides (a heading like "How It Actually Works › Reward Model")."""
 
@@ -217,7 +231,7 @@ def read_request(text: str) -> Request:
     level = "beginner" if BEGINNER.search(head) else "advanced" if ADVANCED.search(head) else ""
     rest = ADVANCED.sub(" ", BEGINNER.sub(" ", head))
     rest = " ".join(ASIDES.sub(" ", rest).split())
-    clauses = [c for c in re.split(r"\s*[,;:!?]\s+|\s+-\s+", rest) if c.strip(" ?.!")]
+    clauses = [c for c in re.split(r"\s*[,;:!?]\s+|\s+[-–—]\s+", rest) if c.strip(" ?.!")]
     if len(clauses) > 1:
         kept = [c for c in clauses if _names_something(c)]
         if len(kept) < len(clauses):  # an aside was dropped; otherwise keep the text as typed
@@ -226,6 +240,7 @@ def read_request(text: str) -> Request:
     parts: tuple[str, ...] = ()
     if match := COMPARE_LEAD.match(topic) or COMPARE.match(topic):
         found = [g for g in match.groups() if g]
+        found = [PART_END.sub("", g) for g in found]
         parts = tuple(_strip(p) for p in found if _strip(p))
         if len(parts) == 2:
             topic = f"{parts[0]} vs {parts[1]}"
@@ -250,6 +265,7 @@ def _names_something(clause: str) -> bool:
     """Whether a clause of a message names the topic, not only the request around it."""
     left = _strip(clause)
     aside = len(left.split()) <= ASIDE_WORDS and ASIDE_CLAUSE.search(left)
+    aside = aside or DIFFERENCE.match(clause.strip())
     return bool(left) and _strip(f"{clause} x") != "x" and not aside
 
 

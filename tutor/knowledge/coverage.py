@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tutor.knowledge.retriever import Passage, keywords, near_word, one_edit
+from tutor.knowledge.retriever import STOPWORDS, Passage, keywords, near_word, one_edit
 
 GENERIC = frozenset(
     "explain tell describe show work mean define teach help use used using way thing things "
@@ -30,7 +30,7 @@ CLOSE = 0.45
 """A passage this close in meaning covers the topic whatever its words."""
 NEAR, SHARED = 0.25, 0.1
 """Closer than NEAR with at least SHARED of the topic's words in one passage covers it..."""
-UNKNOWN = 0.5
+UNKNOWN = 0.34
 """...unless more than this share of the topic's words appear nowhere in the notes."""
 SHORT = 3  # tuned: 2 to 4 words
 """Topics of up to this many words are names or terms, not questions."""
@@ -82,6 +82,21 @@ def spelled_out(topic: str, texts: list[str], vocabulary: frozenset[str]) -> str
             if spelled := _spelled_in(letters, text):
                 topic = topic.replace(raw, f"{raw} ({spelled})", 1)
                 break
+    return as_noted(topic, vocabulary)
+
+
+def as_noted(topic: str, vocabulary: frozenset[str]) -> str:
+    """The topic with each word the notes never use followed by the notes' spelling of it,
+    when they misspell it by one slip ("ROUGE" → "ROUGE (rogue)", "BLEU" → "BLEU (blue)")."""
+    for raw in dict.fromkeys(re.findall(r"\b[A-Za-z]{4,}\b", topic)):
+        word = raw.lower()
+        if word in vocabulary or word in GENERIC or word in STOPWORDS:
+            continue
+        if any(near_word(word, v) for v in vocabulary):
+            continue
+        slips = sorted(v for v in vocabulary if typo_of(word, v))
+        if slips:
+            topic = re.sub(rf"\b{raw}\b", f"{raw} ({slips[0]})", topic, count=1)
     return topic
 
 
@@ -148,20 +163,62 @@ def names_unknown(topic: str, vocabulary: frozenset[str]) -> bool:
     return False
 
 
+def unknown_words(topic: str, vocabulary: frozenset[str], passages: list[Passage]) -> list[str]:
+    """The topic's words (as typed) that appear nowhere in the notes, in no form or slip; a
+    hyphenated word is known when its parts are ("mini-batch")."""
+    wanted = topic_words(topic)
+    text = "\n".join(p.text for p in passages)
+    unknown = []
+    for word, raw in zip(wanted, _raw_forms(topic, wanted), strict=True):
+        if ABBREVIATION.fullmatch(raw) and _initials(raw, text):
+            continue
+        pieces = [word, *([w for w in word.split("-") if w] if "-" in word else [])]
+        if not any(_known(piece, vocabulary) for piece in pieces[:1]) and not (
+            len(pieces) > 1 and all(_known(piece, vocabulary) for piece in pieces[1:])
+        ):
+            unknown.append(raw)
+    return unknown
+
+
+def _known(word: str, vocabulary: frozenset[str]) -> bool:
+    return word in vocabulary or any(
+        near_word(word, v) or (len(word) >= 4 and one_edit(word, v)) for v in vocabulary
+    )
+
+
 def unknown_share(topic: str, vocabulary: frozenset[str], passages: list[Passage]) -> float:
     """The share of the topic's words that appear nowhere in the notes."""
     wanted = topic_words(topic)
-    if not wanted:
-        return 0.0
-    text = "\n".join(p.text for p in passages)
-    unknown = 0
-    for word, raw in zip(wanted, _raw_forms(topic, wanted), strict=True):
-        if word in vocabulary or (ABBREVIATION.fullmatch(raw) and _initials(raw, text)):
+    return len(unknown_words(topic, vocabulary, passages)) / len(wanted) if wanted else 0.0
+
+
+def plain_english(word: str) -> bool:
+    """Whether a word is everyday English (each hyphen part, or its stem, a whole word of the
+    MiniLM vocabulary): "squashing" or "tiny" is the learner's own wording, "checkpointing"
+    or "watermarking" is a term."""
+    from tutor.intent.features import known_words
+
+    english = known_words()
+    for part in re.split(r"[-'’]", word.lower()):
+        if len(part) <= 2:
             continue
-        unknown += not any(
-            near_word(word, v) or (len(word) >= 4 and one_edit(word, v)) for v in vocabulary
-        )
-    return unknown / len(wanted)
+        forms = {part, part + "s", part + "e"}
+        forms |= {part[: -len(end)] + put for end, put in ENDINGS if part.endswith(end)}
+        if not forms & english:
+            return False
+    return True
+
+
+ENDINGS = (("ing", ""), ("ing", "e"), ("ed", ""), ("ed", "e"), ("ier", "y"), ("ies", "y"),
+           ("es", ""), ("s", ""), ("ly", ""), ("er", ""), ("ised", "ize"), ("ise", "ize"),
+           ("isation", "ization"))  # fmt: skip
+"""Inflections taken off a word to find its stem among whole words."""
+
+
+def names_a_term(topic: str, vocabulary: frozenset[str], passages: list[Passage]) -> bool:
+    """Whether the topic has a word the notes never use that is not everyday English either:
+    a term of art the notes lack ("speculative decoding" is fine, "checkpointing" is not)."""
+    return any(not plain_english(raw) for raw in unknown_words(topic, vocabulary, passages))
 
 
 def _raw_forms(topic: str, wanted: list[str]) -> list[str]:
@@ -183,7 +240,7 @@ def covers(topic: str, passages: list[Passage], vocabulary: frozenset[str]) -> b
     words = topic_words(topic)
     if words and any(share_in(topic, p) >= 0.99 and as_term_in(topic, p) for p in passages):
         return True
-    if names_unknown(topic, vocabulary):
+    if names_unknown(topic, vocabulary) or names_a_term(topic, vocabulary, passages):
         return False
     unknown = unknown_share(topic, vocabulary, passages)
     if best >= CLOSE and unknown == 0:
