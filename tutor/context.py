@@ -105,17 +105,20 @@ class Services:
     ) -> tuple[list[Passage], Coverage]:
         """The best passages for a topic and what they cover of it (each compared part
         searched on its own). Abbreviations the notes spell out are searched spelled out."""
-        from tutor.knowledge.coverage import Coverage, judge, spelled_out
+        from tutor.knowledge.coverage import Coverage, as_noted, judge, spelled_out
 
         if self.index.count() == 0:
             return [], Coverage(covered=False, mentioned=False)
         vocabulary = self.retriever.vocabulary
-        query = spelled_out(topic, self.retriever.texts(), vocabulary)
-        passages = self.search(query, k=k)
+        texts = self.retriever.texts()
+        query = spelled_out(topic, texts, vocabulary)
+        passages = self.search(as_noted(query, vocabulary), k=k)
         found = None
         if len(parts) > 1:
-            texts = self.retriever.texts()
-            found = {part: self.search(spelled_out(part, texts, vocabulary), k=3) for part in parts}
+            found = {
+                part: self.search(as_noted(spelled_out(part, texts, vocabulary), vocabulary), k=3)
+                for part in parts
+            }
         return passages, judge(query, passages, vocabulary, found)
 
     def random_passages(self, n: int) -> list[Passage]:

@@ -163,7 +163,7 @@ COMPARE = re.compile(
 MARKUP = re.compile(r"\[\[|\]\]|(?<!\w)[*`]+|[*`]+(?!\w)")
 """Wiki-link brackets and emphasis around a term ("[[LoRA]]", "*PPO*"), not "C++"."""
 PART_END = re.compile(
-    r",\s*(?:and|but|so|when|how|why|which|what)\b.*$"
+    r",\s*(?:and|but|so|when|how|why|which|what)\b.*$|\s+[–—-]\s+.*$"
     r"|\s+(?:and\s+)?(?:how|why|in what way)\s+(?:is|are|does|do)\s+(?:it|they|that|this)$",
     re.I,
 )
