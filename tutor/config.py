@@ -46,7 +46,19 @@ class Settings(BaseSettings):
     openai_base_url: str = Field(default="", validation_alias="OPENAI_BASE_URL")
 
     model_timeout: float = Field(default=60.0, gt=0, validation_alias="TUTOR_MODEL_TIMEOUT")
-    """Seconds to wait for one model reply before giving up on the turn."""
+    """Wall-clock seconds the model may take over one turn, all its replies together (a
+    streamed reply too); past it, the turn goes on without the model."""
+
+    tokens_route: int = Field(default=128, ge=16, validation_alias="TUTOR_TOKENS_ROUTE")
+    """Most tokens the model may write to route a message (a small JSON object)."""
+    tokens_explain: int = Field(default=1024, ge=16, validation_alias="TUTOR_TOKENS_EXPLAIN")
+    """Most tokens of an explanation (or of what a run showed)."""
+    tokens_question: int = Field(default=512, ge=16, validation_alias="TUTOR_TOKENS_QUESTION")
+    """Most tokens of a written quiz question with its reference and rubric."""
+    tokens_grade: int = Field(default=384, ge=16, validation_alias="TUTOR_TOKENS_GRADE")
+    """Most tokens of a rubric grade."""
+    tokens_demo: int = Field(default=768, ge=16, validation_alias="TUTOR_TOKENS_DEMO")
+    """Most tokens of a demonstration program with its one-line explanation."""
 
     model_retries: int = Field(default=1, ge=0, le=5, validation_alias="TUTOR_MODEL_RETRIES")
     """Retries of a failed model call (connection errors, 5xx) before the turn fails."""
@@ -113,6 +125,10 @@ class Settings(BaseSettings):
     def memory_path(self) -> Path:
         """The SQLite LangGraph Store file that keeps learners' cards and profiles."""
         return self.home / "memory.sqlite"
+
+    def max_tokens(self, kind: str) -> int:
+        """The token limit for a kind of model call: route, explain, question, grade, demo."""
+        return int(getattr(self, f"tokens_{kind}"))
 
     @property
     def mode(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -14,13 +15,14 @@ from tutor.tracing import traced
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
     from langchain_core.language_models import BaseChatModel
+    from langchain_core.messages import AIMessage
     from langgraph.runtime import Runtime
 
     from tutor.knowledge.coverage import Coverage
     from tutor.knowledge.index import NotesIndex
     from tutor.knowledge.retriever import HybridRetriever, Passage
     from tutor.learning.memory import LearnerMemory
-    from tutor.models import StructuredCaller
+    from tutor.models import Kind, StructuredCaller
     from tutor.sandbox import RunResult
 
 
@@ -58,6 +60,14 @@ class Services:
         from tutor.models import make_chat_model
 
         return make_chat_model(self.settings)
+
+    def ask(self, kind: Kind, messages: Sequence[Any]) -> AIMessage:
+        """The model's reply, bounded in tokens and in the turn's time (LLM mode only); a
+        failure of any kind is a ModelFailure."""
+        from tutor.models import ask_model
+
+        assert self.chat is not None, "asked the model in offline mode"
+        return ask_model(self.chat, self.settings, kind, messages)
 
     @cached_property
     def structured(self) -> StructuredCaller | None:

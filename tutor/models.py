@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+import time
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, TypeVar
+from contextvars import ContextVar, copy_context
+from functools import cache
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from pydantic import BaseModel
 
@@ -14,8 +18,17 @@ from tutor.errors import TutorError
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
+    from langchain_core.messages import AIMessage
+    from langchain_core.runnables import RunnableConfig
 
 S = TypeVar("S", bound=BaseModel)
+T = TypeVar("T")
+Kind = Literal["route", "explain", "question", "grade", "demo"]
+"""The kinds of model call, each with its own token limit (Settings.max_tokens)."""
+TURN_DEADLINE: ContextVar[float | None] = ContextVar("tutor_turn_deadline", default=None)
+"""When the running turn's time with the model is up (time.monotonic()), if a turn runs."""
+LEAST = 1.0
+"""Seconds below which a call is not worth starting."""
 RETRY_HINT = (
     "your message is kept: send it again (or /retry in chat) once the model server answers, "
     "or unset TUTOR_MODEL to use offline mode"
@@ -94,43 +107,174 @@ def kinds(exc: BaseException) -> set[str]:
     return {cls.__name__ for cls in type(exc).__mro__}
 
 
-def describe_failure(exc: BaseException, settings: Settings) -> TutorError | None:
+class ModelFailure(TutorError):
+    """A model call that gave nothing usable: the server failed, the reply ran past its
+    limit or its time, or it was empty or not in the form asked for. The step it was for
+    falls back to its offline way where it has one."""
+
+
+class OutOfTime(TimeoutError):
+    """The turn's time with the model ran out while a reply was still coming."""
+
+
+def describe_failure(exc: BaseException, settings: Settings) -> ModelFailure | None:
     """A user-facing error for a failed model call, or None if it is a programming error."""
     names = kinds(exc)
     where = settings.openai_base_url or "the model provider"
-    if names & {"APITimeoutError", "TimeoutException", "ReadTimeout"}:
-        return TutorError(
-            f"the model at {where} did not answer within {settings.model_timeout:g} s",
+    if names & {"APITimeoutError", "TimeoutException", "ReadTimeout", "OutOfTime"}:
+        return ModelFailure(
+            f"the model at {where} did not finish within {settings.model_timeout:g} s",
             RETRY_HINT + "; TUTOR_MODEL_TIMEOUT raises the limit",
         )
+    if "LengthFinishReasonError" in names:
+        return ModelFailure(
+            f"the model's reply ran past its token limit ({where})",
+            "the TUTOR_TOKENS_* settings raise the limits",
+        )
+    if "ContentFilterFinishReasonError" in names:
+        return ModelFailure(f"the model provider at {where} filtered the reply", RETRY_HINT)
+    if names & {"RemoteProtocolError", "ReadError", "IncompleteRead", "ChunkedEncodingError"}:
+        return ModelFailure(f"the model server at {where} stopped mid-reply", RETRY_HINT)
     if names & {"APIConnectionError", "ConnectError", "ConnectionError"}:
-        return TutorError(f"cannot reach the model server at {where}", RETRY_HINT)
+        return ModelFailure(f"cannot reach the model server at {where}", RETRY_HINT)
     if names & {"AuthenticationError", "PermissionDeniedError"}:
-        return TutorError(
+        return ModelFailure(
             f"the model server at {where} refused the API key", "check OPENAI_API_KEY"
         )
     if "NotFoundError" in names:
-        return TutorError(
+        return ModelFailure(
             f"the model server at {where} does not know the model {settings.model}",
             "check TUTOR_MODEL against the models the server offers",
         )
-    if names & {"RateLimitError", "InternalServerError", "APIStatusError", "BadRequestError"}:
-        return TutorError(f"the model server at {where} failed: {exc}", RETRY_HINT)
+    if names & {"APIStatusError", "APIError"}:
+        return ModelFailure(f"the model server at {where} failed: {_first_line(exc)}", RETRY_HINT)
     return None
 
 
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
+
+
 @contextmanager
-def model_errors(settings: Settings) -> Iterator[None]:
-    """Turn model-server failures inside the block into TutorError; let bugs through."""
+def turn_budget(settings: Settings) -> Iterator[None]:
+    """The time the model may take over one turn (TUTOR_MODEL_TIMEOUT), from now."""
+    token = TURN_DEADLINE.set(time.monotonic() + settings.model_timeout)
     try:
         yield
-    except TutorError:
-        raise
-    except Exception as exc:
-        error = describe_failure(exc, settings)
-        if error is None:
-            raise
-        raise error from exc
+    finally:
+        TURN_DEADLINE.reset(token)
+
+
+def time_left(settings: Settings) -> float:
+    """Seconds the next model call may take: what is left of the turn's time, or a whole
+    TUTOR_MODEL_TIMEOUT outside a turn."""
+    deadline = TURN_DEADLINE.get()
+    if deadline is None:
+        return settings.model_timeout
+    return min(settings.model_timeout, deadline - time.monotonic())
+
+
+def limited(model: BaseChatModel, settings: Settings, kind: Kind) -> BaseChatModel:
+    """The model with this kind's token limit (under the name its integration uses)."""
+    fields = type(model).model_fields
+    limit = settings.max_tokens(kind)
+    for name in ("max_tokens", "num_predict", "max_output_tokens"):
+        if name in fields:
+            return model.model_copy(update={name: limit})
+    return model
+
+
+def bounded(settings: Settings, call: Callable[[RunnableConfig], T]) -> T:
+    """Run one model call within the turn's time left, streamed or not: a streamed reply is
+    cut at its next token once the time is up; a reply that never comes is given up on
+    (its thread, bounded by the token limit, ends on its own). Failures become ModelFailure."""
+    budget = time_left(settings)
+    if budget < LEAST:
+        raise describe_failure(OutOfTime(), settings) or ModelFailure("out of time")
+    from langchain_core.callbacks import BaseCallbackHandler
+    from langchain_core.runnables import RunnableConfig
+    from langchain_core.runnables.config import ensure_config, merge_configs
+
+    deadline = time.monotonic() + budget
+    _quiet_cut_streams()
+
+    class Deadline(BaseCallbackHandler):
+        raise_error = True
+        run_inline = True
+
+        def on_llm_new_token(self, token: Any, **kwargs: Any) -> None:
+            if time.monotonic() > deadline:
+                raise OutOfTime
+
+    outcome: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            with warnings.catch_warnings():
+                # The openai SDK's parsed replies trip a harmless pydantic serializer warning.
+                warnings.filterwarnings("ignore", message="Pydantic serializer warnings")
+                # The turn's callbacks (streaming, tracing) stay; the deadline joins them.
+                config = merge_configs(ensure_config(), RunnableConfig(callbacks=[Deadline()]))
+                outcome["value"] = call(config)
+        except BaseException as exc:  # handed to the caller's thread below
+            outcome["error"] = exc
+
+    context = copy_context()  # the turn's run and its callbacks go with the call
+    worker = threading.Thread(target=context.run, args=(work,), daemon=True, name="tutor-model")
+    worker.start()
+    worker.join(budget + 0.5)
+    error = outcome.get("error")
+    if worker.is_alive() or isinstance(error, OutOfTime):
+        error = OutOfTime()
+    if error is not None:
+        if isinstance(error, TutorError):
+            raise error
+        failure = describe_failure(error, settings)
+        if failure is None:
+            raise error
+        raise failure from error
+    return outcome["value"]
+
+
+@cache
+def _quiet_cut_streams() -> None:
+    """LangChain logs every callback error as a warning; a stream cut at its deadline is not
+    one (the step says so itself)."""
+    import logging
+
+    class NotOutOfTime(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            return "OutOfTime" not in record.getMessage()
+
+    logging.getLogger("langchain_core.callbacks.manager").addFilter(NotOutOfTime())
+
+
+def ask_model(
+    model: BaseChatModel, settings: Settings, kind: Kind, messages: Sequence[Any]
+) -> AIMessage:
+    """The model's plain reply, bounded in tokens and time; a reply cut at its token limit
+    or empty is a ModelFailure like a dead server."""
+    from langchain_core.messages import AIMessage
+
+    chat = limited(model, settings, kind)
+    reply = bounded(settings, lambda config: chat.invoke(list(messages), config=config))
+    text = str(reply.text).strip()
+    finish = (reply.response_metadata or {}).get("finish_reason")
+    if finish is None and provider_of(settings.model) == "openai":
+        # OpenAI-compatible replies always end with a reason; a stream without one was cut.
+        where = settings.openai_base_url or "the model provider"
+        raise ModelFailure(f"the model server at {where} stopped mid-reply", RETRY_HINT)
+    if finish == "length":
+        raise ModelFailure(
+            f"the model's reply ran past its limit of {settings.max_tokens(kind)} tokens",
+            f"TUTOR_TOKENS_{kind.upper()} raises it",
+        )
+    if finish == "content_filter":
+        raise ModelFailure("the model provider filtered the reply", RETRY_HINT)
+    if not text:
+        raise ModelFailure("the model's reply was empty", RETRY_HINT)
+    return AIMessage(text, id=reply.id)
 
 
 class StructuredCaller:
@@ -141,33 +285,39 @@ class StructuredCaller:
         self.settings = settings
         self.supported = True
 
-    def __call__(self, schema: type[S], messages: Sequence[Any]) -> S | None:
-        """The parsed reply, or None when the model cannot produce this schema."""
+    def __call__(self, schema: type[S], messages: Sequence[Any], kind: Kind) -> S | None:
+        """The parsed reply; None when this model cannot do structured output at all. A reply
+        that fails (server, limits, not this schema) is a ModelFailure."""
         from langchain_core.exceptions import OutputParserException
         from pydantic import ValidationError
 
         if not self.supported:
             return None
         try:
-            runnable = self.model.with_structured_output(schema, method="json_schema")
+            runnable = limited(self.model, self.settings, kind).with_structured_output(
+                schema, method="json_schema"
+            )
         except (NotImplementedError, TypeError, ValueError):
             self.supported = False  # this integration has no JSON-schema output
             return None
         try:
-            with model_errors(self.settings), warnings.catch_warnings():
-                # The openai SDK's parsed replies trip a harmless pydantic serializer warning.
-                warnings.filterwarnings("ignore", message="Pydantic serializer warnings")
-                reply = runnable.invoke(list(messages))
-        except TutorError as error:
+            reply = bounded(
+                self.settings, lambda config: runnable.invoke(list(messages), config=config)
+            )
+        except ModelFailure as error:
             if cannot_structure(error.__cause__):
                 self.supported = False
                 return None
             raise
-        except (OutputParserException, ValidationError, ValueError):
-            # Not JSON (prose, a fenced block) or not this schema: rules take over; the next
-            # reply may fit.
-            return None
-        return reply if isinstance(reply, schema) else None
+        except (OutputParserException, ValidationError, ValueError) as exc:
+            # Not JSON (prose, a fenced block) or not this schema.
+            raise ModelFailure(UNFIT, RETRY_HINT) from exc
+        if not isinstance(reply, schema):
+            raise ModelFailure(UNFIT, RETRY_HINT)
+        return reply
+
+
+UNFIT = "the model's reply was not in the form asked for"
 
 
 def cannot_structure(exc: BaseException | None) -> bool:

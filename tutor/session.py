@@ -240,17 +240,20 @@ class Tutor:
         return None
 
     def _stream(self, turn_input: Any, config: RunnableConfig, run_id: Any = None) -> Iterator[str]:
+        from tutor.models import turn_budget
+
         context = TutorContext(services=self.services, run_id=str(run_id or ""))
-        parts: Iterator[Any] = self.graph.stream(
-            turn_input, config, context=context, stream_mode="messages"
-        )
-        for message, meta in parts:
-            if meta.get("langgraph_node") in STREAMED_NODES and type(message).__name__ == (
-                "AIMessageChunk"
-            ):
-                piece = message.text
-                if piece:
-                    yield str(piece)
+        with turn_budget(self.settings):  # TUTOR_MODEL_TIMEOUT bounds the model's whole turn
+            parts: Iterator[Any] = self.graph.stream(
+                turn_input, config, context=context, stream_mode="messages"
+            )
+            for message, meta in parts:
+                if meta.get("langgraph_node") in STREAMED_NODES and type(message).__name__ == (
+                    "AIMessageChunk"
+                ):
+                    piece = message.text
+                    if piece:
+                        yield str(piece)
 
     def last_turn(self, thread: str, since: int | None = None) -> Turn:
         """The thread's latest answer (everything the tutor said after message `since`)."""

@@ -5,6 +5,9 @@ replies, plain or streamed as Server-Sent Events). Script chat replies with `stu
 or a `stub.responder`; a `str` is assistant text, a `dict`/`list` is sent as JSON content, and
 `{"__tool_call__": {"name": ..., "arguments": {...}}}` answers a request carrying tools with a
 tool call. `refuse_tools=True` imitates a local server without tools or structured output.
+Like a real server it stops at the request's token limit (a word a token here) with
+finish_reason "length"; `token_delay` paces streamed words and `cut_after` drops the connection
+after that many words, as a server killed mid-reply does.
 """
 
 from __future__ import annotations
@@ -56,6 +59,8 @@ class OpenAIStub(ThreadingHTTPServer):
         self.requests: list[dict[str, Any]] = []
         self.responder: Callable[[dict[str, Any]], Reply | None] | None = None
         self.delay: float = 0.0  # seconds to wait before answering (for timeout tests)
+        self.token_delay: float = 0.0  # seconds between streamed words
+        self.cut_after: int | None = None  # words sent before the connection drops
         self._replies: deque[Reply] = deque()
         self._lock = threading.Lock()
         self._counter = 0
@@ -164,13 +169,20 @@ class _Handler(BaseHTTPRequestHandler):
             return
         calls = _tool_calls(reply, body)
         content = None if calls else reply if isinstance(reply, str) else json.dumps(reply)
+        limit = body.get("max_completion_tokens") or body.get("max_tokens")
+        cut = bool(limit and content and len(content.split()) > limit)
+        if cut and content:
+            content = " ".join(content.split()[:limit])
         head = {"id": self.server.next_id(), "created": int(time.time()), "model": body["model"]}
         usage = {
             "prompt_tokens": len(json.dumps(body.get("messages", [])).split()),
             "completion_tokens": len((content or json.dumps(calls)).split()),
         }
         usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
-        finish = "tool_calls" if calls else "stop"
+        finish = "tool_calls" if calls else "length" if cut else "stop"
+        if self.server.cut_after is not None and not body.get("stream"):
+            self.close_connection = True  # killed before the reply was written
+            return
         if body.get("stream"):
             self._stream(head, content, calls, finish, usage, body)
             return
@@ -202,7 +214,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._event({**head, "object": "chat.completion.chunk", "choices": [choice]})
 
         event({"role": "assistant", "content": "" if content is not None else None})
-        for piece in re.findall(r"\s*\S+\s*", content or "") or ([content] if content else []):
+        pieces = re.findall(r"\s*\S+\s*", content or "") or ([content] if content else [])
+        for n, piece in enumerate(pieces):
+            if self.server.cut_after is not None and n >= self.server.cut_after:
+                return  # killed mid-reply: no finish, no [DONE]
+            time.sleep(self.server.token_delay)
             event({"content": piece})
         for i, call in enumerate(calls or []):
             event({"tool_calls": [{"index": i, **call}]})

@@ -63,6 +63,13 @@ class EvalReport:
             value = self.metrics.get(key)
             shown = "n/a" if value is None else f"{value:.3f}"
             rows.append((LABELS[key], shown, str(self.counts.get(key, 0))))
+        every = [*self.question_rows, *self.quiz_rows]
+        failed = sum(bool(r.get("failed")) for r in every)
+        fell_back = sum(bool(r.get("fell_back")) for r in every)
+        rows.append(("items that failed (no answer)", str(failed), str(len(every))))
+        if self.mode == "llm":
+            rows.append(("items where the model failed (offline took over)", str(fell_back),
+                         str(len(every))))  # fmt: skip
         from tutor.evals.understanding import understanding_table
 
         return rows + understanding_table(self.understanding)
@@ -80,6 +87,8 @@ def question_row(q: EvalQuestion, outputs: Mapping[str, Any], scores: Scores) ->
         "rank": round(1 / rr) if rr else None,
         "top": where(retrieved[0]) if retrieved else None,
         "route": outputs.get("route"),
+        "failed": outputs.get("failed") or "",
+        "fell_back": outputs.get("fell_back") or "",
         "cited": [
             where(s) + ("" if s.get("passage") is not None else " [not in the index]")
             for s in outputs.get("sources") or []
@@ -99,6 +108,7 @@ def quiz_row(a: QuizAnswer, outputs: Mapping[str, Any], scores: Scores) -> dict[
         "verdict": outputs.get("verdict"),
         "score": outputs.get("score"),
         "graded_by": outputs.get("graded_by"),
+        "fell_back": outputs.get("fell_back") or "",
         "scores": dict(scores),
     }
 

@@ -4,6 +4,7 @@ labelled answer, over an index of the eval's notes kept apart from the learner's
 from __future__ import annotations
 
 import random
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -122,10 +123,15 @@ class EvalRunner:
         question = str(inputs["question"])
         found = self.services.search(question, k=RANK_WITHIN)
         thread = f"eval-{uuid.uuid4().hex[:8]}"
-        turn = self.tutor.ask(question, thread, learner=LEARNER, interface="eval")
+        try:
+            turn = self.tutor.ask(question, thread, learner=LEARNER, interface="eval")
+        except TutorError as error:  # the item fails; the eval goes on
+            return {"answer": "", "route": None, "retrieved": [], "sources": [],
+                    "failed": item_failure(error)}  # fmt: skip
         return {
             "answer": turn.answer,
             "route": turn.route,
+            "fell_back": fell_back_in(turn.answer),
             "retrieved": [
                 {k: v for k, v in p.as_dict().items() if k not in ("chunk_id", "similarity")}
                 for p in found
@@ -140,21 +146,41 @@ class EvalRunner:
         its rubric grade (the reference is the rubric of a stored question that has none)."""
         from tutor.learning.authoring import grade_with_model
         from tutor.learning.questions import Question
+        from tutor.models import ModelFailure, turn_budget
         from tutor.nodes.quiz import auto_grade
 
         question = Question.from_dict(dict(inputs["question"]))
         answer = str(inputs["answer"])
         grade, graded_by = auto_grade(self.services, question, answer), "rules"
+        fell_back = ""
         if self.services.structured is not None and grade.verdict != "skipped":
             rubric = question.rubric or [question.reference]
-            by_model = grade_with_model(self.services, replace(question, rubric=rubric), answer)
+            try:
+                with turn_budget(self.settings):  # each item has its own time with the model
+                    by_model = grade_with_model(
+                        self.services, replace(question, rubric=rubric), answer
+                    )
+            except ModelFailure as failure:  # graded by the rules, as the tutor would
+                by_model, fell_back = None, failure.message
             if by_model is not None:
                 grade, graded_by = by_model, "model"
-        return {"verdict": grade.verdict, "score": grade.score, "graded_by": graded_by}
+        return {"verdict": grade.verdict, "score": grade.score, "graded_by": graded_by,
+                "fell_back": fell_back}  # fmt: skip
 
     def close(self) -> None:
         """Release the index and the tutor."""
         self.tutor.close()
+
+
+def item_failure(error: TutorError) -> str:
+    """Why an eval item failed, in the eval's words (no chat hints about resending)."""
+    return error.message
+
+
+def fell_back_in(answer: str) -> str:
+    """The reason an answer gives for going its offline way (the FELL_BACK line), if any."""
+    found = re.search(r": the model failed: (.+?)\.\)_", answer)
+    return found.group(1) if found else ""
 
 
 def run_eval(

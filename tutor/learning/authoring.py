@@ -34,12 +34,13 @@ class RubricGrade(BaseModel):
 
 
 def write_question(services: Services, passage: Passage, level: str) -> Question | None:
-    """A question, reference and rubric written by the model; None if it cannot write one."""
+    """A question, reference and rubric written by the model; None if it wrote an empty one
+    (a failed call is a ModelFailure)."""
     assert services.structured is not None
     prompt = prompts.QUIZ_WRITE.format(
         level=prompts.LEVELS.get(level, level), citation=passage.citation, passage=passage.text
     )
-    written = services.structured(WrittenQuestion, [HumanMessage(prompt)])
+    written = services.structured(WrittenQuestion, [HumanMessage(prompt)], kind="question")
     if written is None or not written.question.strip() or not written.reference.strip():
         return None
     asked = set(keywords(written.question))
@@ -63,7 +64,7 @@ def grade_with_model(services: Services, question: Question, answer: str) -> Gra
         rubric="\n".join(f"- {c}" for c in question.rubric),
         answer=answer,
     )
-    graded = services.structured(RubricGrade, [HumanMessage(prompt)])
+    graded = services.structured(RubricGrade, [HumanMessage(prompt)], kind="grade")
     if graded is None:
         return None
     score = graded.score

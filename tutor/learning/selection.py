@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from tutor.knowledge.retriever import Passage, keywords, near_word
 from tutor.learning.cards import due_at, new_card, question_id
 from tutor.learning.questions import Question, pick_question
+from tutor.models import ModelFailure
 
 if TYPE_CHECKING:
     from tutor.context import Services
@@ -113,10 +114,32 @@ def new_question(
 ) -> dict[str, Any] | None:
     """A card for a question not yet taken: the model's (LLM mode), else the bank's."""
     asked_about = list(passages[:focus])
+    fell_back = ""
     if services.structured is not None and asked_about:
-        card = model_question(services, asked_about[:MODEL_PASSAGES], taken, level)
+        try:
+            card = model_question(services, asked_about[:MODEL_PASSAGES], taken, level)
+        except ModelFailure as failure:
+            card, fell_back = None, failure.message
         if card is not None:
             return card
+    card = offline_question(services, passages, asked_about, focus, taken)
+    if card is not None and fell_back:
+        card[FELL_BACK_KEY] = fell_back  # said once under the question, never stored
+    return card
+
+
+FELL_BACK_KEY = "fell_back"
+"""The key of a new card that says why the model did not write it."""
+
+
+def offline_question(
+    services: Services,
+    passages: Sequence[Passage],
+    asked_about: list[Passage],
+    focus: int | None,
+    taken: set[str],
+) -> dict[str, Any] | None:
+    """A card from the bank of questions built at ingest, else built now."""
     records = services.index.records
     banked = records.questions_for([p.chunk_id for p in asked_about], by="rules")
     ranked: list[tuple[int, dict[str, Any]]] = []

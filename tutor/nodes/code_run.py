@@ -16,7 +16,7 @@ from tutor.answers import numbered_passages
 from tutor.code_input import code_in, with_echo
 from tutor.context import Services, TutorContext, services_of
 from tutor.errors import TutorError
-from tutor.models import model_errors
+from tutor.models import ModelFailure
 from tutor.nodes.router import last_human_text, split_command
 from tutor.run_report import describe_run
 from tutor.state import TutorState, reply_message
@@ -44,34 +44,69 @@ def code_run(state: TutorState, runtime: Runtime[TutorContext]) -> Command[Any]:
     if code is not None:
         return Command(goto="run_code", update={"to_run": code})
     topic = state.get("topic") or rest
-    proposal = propose(services, topic)
+    proposal, why_not = propose(services, topic)
+    note = f"\n\n{prompts.FELL_BACK.format(done=prompts.SHIPPED_DEMO, reason=why_not)}"
+    note = note if why_not else ""
     if proposal is None:
         from tutor.demos import all_demos
 
         names = ", ".join(f"`/run {d.name.replace('_', ' ')}`" for d in all_demos())
         missing = prompts.NO_DEMO.format(topic=topic) if topic else ""
-        text = missing + prompts.HOW_TO_RUN.format(names=names)
+        text = missing + prompts.HOW_TO_RUN.format(names=names) + note
         return Command(goto=END, update={"messages": [AIMessage(text)]})
-    shown = f"{proposal['why']}\n\n```python\n{proposal['code']}\n```\n\n{prompts.RUN_IT}"
+    shown = f"{proposal['why']}\n\n```python\n{proposal['code']}\n```\n\n{prompts.RUN_IT}{note}"
     update = {"proposal": proposal, "messages": [AIMessage(shown)]}
     return Command(goto="await_confirm", update=update)
 
 
-def propose(services: Services, topic: str) -> dict[str, Any] | None:
-    """A demonstration for a topic: model-written with a model, from the catalogue offline."""
+def propose(services: Services, topic: str) -> tuple[dict[str, Any] | None, str]:
+    """A demonstration for a topic (model-written with a model, from the catalogue offline or
+    when the model's fails), and why the model's was not used ("" when it was or none was
+    asked for)."""
+    why_not = ""
     if services.structured is not None and topic:
         passages = services.search(topic, k=3)
         prompt = prompts.CODE_WRITE.format(topic=topic, passages=numbered_passages(passages))
-        demo = services.structured(Demonstration, [HumanMessage(prompt)])
-        if demo is not None and demo.code.strip():
-            return {"code": demo.code.strip(), "why": demo.explanation, "by": "model"}
+        try:
+            demo = services.structured(Demonstration, [HumanMessage(prompt)], kind="demo")
+        except ModelFailure as failure:
+            demo, why_not = None, failure.message
+        if demo is not None:
+            code = unfenced(demo.code)
+            if does_something(code):
+                return {"code": code, "why": demo.explanation.strip(), "by": "model"}, ""
+            why_not = prompts.NOT_CODE
     from tutor.demos import find_demo
 
     found = find_demo(topic) if topic else None
     if found is None:
-        return None
+        return None, why_not
     why = prompts.CATALOGUE_DEMO.format(title=found.title.rstrip("."), summary=found.summary)
-    return {"code": found.program.strip(), "why": why.strip(), "by": f"catalogue:{found.name}"}
+    catalogue = {"code": found.program.strip(), "why": why.strip(), "by": f"catalogue:{found.name}"}
+    return catalogue, why_not
+
+
+def unfenced(code: str) -> str:
+    """A program without the Markdown fence a model may wrap it in."""
+    text = code.strip()
+    if fenced := re.fullmatch(r"```[\w+-]*\n(.*?)\n?```", text, re.S):
+        return fenced.group(1).strip()
+    return text
+
+
+def does_something(code: str) -> bool:
+    """Whether model-written code is a program worth running: it compiles and has at least
+    one call, assignment, loop, import or definition (not a bare name like `python`, a lone
+    literal or an empty body)."""
+    import ast
+
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return False
+    acting = (ast.Call, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.For, ast.While,
+              ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom, ast.With)  # fmt: skip
+    return any(isinstance(node, acting) for node in ast.walk(tree))
 
 
 def await_confirm(state: TutorState) -> Command[Any]:
@@ -121,8 +156,7 @@ def explain_run(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, 
         stderr=record["stderr"][-2000:] or "(none)",
     )
     try:
-        with model_errors(services.settings):
-            reply = services.chat.invoke([HumanMessage(prompt)])
-    except TutorError as error:  # the run's output is already shown; it is not lost
+        reply = services.ask("explain", [HumanMessage(prompt)])
+    except ModelFailure as error:  # the run's output is already shown; it is not lost
         return {"messages": [AIMessage(prompts.NO_EXPLANATION.format(reason=error.message))]}
-    return {"messages": [AIMessage(str(reply.text), id=reply.id)]}
+    return {"messages": [reply]}

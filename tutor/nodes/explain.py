@@ -23,7 +23,7 @@ from tutor.knowledge.coverage import Coverage
 from tutor.knowledge.retriever import Passage
 from tutor.learning.cards import card_mastery, is_due, now, topic_of
 from tutor.learning.memory import LearnerMemory
-from tutor.models import model_errors
+from tutor.models import ModelFailure
 from tutor.nodes.router import last_human_text, split_command
 from tutor.state import TutorState
 
@@ -42,22 +42,47 @@ def explain(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]
     memory = memory_of(runtime, state.get("learner"))
     level = level_of(state, services, memory)
     if not found.covered:
+        note = ""
         if services.chat is not None and wants_general_knowledge(asked):
-            return {"messages": [general_answer(services, state, asked, level)], "sources": []}
+            try:
+                return {"messages": [general_answer(services, state, asked, level)], "sources": []}
+            except ModelFailure as failure:
+                note = "\n\n" + fell_back(failure, prompts.NOT_ANSWERED)
         hint = prompts.NO_GENERAL_OFFLINE if services.chat is None else prompts.ASK_GENERAL
-        return {"messages": [AIMessage(not_covered(query, passages, hint))], "sources": []}
+        text = not_covered(query, passages, hint) + note
+        return {"messages": [AIMessage(text)], "sources": []}
     if services.chat is None:
-        from tutor.knowledge.compose import compose_explanation
-
-        explanation = compose_explanation(query, passages)
-        refs = [source_ref(p) for p in explanation.sources]
-        text = explanation.to_markdown() + record_note(topic_record(memory, refs), query)
-        return {"messages": [AIMessage(text + missing_note(found))], "sources": refs}
-    answer = grounded_answer(services, state, asked, passages, level, memory)
+        return offline_answer(query, passages, found, memory)
+    try:
+        answer = grounded_answer(services, state, asked, passages, level, memory)
+    except ModelFailure as failure:
+        return offline_answer(query, passages, found, memory, fell_back(failure))
     if found.missing:
         reply = answer["messages"][0]
         answer["messages"] = [AIMessage(str(reply.text) + missing_note(found), id=reply.id)]
     return answer
+
+
+def offline_answer(
+    query: str,
+    passages: list[Passage],
+    found: Coverage,
+    memory: LearnerMemory | None,
+    note: str = "",
+) -> dict[str, Any]:
+    """The explanation composed from the notes' own sentences, with no model."""
+    from tutor.knowledge.compose import compose_explanation
+
+    explanation = compose_explanation(query, passages)
+    refs = [source_ref(p) for p in explanation.sources]
+    text = explanation.to_markdown() + record_note(topic_record(memory, refs), query)
+    text += missing_note(found) + (f"\n\n{note}" if note else "")
+    return {"messages": [AIMessage(text)], "sources": refs}
+
+
+def fell_back(failure: ModelFailure, done: str = "") -> str:
+    """The line that says a step went its offline way, and why."""
+    return prompts.FELL_BACK.format(done=done or prompts.ANSWERED_OFFLINE, reason=failure.message)
 
 
 def missing_note(found: Coverage) -> str:
@@ -151,8 +176,4 @@ def general_answer(services: Services, state: TutorState, asked: str, level: str
 def _ask_model(services: Services, system: str, state: TutorState, asked: str) -> AIMessage:
     """The learner's own words (not the router's summary), after the recent conversation."""
     history: list[AnyMessage] = list(state.get("messages", []))[-HISTORY - 1 : -1]
-    messages = [SystemMessage(system), *history, HumanMessage(asked)]
-    assert services.chat is not None
-    with model_errors(services.settings):
-        reply = services.chat.invoke(messages)
-    return AIMessage(str(reply.text), id=reply.id)
+    return services.ask("explain", [SystemMessage(system), *history, HumanMessage(asked)])

@@ -21,7 +21,7 @@ from tutor.learning.cards import ago, ahead, due_at, next_due, now, suggested_ra
 from tutor.learning.grading import Grade, grade_answer, is_skip, parse_choice
 from tutor.learning.memory import LearnerMemory
 from tutor.learning.questions import LABELS, Question
-from tutor.learning.selection import next_card
+from tutor.learning.selection import FELL_BACK_KEY, next_card
 from tutor.nodes.router import split_command
 from tutor.state import TutorState, reply_message
 
@@ -83,9 +83,11 @@ def quiz(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
         return {"messages": [AIMessage(text)], "quiz": None}
     question = Question.from_dict(pick.card["question"])
     lead = prompts.QUIZ_REVIEW.format(when=ago(due_at(pick.card), at)) if pick.review else ""
+    why = pick.card.pop(FELL_BACK_KEY, "")
+    note = prompts.FELL_BACK.format(done=prompts.BANK_QUESTION, reason=why) if why else ""
     pending = {**question.as_dict(), "card": pick.card, "review_id": uuid.uuid4().hex}
     return {
-        "messages": [AIMessage("\n\n".join(filter(None, [lead, question.render()])))],
+        "messages": [AIMessage("\n\n".join(filter(None, [lead, question.render(), note])))],
         "quiz": pending,
         "sources": [question.source],
     }

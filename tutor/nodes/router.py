@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from langchain_core.messages import AnyMessage, HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field
 
@@ -14,6 +14,7 @@ from tutor import prompts
 from tutor.context import Services, TutorContext, services_of
 from tutor.intent.classifier import route_of
 from tutor.intent.topic import read_request, topic_of
+from tutor.models import ModelFailure
 from tutor.state import Route, TutorState
 
 COMMANDS: dict[str, Route] = {
@@ -111,9 +112,16 @@ def choose_route(text: str, services: Services) -> dict[str, Any]:
     confidence = chosen.pop("confidence")
     unsure = chosen["routed_by"].startswith("meaning") and confidence < SURE
     if services.structured is not None and unsure:
-        choice = services.structured(
-            RouteChoice, [SystemMessage(prompts.ROUTER), HumanMessage(text)]
-        )
+        try:
+            choice = services.structured(
+                RouteChoice, [SystemMessage(prompts.ROUTER), HumanMessage(text)], kind="route"
+            )
+        except ModelFailure as failure:
+            choice = None
+            chosen["routed_by"] += " (model failed)"
+            chosen["notice"] = prompts.FELL_BACK.format(
+                done=prompts.ROUTED_OFFLINE, reason=failure.message
+            )
         if choice is not None:
             topic = topic_of(choice.topic) if choice.topic else chosen["topic"]
             by_model = {"route": choice.route, "intent": choice.route, "routed_by": "model"}
@@ -124,7 +132,10 @@ def choose_route(text: str, services: Services) -> dict[str, Any]:
 def route(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
     """Pick the route for the newest message and say how it was picked."""
     text = last_human_text(state.get("messages", []))
-    return {**choose_route(text, services_of(runtime)), "sources": []}
+    chosen = choose_route(text, services_of(runtime))
+    notice = chosen.pop("notice", None)
+    said = {"messages": [AIMessage(notice)]} if notice else {}
+    return {**chosen, **said, "sources": []}
 
 
 def next_node(state: TutorState) -> Route:
