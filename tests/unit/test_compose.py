@@ -235,3 +235,19 @@ def test_nothing_about_the_topic_says_so() -> None:
     unrelated = compose_explanation("what is photosynthesis?", [SOFTMAX, REWARD])
     assert unrelated.sources == [] and unrelated.points == []
     assert unrelated.to_markdown() == "Your notes don't say anything about photosynthesis."
+
+
+def test_the_notes_own_misspelling_finds_the_sentences() -> None:
+    metrics = passage(
+        DL,
+        "Transformers › RAG",
+        (422, 425),
+        "Evaluvation Metrics for Generation\n"
+        "- BLUE: Bilingual Evaluvation Understudy: Measures the precision of n grams.\n"
+        "- ROGUE: Recall oriented understudy for Gisting Evaluvation: recall of n grams.",
+    )
+    assert compose_explanation("ROUGE vs BLEU", [metrics]).sources == []
+    found = compose_explanation("ROUGE vs BLEU", [metrics], spelled="ROUGE (rogue) vs BLEU (blue)")
+    assert found.topic == "ROUGE vs BLEU" and found.sources == [metrics]
+    said = found.to_markdown()
+    assert "Bilingual Evaluvation Understudy" in said and "Recall oriented understudy" in said

@@ -77,6 +77,8 @@ def test_the_topic_carries_no_request_words_and_keeps_the_level_wish() -> None:
 def test_topics_are_read_without_the_request() -> None:
     assert topic_of("quiz me on softmax") == "softmax"
     assert topic_of("quiz me") == ""
+    assert topic_of("let's do a quick quiz") == "" and topic_of("time for a quiz!") == ""
+    assert topic_of("let's do a quick quiz on softmax") == "softmax"
     assert topic_of("where do my notes talk about PPO?") == "PPO"
     assert topic_of("explain softmax") == "softmax"
     assert topic_of("how does backprop work?") == "backprop"

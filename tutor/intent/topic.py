@@ -219,10 +219,12 @@ def _spelled(text: str) -> str:
 VAGUE = re.compile(
     r"^(?:(?:go|a bit|much|even|way|simpler|deeper|shorter|longer|more|less|again|that|this|it"
     r"|the|last|part|on|one|an?|example|examples|detail|details|another|question|next|please"
-    r"|explain|differently|words|other)\b\s*)+$",
+    r"|explain|differently|words|other|do|quick|short|little|mini|pop|time|for|round|session"
+    r"|some|now|let'?s|us|me|go)\b\s*)+$",
     re.I,
 )
-"""Follow-ups that name no concept ("simpler please", "go deeper on that last part")."""
+"""Follow-ups and leftovers that name no concept ("simpler please", "go deeper on that last
+part", "do a quick" of "let's do a quick quiz")."""
 
 
 def read_request(text: str) -> Request:

@@ -143,11 +143,14 @@ def _relevant_units(passages: list[Passage], wanted: set[str]) -> list[Unit]:
     ]
 
 
-def compose_explanation(query: str, passages: list[Passage], max_points: int = 6) -> Explanation:
-    """An explanation of `query` from ranked passages: lead, deduplicated points, sources."""
+def compose_explanation(
+    query: str, passages: list[Passage], max_points: int = 6, spelled: str = ""
+) -> Explanation:
+    """An explanation of `query` from ranked passages: lead, deduplicated points, sources.
+    `spelled` is the query with the notes' own spellings added ("BLEU (blue)"), for matching."""
     topic = topic_of(query)
     compare = bool(COMPARE.search(topic))
-    named = set(keywords(topic)) - COMPARING
+    named = set(keywords(topic_of(spelled) if spelled else topic)) - COMPARING
     wanted = named - GENERIC or named
     units = _relevant_units(passages, wanted) if wanted else []
     if not units:

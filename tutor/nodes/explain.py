@@ -19,7 +19,7 @@ from tutor.answers import (
 )
 from tutor.context import Services, TutorContext, level_of, memory_of, services_of
 from tutor.intent.topic import read_request
-from tutor.knowledge.coverage import Coverage
+from tutor.knowledge.coverage import Coverage, as_noted
 from tutor.knowledge.retriever import Passage
 from tutor.learning.cards import card_mastery, is_due, now, topic_of
 from tutor.learning.memory import LearnerMemory
@@ -51,12 +51,13 @@ def explain(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]
         hint = prompts.NO_GENERAL_OFFLINE if services.chat is None else prompts.ASK_GENERAL
         text = not_covered(query, passages, hint) + note
         return {"messages": [AIMessage(text)], "sources": []}
+    spelled = as_noted(query, services.retriever.vocabulary)
     if services.chat is None:
-        return offline_answer(query, passages, found, memory)
+        return offline_answer(query, passages, found, memory, spelled=spelled)
     try:
         answer = grounded_answer(services, state, asked, passages, level, memory)
     except ModelFailure as failure:
-        return offline_answer(query, passages, found, memory, fell_back(failure))
+        return offline_answer(query, passages, found, memory, fell_back(failure), spelled)
     if found.missing:
         reply = answer["messages"][0]
         answer["messages"] = [AIMessage(str(reply.text) + missing_note(found), id=reply.id)]
@@ -69,11 +70,12 @@ def offline_answer(
     found: Coverage,
     memory: LearnerMemory | None,
     note: str = "",
+    spelled: str = "",
 ) -> dict[str, Any]:
     """The explanation composed from the notes' own sentences, with no model."""
     from tutor.knowledge.compose import compose_explanation
 
-    explanation = compose_explanation(query, passages)
+    explanation = compose_explanation(query, passages, spelled=spelled)
     refs = [source_ref(p) for p in explanation.sources]
     text = explanation.to_markdown() + record_note(topic_record(memory, refs), query)
     text += missing_note(found) + (f"\n\n{note}" if note else "")
