@@ -8,6 +8,7 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar, copy_context
+from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -25,8 +26,24 @@ S = TypeVar("S", bound=BaseModel)
 T = TypeVar("T")
 Kind = Literal["route", "explain", "question", "grade", "demo"]
 """The kinds of model call, each with its own token limit (Settings.max_tokens)."""
-TURN_DEADLINE: ContextVar[float | None] = ContextVar("tutor_turn_deadline", default=None)
-"""When the running turn's time with the model is up (time.monotonic()), if a turn runs."""
+
+
+@dataclass
+class TurnClock:
+    """One turn's time with the model, and the server failure that ended it early, if any
+    (shared by every node of the turn, whichever thread runs it)."""
+
+    deadline: float
+    down: ModelFailure | None = None
+
+
+TURN: ContextVar[TurnClock | None] = ContextVar("tutor_turn", default=None)
+"""The running turn's clock, if a turn runs."""
+DOWN = {"APITimeoutError", "TimeoutException", "ReadTimeout", "OutOfTime",
+        "APIConnectionError", "ConnectError", "ConnectionError", "RemoteProtocolError",
+        "ReadError", "AuthenticationError", "PermissionDeniedError", "NotFoundError",
+        "InternalServerError"}  # fmt: skip
+"""Failures of the server, not of one reply: the rest of the turn does not call it again."""
 LEAST = 1.0
 """Seconds below which a call is not worth starting."""
 RETRY_HINT = (
@@ -112,6 +129,9 @@ class ModelFailure(TutorError):
     limit or its time, or it was empty or not in the form asked for. The step it was for
     falls back to its offline way where it has one."""
 
+    repeat = False
+    """The server already failed earlier in this turn (and that step said so)."""
+
 
 class OutOfTime(TimeoutError):
     """The turn's time with the model ran out while a reply was still coming."""
@@ -159,20 +179,20 @@ def _first_line(exc: BaseException) -> str:
 @contextmanager
 def turn_budget(settings: Settings) -> Iterator[None]:
     """The time the model may take over one turn (TUTOR_MODEL_TIMEOUT), from now."""
-    token = TURN_DEADLINE.set(time.monotonic() + settings.model_timeout)
+    token = TURN.set(TurnClock(time.monotonic() + settings.model_timeout))
     try:
         yield
     finally:
-        TURN_DEADLINE.reset(token)
+        TURN.reset(token)
 
 
 def time_left(settings: Settings) -> float:
     """Seconds the next model call may take: what is left of the turn's time, or a whole
     TUTOR_MODEL_TIMEOUT outside a turn."""
-    deadline = TURN_DEADLINE.get()
-    if deadline is None:
+    clock = TURN.get()
+    if clock is None:
         return settings.model_timeout
-    return min(settings.model_timeout, deadline - time.monotonic())
+    return min(settings.model_timeout, clock.deadline - time.monotonic())
 
 
 def limited(model: BaseChatModel, settings: Settings, kind: Kind) -> BaseChatModel:
@@ -189,9 +209,24 @@ def bounded(settings: Settings, call: Callable[[RunnableConfig], T]) -> T:
     """Run one model call within the turn's time left, streamed or not: a streamed reply is
     cut at its next token once the time is up; a reply that never comes is given up on
     (its thread, bounded by the token limit, ends on its own). Failures become ModelFailure."""
+    clock = TURN.get()
+    if clock is not None and clock.down is not None:
+        again = ModelFailure(clock.down.message, clock.down.hint)
+        again.repeat = True
+        raise again
+    try:
+        return _bounded(settings, call)
+    except ModelFailure as failure:
+        if clock is not None and kinds(failure.__cause__ or failure) & DOWN:
+            clock.down = failure
+        raise
+
+
+def _bounded(settings: Settings, call: Callable[[RunnableConfig], T]) -> T:
     budget = time_left(settings)
     if budget < LEAST:
-        raise describe_failure(OutOfTime(), settings) or ModelFailure("out of time")
+        failure = describe_failure(OutOfTime(), settings) or ModelFailure("out of time")
+        raise failure from OutOfTime()
     from langchain_core.callbacks import BaseCallbackHandler
     from langchain_core.runnables import RunnableConfig
     from langchain_core.runnables.config import ensure_config, merge_configs
@@ -230,10 +265,10 @@ def bounded(settings: Settings, call: Callable[[RunnableConfig], T]) -> T:
     if error is not None:
         if isinstance(error, TutorError):
             raise error
-        failure = describe_failure(error, settings)
-        if failure is None:
+        described = describe_failure(error, settings)
+        if described is None:
             raise error
-        raise failure from error
+        raise described from error
     return outcome["value"]
 
 

@@ -119,7 +119,7 @@ def new_question(
         try:
             card = model_question(services, asked_about[:MODEL_PASSAGES], taken, level)
         except ModelFailure as failure:
-            card, fell_back = None, failure.message
+            card, fell_back = None, "" if failure.repeat else failure.message
         if card is not None:
             return card
     card = offline_question(services, passages, asked_about, focus, taken)

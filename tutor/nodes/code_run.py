@@ -70,7 +70,7 @@ def propose(services: Services, topic: str) -> tuple[dict[str, Any] | None, str]
         try:
             demo = services.structured(Demonstration, [HumanMessage(prompt)], kind="demo")
         except ModelFailure as failure:
-            demo, why_not = None, failure.message
+            demo, why_not = None, "" if failure.repeat else failure.message
         if demo is not None:
             code = unfenced(demo.code)
             if does_something(code):

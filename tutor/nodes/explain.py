@@ -47,7 +47,7 @@ def explain(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]
             try:
                 return {"messages": [general_answer(services, state, asked, level)], "sources": []}
             except ModelFailure as failure:
-                note = "\n\n" + fell_back(failure, prompts.NOT_ANSWERED)
+                note = f"\n\n{line}" if (line := fell_back(failure, prompts.NOT_ANSWERED)) else ""
         hint = prompts.NO_GENERAL_OFFLINE if services.chat is None else prompts.ASK_GENERAL
         text = not_covered(query, passages, hint) + note
         return {"messages": [AIMessage(text)], "sources": []}
@@ -83,7 +83,10 @@ def offline_answer(
 
 
 def fell_back(failure: ModelFailure, done: str = "") -> str:
-    """The line that says a step went its offline way, and why."""
+    """The line that says a step went its offline way, and why (once a turn: nothing when an
+    earlier step already said the server failed)."""
+    if failure.repeat:
+        return ""
     return prompts.FELL_BACK.format(done=done or prompts.ANSWERED_OFFLINE, reason=failure.message)
 
 
