@@ -478,3 +478,23 @@ def test_a_grade_whose_verdict_contradicts_its_score_follows_the_score(
     graded = tutor.ask("because", "j2")
     assert "Correct" in graded.answer and "Right: because." in graded.answer
     assert "Rated **easy**" in graded.answer
+
+
+def test_an_eval_against_a_failing_model_completes_and_counts_what_fell_back(
+    notes: Path, stub: OpenAIStub, tmp_path: Path
+) -> None:
+    from tutor.evals import run_eval
+
+    answer_with(stub, {"chat": [], "RouteChoice": [], "RubricGrade": []})  # every call: 500
+    settings = load_settings(
+        home=tmp_path, notes=notes, model="openai:stub-model", openai_base_url=stub.base_url,
+        openai_api_key="test-key", model_retries=0, model_timeout=5,
+    )  # fmt: skip
+    report = run_eval(settings, limit=3, notes=notes, embeddings=HashEmbeddings())
+    assert (report.questions, report.quiz_answers, report.mode) == (3, 3, "llm")
+    rows = {label: (value, n) for label, value, n in report.table()}
+    assert rows["items that failed (no answer)"] == ("0", "6")
+    fell_back = int(rows["items where the model failed (offline took over)"][0])
+    assert fell_back >= 3  # every quiz grade at least; the answers too unless a command
+    assert all(r["graded_by"] == "rules" and r["fell_back"] for r in report.quiz_rows)
+    assert report.metrics["citations_valid"] == 1.0  # the offline answers cite real passages
