@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -118,6 +119,21 @@ def test_chat_survives_a_bad_model_setting_with_a_clear_message() -> None:
     assert "Traceback" not in result.stderr
 
 
+def children_of(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (from /proc)."""
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(
+                line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line
+            )
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(pid):
+            found.append(int(status.parent.name))
+    return found
+
+
 def test_ctrl_c_cancels_the_turn_not_the_session() -> None:
     import signal
     import time
@@ -139,7 +155,11 @@ def test_ctrl_c_cancels_the_turn_not_the_session() -> None:
         banner += line
     chat.stdin.write("/run import time; time.sleep(30)\n")
     chat.stdin.flush()
-    time.sleep(1.5)  # the sandbox is running the sleep now
+    until = time.monotonic() + 60
+    while not children_of(chat.pid) and time.monotonic() < until:
+        time.sleep(0.1)  # wait for the sandbox to start, however loaded the machine is
+    assert children_of(chat.pid), "the sandbox never started"
+    time.sleep(0.5)
     chat.send_signal(signal.SIGINT)
     out, err = chat.communicate("/help\n/exit\n", timeout=120)
     assert chat.returncode == 0, err
