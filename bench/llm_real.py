@@ -163,10 +163,14 @@ def eval_side_by_side(base_url: str, limit: int, timeout: float) -> None:
         for mode, url in (("offline", None), ("llm", base_url)):
             settings = settings_for(Path(home), url, timeout)
             reports[mode] = run_eval(settings, limit=limit)
-    offline, llm = reports["offline"].table(), reports["llm"].table()
+    offline = {label: (value, n) for label, value, n in reports["offline"].table()}
     print(f"{'metric':<52} {'offline':>8} {'llm':>8}  {'n':>4}")
-    for (label, off, n), (_, on, _) in zip(offline, llm, strict=False):
+    for label, on, n in reports["llm"].table():
+        off = offline.get(label, ("-", ""))[0]
         print(f"{label:<52} {off:>8} {on:>8}  {n:>4}")
+    for row in reports["llm"].question_rows + reports["llm"].quiz_rows:
+        if row.get("failed") or row.get("fell_back"):
+            print(f"  {row['id']}: {row.get('failed') or row.get('fell_back')}")
     for mode, report in reports.items():
         per = report.timings["questions_s"] / max(report.questions, 1)
         print(f"time per question ({mode}): {per:.1f} s")

@@ -49,6 +49,13 @@ class Settings(BaseSettings):
     """Wall-clock seconds the model may take over one turn, all its replies together (a
     streamed reply too); past it, the turn goes on without the model."""
 
+    route_model_below: float = Field(
+        default=0.3, ge=0.0, le=1.0, validation_alias="TUTOR_ROUTE_MODEL_BELOW"
+    )
+    """With a model, the offline router's confidence under which the model routes instead.
+    Small local models route worse than the offline router (Qwen2.5-1.5B: 0.38-0.62 against
+    1.00 on the tuning half), so only what the router cannot read goes to the model."""
+
     tokens_route: int = Field(default=128, ge=16, validation_alias="TUTOR_TOKENS_ROUTE")
     """Most tokens the model may write to route a message (a small JSON object)."""
     tokens_explain: int = Field(default=1024, ge=16, validation_alias="TUTOR_TOKENS_EXPLAIN")

@@ -85,7 +85,7 @@ def test_router_uses_structured_output_and_explain_cites_mapped_sources(
             "chat": REPLY,
         },
     )
-    tutor = tutor_for(stub.base_url)
+    tutor = tutor_for(stub.base_url, route_model_below=1.0)  # the model routes all it can
     pieces: list[str] = []
     question = "how does softmax turn scores into probabilities? keep it simple"
     turn = tutor.ask(question, "l1", on_token=pieces.append)
@@ -117,7 +117,7 @@ def test_uncovered_topic_is_said_plainly_unless_general_knowledge_is_asked(
     tutor = tutor_for(stub.base_url)
     plain = tutor.ask("explain the french revolution", "l2")
     assert "don't cover" in plain.answer and "general knowledge" in plain.answer
-    assert len(stub.chat_requests) == 1  # only routing: no answer was generated
+    assert "chat" not in [schema_of(r) for r in stub.chat_requests]  # no answer generated
     general = tutor.ask("explain the french revolution from general knowledge", "l2")
     assert general.answer.startswith("**General knowledge, not from your notes.**")
     assert "1789" in general.answer and general.sources == []
@@ -203,7 +203,7 @@ def test_a_dead_server_costs_the_turn_nothing_it_is_answered_offline_and_says_so
     tutor_for: Callable[..., Tutor],
 ) -> None:
     port = free_port()
-    tutor = tutor_for(f"http://127.0.0.1:{port}/v1")
+    tutor = tutor_for(f"http://127.0.0.1:{port}/v1", route_model_below=1.0)
     turn = tutor.ask("/explain softmax", "l6")
     assert turn.sources and "[1]" in turn.answer  # the offline answer, citing the notes
     assert "Answered offline" in turn.answer and "cannot reach the model server" in turn.answer
@@ -435,7 +435,7 @@ def test_what_the_offline_router_is_sure_of_stands_without_asking_the_model(
         stub,
         {"RouteChoice": {"route": "retrieve", "topic": "x"}, "WrittenQuestion": written},
     )
-    tutor = tutor_for(stub.base_url)
+    tutor = tutor_for(stub.base_url)  # by default the model routes only what is unclear
     asked = tutor.ask("quiz me on softmax", "s1")
     assert asked.route == "quiz" and asked.pending is not None
     values = tutor.graph.get_state({"configurable": {"thread_id": "s1"}}).values
@@ -456,7 +456,7 @@ def test_prose_where_json_was_asked_falls_back_to_the_rules(
             "chat": "unused",
         },
     )
-    tutor = tutor_for(stub.base_url)
+    tutor = tutor_for(stub.base_url, route_model_below=1.0)
     asked = tutor.ask("softmax quiz, hmm", "j1")
     assert asked.route == "quiz" and asked.pending is not None  # offline routed, bank asked
     values = tutor.graph.get_state({"configurable": {"thread_id": "j1"}}).values

@@ -297,9 +297,9 @@ def test_model_runs_sit_under_their_nodes_and_the_key_stays_out(
         answer_with(
             stub, {"RouteChoice": {"route": "explain", "topic": "softmax"}, "chat": "Hi [1]."}
         )
-        tutor = make_tutor(notes, stub.base_url)  # its API key is "test-key"
+        # Its API key is "test-key"; the model routes whatever is not a command or code.
+        tutor = make_tutor(notes, stub.base_url, route_model_below=1.0)
         try:
-            # Phrased so the offline router is unsure and the model routes it.
             turn = tutor.ask("softmax and probabilities, hmm", "m1", learner="ann")
         finally:
             tutor.close()

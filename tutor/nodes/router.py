@@ -38,9 +38,6 @@ WORDLESS = re.compile(r"^[\W_]*$")
 UNSURE = 0.3
 """Below this confidence the classifier's choice is not trusted and the turn explains
 (tuned on the tuning half of evals/routing.jsonl)."""
-SURE = 0.9
-"""With a model, the classifier's choice stands at or above this confidence; below it the
-model decides."""
 
 
 class RouteChoice(BaseModel):
@@ -110,7 +107,8 @@ def choose_route(text: str, services: Services) -> dict[str, Any]:
     classifier is unsure of (the offline choice again if the model cannot answer)."""
     chosen = route_offline(text)
     confidence = chosen.pop("confidence")
-    unsure = chosen["routed_by"].startswith("meaning") and confidence < SURE
+    below = services.settings.route_model_below  # with a model, it decides under this
+    unsure = chosen["routed_by"].startswith("meaning") and confidence < below
     if services.structured is not None and unsure:
         try:
             choice = services.structured(
