@@ -146,6 +146,8 @@ def test_ctrl_c_cancels_the_turn_not_the_session() -> None:
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        # A background job's SIGINT is ignored and a child inherits that: Ctrl-C must work.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert chat.stdin is not None and chat.stdout is not None
     banner = ""
