@@ -173,9 +173,9 @@ def unknown_words(topic: str, vocabulary: frozenset[str], passages: list[Passage
     for word, raw in zip(wanted, _raw_forms(topic, wanted), strict=True):
         if ABBREVIATION.fullmatch(raw) and _initials(raw, text):
             continue
-        pieces = [word, *([w for w in word.split("-") if w] if "-" in word else [])]
-        if not any(_known(piece, vocabulary) for piece in pieces[:1]) and not (
-            len(pieces) > 1 and all(_known(piece, vocabulary) for piece in pieces[1:])
+        parts = [w for w in word.split("-") if w]
+        if not _known(word, vocabulary) and not (
+            len(parts) > 1 and all(_known(part, vocabulary) for part in parts)
         ):
             unknown.append(raw)
     return unknown
@@ -185,12 +185,6 @@ def _known(word: str, vocabulary: frozenset[str]) -> bool:
     return word in vocabulary or any(
         near_word(word, v) or (len(word) >= 4 and one_edit(word, v)) for v in vocabulary
     )
-
-
-def unknown_share(topic: str, vocabulary: frozenset[str], passages: list[Passage]) -> float:
-    """The share of the topic's words that appear nowhere in the notes."""
-    wanted = topic_words(topic)
-    return len(unknown_words(topic, vocabulary, passages)) / len(wanted) if wanted else 0.0
 
 
 def plain_english(word: str) -> bool:
@@ -216,10 +210,10 @@ ENDINGS = (("ing", ""), ("ing", "e"), ("ed", ""), ("ed", "e"), ("ier", "y"), ("i
 """Inflections taken off a word to find its stem among whole words."""
 
 
-def names_a_term(topic: str, vocabulary: frozenset[str], passages: list[Passage]) -> bool:
-    """Whether the topic has a word the notes never use that is not everyday English either:
+def names_a_term(unknown: list[str]) -> bool:
+    """Whether some of the topic's words the notes never use are not everyday English either:
     a term of art the notes lack ("speculative decoding" is fine, "checkpointing" is not)."""
-    return any(not plain_english(raw) for raw in unknown_words(topic, vocabulary, passages))
+    return any(not plain_english(raw) for raw in unknown)
 
 
 def _raw_forms(topic: str, wanted: list[str]) -> list[str]:
@@ -241,9 +235,10 @@ def covers(topic: str, passages: list[Passage], vocabulary: frozenset[str]) -> b
     words = topic_words(topic)
     if words and any(share_in(topic, p) >= 0.99 and as_term_in(topic, p) for p in passages):
         return True
-    if names_unknown(topic, vocabulary) or names_a_term(topic, vocabulary, passages):
+    missing = unknown_words(topic, vocabulary, passages)
+    if names_unknown(topic, vocabulary) or names_a_term(missing):
         return False
-    unknown = unknown_share(topic, vocabulary, passages)
+    unknown = len(missing) / len(words) if words else 0.0  # the share unknown to the notes
     if best >= CLOSE and unknown == 0:
         return True
     if len(words) <= SHORT:
