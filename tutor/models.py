@@ -132,6 +132,13 @@ class ModelFailure(TutorError):
     repeat = False
     """The server already failed earlier in this turn (and that step said so)."""
 
+    def line(self, done: str) -> str:
+        """The one line under a step that went its offline way (`done`) because of this
+        failure; nothing when an earlier step of the turn already said the server failed."""
+        from tutor.prompts import FELL_BACK
+
+        return "" if self.repeat else FELL_BACK.format(done=done, reason=self.message)
+
 
 class OutOfTime(TimeoutError):
     """The turn's time with the model ran out while a reply was still coming."""

@@ -18,6 +18,7 @@ from tutor.knowledge.retriever import Passage, keywords, near_word
 from tutor.learning.cards import due_at, new_card, question_id
 from tutor.learning.questions import Question, pick_question
 from tutor.models import ModelFailure
+from tutor.prompts import BANK_QUESTION
 
 if TYPE_CHECKING:
     from tutor.context import Services
@@ -119,17 +120,17 @@ def new_question(
         try:
             card = model_question(services, asked_about[:MODEL_PASSAGES], taken, level)
         except ModelFailure as failure:
-            card, fell_back = None, "" if failure.repeat else failure.message
+            card, fell_back = None, failure.line(BANK_QUESTION)
         if card is not None:
             return card
     card = offline_question(services, passages, asked_about, focus, taken)
     if card is not None and fell_back:
-        card[FELL_BACK_KEY] = fell_back  # said once under the question, never stored
+        card[FELL_BACK_KEY] = fell_back  # the line under the question, never stored
     return card
 
 
 FELL_BACK_KEY = "fell_back"
-"""The key of a new card that says why the model did not write it."""
+"""The key of a new card's line saying why the model did not write it."""
 
 
 def offline_question(

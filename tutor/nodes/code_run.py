@@ -44,9 +44,8 @@ def code_run(state: TutorState, runtime: Runtime[TutorContext]) -> Command[Any]:
     if code is not None:
         return Command(goto="run_code", update={"to_run": code})
     topic = state.get("topic") or rest
-    proposal, why_not = propose(services, topic)
-    note = f"\n\n{prompts.FELL_BACK.format(done=prompts.SHIPPED_DEMO, reason=why_not)}"
-    note = note if why_not else ""
+    proposal, line = propose(services, topic)
+    note = f"\n\n{line}" if line else ""
     if proposal is None:
         from tutor.demos import all_demos
 
@@ -61,8 +60,8 @@ def code_run(state: TutorState, runtime: Runtime[TutorContext]) -> Command[Any]:
 
 def propose(services: Services, topic: str) -> tuple[dict[str, Any] | None, str]:
     """A demonstration for a topic (model-written with a model, from the catalogue offline or
-    when the model's fails), and why the model's was not used ("" when it was or none was
-    asked for)."""
+    when the model's fails), and the line saying why the model's was not used ("" when it was
+    or none was asked for)."""
     why_not = ""
     if services.structured is not None and topic:
         passages = services.search(topic, k=3)
@@ -70,12 +69,12 @@ def propose(services: Services, topic: str) -> tuple[dict[str, Any] | None, str]
         try:
             demo = services.structured(Demonstration, [HumanMessage(prompt)], kind="demo")
         except ModelFailure as failure:
-            demo, why_not = None, "" if failure.repeat else failure.message
+            demo, why_not = None, failure.line(prompts.SHIPPED_DEMO)
         if demo is not None:
             code = unfenced(demo.code)
             if does_something(code):
                 return {"code": code, "why": demo.explanation.strip(), "by": "model"}, ""
-            why_not = prompts.NOT_CODE
+            why_not = ModelFailure(prompts.NOT_CODE).line(prompts.SHIPPED_DEMO)
     from tutor.demos import find_demo
 
     found = find_demo(topic) if topic else None

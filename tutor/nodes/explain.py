@@ -85,9 +85,7 @@ def offline_answer(
 def fell_back(failure: ModelFailure, done: str = "") -> str:
     """The line that says a step went its offline way, and why (once a turn: nothing when an
     earlier step already said the server failed)."""
-    if failure.repeat:
-        return ""
-    return prompts.FELL_BACK.format(done=done or prompts.ANSWERED_OFFLINE, reason=failure.message)
+    return failure.line(done or prompts.ANSWERED_OFFLINE)
 
 
 def missing_note(found: Coverage) -> str:

@@ -83,8 +83,7 @@ def quiz(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
         return {"messages": [AIMessage(text)], "quiz": None}
     question = Question.from_dict(pick.card["question"])
     lead = prompts.QUIZ_REVIEW.format(when=ago(due_at(pick.card), at)) if pick.review else ""
-    why = pick.card.pop(FELL_BACK_KEY, "")
-    note = prompts.FELL_BACK.format(done=prompts.BANK_QUESTION, reason=why) if why else ""
+    note = pick.card.pop(FELL_BACK_KEY, "")
     pending = {**question.as_dict(), "card": pick.card, "review_id": uuid.uuid4().hex}
     return {
         "messages": [AIMessage("\n\n".join(filter(None, [lead, question.render(), note])))],

@@ -117,10 +117,7 @@ def choose_route(text: str, services: Services) -> dict[str, Any]:
         except ModelFailure as failure:
             choice = None
             chosen["routed_by"] += " (model failed)"
-            if not failure.repeat:
-                chosen["notice"] = prompts.FELL_BACK.format(
-                    done=prompts.ROUTED_OFFLINE, reason=failure.message
-                )
+            chosen["notice"] = failure.line(prompts.ROUTED_OFFLINE)
         if choice is not None:
             topic = topic_of(choice.topic) if choice.topic else chosen["topic"]
             by_model = {"route": choice.route, "intent": choice.route, "routed_by": "model"}
