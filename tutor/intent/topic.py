@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tutor.intent.languages import COMPARED, without_asking
+
 READ = 400
 """Characters of a message read for its topic (a 20,000-character paste has none to give)."""
 MAX_WORDS = 25
@@ -213,7 +215,8 @@ def _spelled(text: str) -> str:
         lower = word.lower()
         return SHORTHAND.get(lower) or (fixed if (fixed := corrected(lower)) != lower else word)
 
-    return re.sub(r"[A-Za-z]+", fix, text)
+    # Whole words only: the "r" of "régularisation" is not shorthand for "are".
+    return re.sub(r"(?<![^\W\d_])[A-Za-z]+(?![^\W\d_])", fix, text)
 
 
 VAGUE = re.compile(
@@ -240,7 +243,7 @@ def read_request(text: str) -> Request:
             rest = ", ".join(kept or clauses[:1])
     topic = _strip(NOTES.sub(" ", _strip(rest)))
     parts: tuple[str, ...] = ()
-    if match := COMPARE_LEAD.match(topic) or COMPARE.match(topic):
+    if match := COMPARE_LEAD.match(topic) or COMPARE.match(topic) or COMPARED.match(topic):
         found = [g for g in match.groups() if g]
         found = [PART_END.sub("", g) for g in found]
         parts = tuple(_strip(p) for p in found if _strip(p))
@@ -277,5 +280,5 @@ def _strip(text: str) -> str:
     text = text.strip()
     while text != previous:
         previous = text
-        text = TRAIL.sub("", LEAD.sub("", text, count=1)).strip()
+        text = without_asking(TRAIL.sub("", LEAD.sub("", text, count=1)).strip())
     return MARKUP.sub("", text).strip("\"'“”`")

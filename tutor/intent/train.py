@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tutor.intent.classifier import EXAMPLES, MODEL, examples_digest
+from tutor.knowledge.words import spaceless
 
 TOPICS = [
     "softmax", "the reward model", "LoRA", "PPO", "DPO", "RLHF", "RLAIF", "dropout",
@@ -32,6 +33,12 @@ TOPICS = [
     "constitutional AI", "catastrophic forgetting", "mixture of experts", "perplexity",
     "dropuot", "transfomers", "attenton", "gradent descent", "regularisation",
 ]  # fmt: skip
+SPACELESS_TOPICS = [
+    "过拟合", "正则化", "梯度下降", "注意力机制", "勾配消失", "活性化関数", "過学習", "과적합",
+    "softmax", "LoRA",
+]  # fmt: skip
+"""Topics for phrasings in Chinese, Japanese or Korean, whose learners name a concept in their
+own script or in English."""
 FILLS = 3
 """Topics each phrasing with a slot is filled with."""
 
@@ -50,13 +57,15 @@ def read_examples(path: Path = EXAMPLES) -> list[tuple[str, str]]:
 
 def expanded(examples: list[tuple[str, str]], seed: int = 7) -> list[tuple[str, str]]:
     """Every phrasing with its slots filled (several times when it has any)."""
-    rng = random.Random(seed)
+    rng, own = random.Random(seed), random.Random(seed)  # own draws: other fills stay put
     out = []
     for intent, phrasing in examples:
+        cjk = spaceless(phrasing)
         for _ in range(FILLS if "{t}" in phrasing else 1):
             text = phrasing
             while "{t}" in text:
-                text = text.replace("{t}", rng.choice(TOPICS), 1)
+                topic = own.choice(SPACELESS_TOPICS) if cjk else rng.choice(TOPICS)
+                text = text.replace("{t}", topic, 1)
             out.append((intent, text))
     return out
 

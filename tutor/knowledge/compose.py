@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from tutor.knowledge.note_units import Unit, plain, read_units, topic_of
 from tutor.knowledge.retriever import Passage, keywords, near_word
+from tutor.knowledge.words import word_count
 
 __all__ = ["Explanation", "KeyPoint", "compose_explanation", "overlap", "plain", "topic_of"]
 
@@ -81,7 +82,7 @@ def _lead_score(unit: Unit, wanted: set[str], named: set[str], compare: bool) ->
     if compare:  # a comparison is best introduced by the sentence that names both sides
         forms = [form for _, form in unit.defines] + [2] * bool(unit.under)
         return 3 * own + max(forms, default=0) - 0.2 * unit.rank
-    words = len(unit.text.split())
+    words = word_count(unit.text)
     brevity = 2 if words < 5 else 0.5 if words < 8 else 0  # a bare name defines nothing
     return max(defines, default=0.0) + own - 0.2 * unit.rank - brevity
 
@@ -123,7 +124,7 @@ def _clip(text: str, limit: int) -> str:
 def _lead(units: list[Unit], lead: Unit) -> list[Unit]:
     """The lead, and the sentence after it when that carries on: "X = …. It teaches …"."""
     after = units[units.index(lead) + 1 : units.index(lead) + 2]
-    brief = len(lead.text.split()) < 10
+    brief = word_count(lead.text) < 10
     if brief and after and after[0].rank == lead.rank and re.match(PRONOUN, after[0].text):
         return [lead, after[0]]
     return [lead]

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 from tutor.knowledge.retriever import STOPWORDS, Passage, keywords, near_word, one_edit
+from tutor.knowledge.words import spaceless
 
 GENERIC = frozenset(
     "explain tell describe show work mean define teach help use used using way thing things "
@@ -190,12 +191,13 @@ def _known(word: str, vocabulary: frozenset[str]) -> bool:
 def plain_english(word: str) -> bool:
     """Whether a word is everyday English (each hyphen part, or its stem, a whole word of the
     MiniLM vocabulary): "squashing" or "tiny" is the learner's own wording, "checkpointing"
-    or "watermarking" is a term."""
+    or "watermarking" is a term. A script without spaces tells no terms apart: MiniLM knows its
+    characters one by one, not its words, so its words count as plain."""
     from tutor.intent.features import known_words
 
     english = known_words()
     for part in re.split(r"[-'’]", word.lower()):
-        if len(part) <= 2:
+        if len(part) <= 2 or spaceless(part):
             continue
         forms = {part, part + "s", part + "e"}
         forms |= {part[: -len(end)] + put for end, put in ENDINGS if part.endswith(end)}

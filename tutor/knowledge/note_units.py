@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tutor.knowledge.loaders import OUTPUT_INFO
 from tutor.knowledge.retriever import Passage, keywords
+from tutor.knowledge.words import word_count
 
 SCAFFOLD = re.compile(
     r"^\s*(/explain\s+)?((please\s+)?(explain|describe|define|tell me about|teach me)\s+)?"
@@ -17,10 +19,12 @@ SCAFFOLD = re.compile(
     r"(the\s+|an?\s+)?",
     re.I,
 )
-QUESTION = re.compile(r"\?$|^(what|how|why|explain|describe|define)\b", re.I)
+QUESTION = re.compile(r"[?？]$|^(what|how|why|explain|describe|define)\b", re.I)
 BULLET = re.compile(r"^\s*(?:[-*•+]|\d+[.)])\s+")
 EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1|(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])")
-SENTENCE_END = re.compile(r"(?<=[.!?])(?<!vs\.)(?<!eg\.)(?<!\.g\.)(?<!\.e\.)\s+(?=[A-Z(\"'*_])")
+SENTENCE_END = re.compile(
+    r"(?<=[.!?])(?<!vs\.)(?<!eg\.)(?<!\.g\.)(?<!\.e\.)\s+(?=[A-Z(\"'*_])|(?<=[。！？])\s*(?=\S)"
+)
 BOLD_TERM = re.compile(r"^(?:(?:a|an|the)\s+)?\*\*([^*]+?)\*\*", re.I)
 DEFINITION = re.compile(
     r"^((?:[\w’'()/-]+\s+){0,5}?[\w’'()/-]+)\s+(?:is|are|refers to|means)\b"
@@ -29,6 +33,8 @@ DEFINITION = re.compile(
 )
 NAME_ONLY = re.compile(r"\*\*[^*]+\*\*|[^:=]+\([^)]*\)")  # "* **PPO**", "* DPO (Direct …)"
 TITLE_NOISE = re.compile(r"^(?:[\W\d_]|[^\x00-\x7f](?=\s))*(?:(?:step|part)\s*\d+\s*:?\s*)?", re.I)
+MATH_FENCES = frozenset(["", "math", "latex", "tex", "text"])
+"""Fence info strings of formulas and plain text; any other names a programming language."""
 LABELS = frozenset("advantages disadvantages pros cons example examples note summary".split())
 """Titles that say what kind of list follows rather than what it is about."""
 
@@ -80,42 +86,66 @@ class _Reader:
 
     def __init__(self, passage: Passage, rank: int) -> None:
         self.rank, self.label = rank, ""
+        self.labels_next = False  # the last line read was a label ("Example:") for what follows
         self.shorts: list[str] = []  # fragments of a list, joined into one unit
         self.units: list[Unit] = []
+        self.code: Unit | None = None  # the short code just read, which an output may follow
         self.heading = TITLE_NOISE.sub("", plain(passage.heading.rsplit(" › ", 1)[-1]))
         self.entitle(self.heading)
         fence: list[str] | None = None
+        info = ""
         for raw in [*passage.text.splitlines(), ""]:
             line = raw.strip()
             if line.startswith("```"):
-                if fence is not None and 0 < len(fence) <= 2:  # a formula, not a program
-                    label = f"{self.label}: " if self.label else ""
-                    self.add(label + " / ".join(fence), formula=True)
-                fence = None if fence is not None else []
+                if fence is None:
+                    self.flush()
+                    fence, info = [], line[3:].strip().lower()
+                else:
+                    self.fenced(fence, info)
+                    fence = None
             elif fence is not None:
                 fence.append(line)
             elif not line.startswith(("#", "---", "|", "![")):
                 self.read(line)
 
+    def fenced(self, lines: list[str], info: str) -> None:
+        """A short fence is a formula or a line of code (a program is no point); a notebook's
+        output joins the code it came from, labelled, or goes with it."""
+        short = 0 < len(lines) <= 2
+        code, self.code = self.code, None
+        if info == OUTPUT_INFO:
+            if short and code is not None and self.units and self.units[-1] is code:
+                code.text += f" → Output: {plain(' / '.join(lines))}"
+        elif short:
+            # A label names the block right after it only: "Rules:" over a list is not the
+            # code two cells on, and "Output:" is not the next cell's code.
+            label = self.label if self.labels_next else "" if info in MATH_FENCES else "Code"
+            self.add((f"{label}: " if label else "") + " / ".join(lines), formula=True)
+            self.code = self.units[-1] if info not in MATH_FENCES else None
+        self.label, self.labels_next = "", False
+
     def read(self, line: str) -> None:
         bullet = bool(BULLET.match(line))
         raw = BULLET.sub("", line).lstrip("> ")
         text = plain(raw)
-        words = len(text.split())
+        words = word_count(text)
+        if text:
+            self.labels_next = text.endswith((":", "：")) and words < 8
         # "* Grammar" "* Facts" make one list, not scraps; so does "It teaches:\n> "Which …"".
-        fragment = words < 4 or (self.label and words < 6 and text[-1] != ".")
-        if (bullet or (self.label and not self.shorts)) and text and text[-1] != ":" and fragment:
+        fragment = words < 4 or (self.label and words < 6 and text[-1] not in ".。")
+        listed = bullet or (self.label and not self.shorts)
+        if listed and text and text[-1] not in ":：" and fragment:
             self.shorts.append(text.rstrip(".;,"))
             return
         self.flush()
         if not text:
             return
         asks = ":" not in text and QUESTION.search(text)
-        if text.endswith(":") and words < 8:
+        if text.endswith((":", "：")) and words < 8:
             self.label, self.fresh = text[:-1], False  # "Input:" introduces an example
         elif bullet and words <= 6 and NAME_ONLY.fullmatch(raw):
             return  # a bare name in a list says nothing about it
-        elif (not bullet and words <= 6 and text[-1] != ".") or asks:
+        elif (not bullet and words <= 6 and text[-1] not in ".。") or asks:
             self.entitle(text)  # a title, a question, or a prompt ("Explain the parts of RAG.")
         else:
             self.label = self.label if bullet else ""
@@ -133,13 +163,14 @@ class _Reader:
         topic = topic_of(text) if QUESTION.search(text) else text
         if topic.lower() in LABELS:
             topic = self.heading
-        self.title = topic if len(topic.split()) <= 6 else ""
+        self.title = topic if word_count(topic) <= 6 else ""
         self.scope = set(keywords(self.heading)) | set(keywords(topic))
         self.about, self.fresh, self.label = set(keywords(topic)), True, ""
 
     def add(self, raw: str, formula: bool = False) -> None:
         text = plain(raw)
-        if not formula and (text.endswith(("?", ":")) or len(text.split()) < 4 and "=" not in text):
+        short = word_count(text) < 4 and "=" not in text
+        if not formula and (text.endswith(("?", ":", "？", "：")) or short):
             return
         defines = []
         if bold := BOLD_TERM.match(raw):
