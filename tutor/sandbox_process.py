@@ -11,8 +11,10 @@ import time
 from dataclasses import dataclass
 
 from tutor.sandbox_isolation import Command, Limits
+from tutor.sandbox_runs import Live, RunStopped, kill_tree, refuse_if_stopped, tracking
 
 TIMEOUT_EXIT = 124  # what coreutils `timeout` reports, so shells read it the same way
+STOP_POLL = 0.25
 
 
 @dataclass
@@ -30,9 +32,11 @@ class Outcome:
 
 
 def execute(command: Command, limits: Limits, timeout: float, status_fd: int = -1) -> Outcome:
-    """Start the command, capture its output, and kill its whole tree at the deadline."""
+    """Start the command, capture its output, and kill its whole tree at the deadline; raise
+    RunStopped if its turn was cancelled or the tutor is stopping."""
     prepared = time.monotonic()
     try:
+        refuse_if_stopped()
         proc = subprocess.Popen(
             command.argv,
             cwd=command.cwd,
@@ -47,14 +51,16 @@ def execute(command: Command, limits: Limits, timeout: float, status_fd: int = -
         if status_fd >= 0:
             os.close(status_fd)  # bwrap holds its own copy: EOF comes when bwrap exits
     deadline = prepared + timeout
-    out, err, timed_out = _capture(proc, deadline, limits.output_bytes)
-    try:
-        # EOF means bwrap is exiting (it holds the pipes to the end): allow it a moment.
-        code = proc.wait(timeout=max(1.0, deadline - time.monotonic()))
-    except subprocess.TimeoutExpired:
-        timed_out = True
-        _kill(proc)
-        code = proc.wait()
+    with tracking(proc) as live:
+        try:
+            out, err, timed_out = _capture(proc, deadline, limits.output_bytes, live)
+            code, timed_out = _reap(proc, deadline, timed_out)
+        except BaseException:  # Ctrl-C on this thread (`tutor run`): leave nothing running
+            kill_tree(proc)
+            proc.wait()
+            raise
+    if live.stopped:
+        raise RunStopped(live.stopped)
     stdout, cut_out = decode_capped(*out, limits.output_bytes)
     stderr, cut_err = decode_capped(*err, limits.output_bytes)
     returncode = TIMEOUT_EXIT if timed_out else (128 - code if code < 0 else code)
@@ -66,10 +72,21 @@ def execute(command: Command, limits: Limits, timeout: float, status_fd: int = -
     return Outcome(stdout, stderr, returncode, timed_out, truncated, command.isolation, seconds)
 
 
+def _reap(proc: subprocess.Popen[bytes], deadline: float, timed_out: bool) -> tuple[int, bool]:
+    """The exit status, and whether the deadline passed first (then everything is killed)."""
+    try:
+        # EOF means bwrap is exiting (it holds the pipes to the end): allow it a moment.
+        return proc.wait(timeout=max(1.0, deadline - time.monotonic())), timed_out
+    except subprocess.TimeoutExpired:
+        kill_tree(proc)
+        return proc.wait(), True
+
+
 def _capture(
-    proc: subprocess.Popen[bytes], deadline: float, limit: int
+    proc: subprocess.Popen[bytes], deadline: float, limit: int, live: Live
 ) -> tuple[tuple[bytes, int], tuple[bytes, int], bool]:
-    """Read both pipes to EOF, keeping `limit` bytes of each; kill everything at the deadline."""
+    """Read both pipes to EOF, keeping `limit` bytes of each; kill everything at the deadline;
+    give up at once when a stop killed the run."""
     assert proc.stdout is not None and proc.stderr is not None
     fds = (proc.stdout.fileno(), proc.stderr.fileno())
     kept = {fd: bytearray() for fd in fds}
@@ -78,16 +95,18 @@ def _capture(
     with selectors.DefaultSelector() as sel:
         for fd in fds:
             sel.register(fd, selectors.EVENT_READ)
-        while sel.get_map():
+        while sel.get_map() and not live.stopped:
             left = deadline - time.monotonic()
             if left <= 0 and timed_out:
                 break  # killed, and still no EOF after the grace period: stop reading
             if left <= 0:
                 timed_out = True
-                _kill(proc)
+                kill_tree(proc)
                 deadline = time.monotonic() + 2.0
                 continue
-            for key, _ in sel.select(timeout=left):
+            # Wake now and then: a process that escaped the kill (unsafe mode, setsid) may hold
+            # the pipes open, and a stop must not wait for their EOF.
+            for key, _ in sel.select(timeout=min(left, STOP_POLL)):
                 chunk = os.read(key.fd, 65536)
                 if not chunk:
                     sel.unregister(key.fd)
@@ -100,14 +119,6 @@ def _capture(
     proc.stderr.close()
     out, err = ((bytes(kept[fd]), total[fd]) for fd in fds)
     return out, err, timed_out
-
-
-def _kill(proc: subprocess.Popen[bytes]) -> None:
-    # Killing bwrap kills its pid namespace (--die-with-parent): every descendant goes too.
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def decode_capped(data: bytes, total: int, limit: int) -> tuple[str, bool]:

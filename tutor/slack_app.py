@@ -13,12 +13,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 from tutor.config import Settings
-from tutor.errors import TutorError
+from tutor.errors import FAILED, TutorError
 from tutor.slack.connect import EVENTS_PATH, choose_connection
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
 
+    from tutor.context import Services
     from tutor.session import Tutor
     from tutor.slack.inbound import SlackBot
 
@@ -34,6 +35,7 @@ def build_bot(
     *,
     socket_mode: bool = False,
     stream_every: float = 1.5,
+    services: Services | None = None,
 ) -> SlackBot:
     """The bot, with its token checked against Slack and the tutor's index loaded."""
     from slack_sdk import WebClient
@@ -46,7 +48,7 @@ def build_bot(
         retries = [ConnectionErrorRetryHandler(), RateLimitErrorRetryHandler(max_retry_count=2)]
         client = WebClient(token=settings.slack_bot_token.strip(), retry_handlers=retries)
     identity = check_token(client)
-    tutor = tutor or Tutor(settings)
+    tutor = tutor or Tutor(settings, services)
     # Load what every turn uses now, once, rather than in the first few turns at the same time;
     # a misconfigured model fails here, before Slack is connected.
     tutor.services.search("warm up", k=1)
@@ -69,7 +71,9 @@ def check_token(client: WebClient) -> dict[str, Any]:
             "page; reinstall the app if it was removed",
         ) from None
     except OSError as failure:
-        raise TutorError(f"cannot reach Slack: {failure}", "check the network or proxy") from None
+        raise TutorError(
+            f"cannot reach Slack: {failure}", "check the network or proxy", exit_code=FAILED
+        ) from None
 
 
 class SlackHTTPServer(ThreadingHTTPServer):
@@ -134,13 +138,15 @@ def run_slack(
     host: str = "0.0.0.0",
     *,
     say: Callable[[str], None],
+    services: Services | None = None,
 ) -> None:
-    """Connect to Slack and answer until Ctrl-C; running turns finish before it stops."""
-    from tutor.prompts import OFFLINE_MODE
+    """Connect to Slack and answer until Ctrl-C or SIGTERM; running turns finish before it stops
+    (code they run is killed at once)."""
+    from tutor.prompts import OFFLINE_MODE, counted
 
     connection = choose_connection(settings, port)
     say("loading the notes index…")
-    bot = build_bot(settings, socket_mode=connection.mode == "socket")
+    bot = build_bot(settings, socket_mode=connection.mode == "socket", services=services)
     # From here on the log is the admin's record of what happened (a failed start above
     # already says why, once).
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
@@ -149,9 +155,12 @@ def run_slack(
     mode = f"llm mode · {settings.model}" if bot.tutor.services.chat else OFFLINE_MODE
     who = f"@{bot.name} ({bot.bot_user}) in {bot.team_name} ({bot.team})"
     say(f"tutor slack · {mode} · as {who}")
-    limit = settings.slack_rate_limit or "no"
-    mapped = f"{len(bot.learners)} Slack user(s) mapped to learners"
-    say(f"{settings.slack_workers} turn(s) at once · {limit} turns a minute per user · {mapped}")
+    per_minute = settings.slack_rate_limit
+    limit = f"{counted(per_minute, 'turn')} a minute" if per_minute else "no limit of turns"
+    mapped = f"{counted(len(bot.learners), 'Slack user')} mapped to learners"
+    at_once = counted(settings.slack_workers, "turn")
+    say(f"{at_once} at once · {limit} per user · {mapped}")
+    terminate = _stop_on_sigterm()
     try:
         if connection.mode == "socket":
             from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -177,5 +186,26 @@ def run_slack(
     except KeyboardInterrupt:
         say("stopping: letting running turns finish…")
     finally:
+        terminate()
         bot.close()
         bot.tutor.close()
+
+
+def _stop_on_sigterm() -> Callable[[], None]:
+    """Make SIGTERM (a service manager stopping the bot) stop it as Ctrl-C does: running code
+    is killed, each turn says so, and nothing else is cut off; returns how to undo it."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    before = signal.signal(signal.SIGTERM, interrupt)
+
+    def undo() -> None:
+        signal.signal(signal.SIGTERM, before)
+
+    return undo

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import json
 import os
+import queue
+import secrets
+import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
+from typing import IO
 
 import pytest
+
+from tests.integration.processes import alive, gone, wait_until_alive
 
 pytestmark = pytest.mark.integration
 
@@ -170,13 +178,91 @@ def test_ctrl_c_cancels_the_turn_not_the_session() -> None:
     assert "Traceback" not in err
 
 
+class Output:
+    """A child's output, read line by line on a thread, so a test can wait for a line."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.printed = ""
+        self.reader = threading.Thread(target=self._read, args=(stream,))
+        self.reader.start()
+
+    def _read(self, stream: IO[str]) -> None:
+        for line in stream:
+            self.lines.put(line)
+
+    def until(self, text: str, within: float) -> str:
+        """What was printed up to the line containing `text`; fails after `within` s."""
+        seen, until = "", time.monotonic() + within
+        while text not in seen:
+            try:
+                seen += self.lines.get(timeout=max(0.0, until - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(f"no {text!r} within {within} s: {seen!r}") from None
+        self.printed += seen
+        return seen
+
+    def rest(self) -> str:
+        """Everything printed, once the child has closed its output."""
+        self.reader.join(timeout=30)
+        while not self.lines.empty():
+            self.printed += self.lines.get()
+        return self.printed
+
+
+def test_ctrl_c_kills_the_running_code_at_once_and_retry_runs_it_again() -> None:
+    marker = f"ctrl-c-{secrets.token_hex(6)}"
+    spawn = f"subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)', {marker!r}])"
+    # The time limit is far away: only Ctrl-C can end this run soon.
+    env = {**os.environ, "TUTOR_CODE_TIMEOUT": "120"}
+    chat = subprocess.Popen(
+        [sys.executable, "-m", "tutor", "chat", "--thread", "k2"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        # A background job's SIGINT is ignored and a child inherits that: Ctrl-C must work.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    assert chat.stdin is not None and chat.stdout is not None
+    output = Output(chat.stdout)
+
+    def send(line: str) -> None:
+        assert chat.stdin is not None
+        chat.stdin.write(f"{line}\n")
+        chat.stdin.flush()
+
+    def ctrl_c(attempt: str) -> None:
+        assert wait_until_alive(marker), f"the code never started ({attempt})"
+        chat.send_signal(signal.SIGINT)
+        cancelled = output.until("cancelled", within=10)  # not after the 100 s sleep
+        assert "/retry" in cancelled and "exit code" not in cancelled
+        assert gone(marker), f"the sandboxed code outlived Ctrl-C ({attempt})"
+
+    try:
+        output.until("passages indexed", within=300)
+        send(f"/run import subprocess, sys, time; {spawn}; time.sleep(100)")
+        ctrl_c("the first run")
+        send("/retry")  # the message was kept: it runs again, and Ctrl-C stops it again
+        ctrl_c("its retry")
+        send("/help")  # the session goes on
+        output.until("route: help", within=60)
+        send("/exit")
+        assert chat.wait(timeout=60) == 0
+    finally:
+        chat.kill()
+    assert "Traceback" not in output.rest()
+    assert not alive(marker)
+
+
 def test_quiz_review_session_from_stdin_then_progress_in_another_process() -> None:
     # Two questions: the first skipped (rated again), the second answered and rated easy
     # ("A" is an answer to any kind of question: a label, or a wrong free answer).
     result = tutor("quiz", "softmax", "--count", "2", stdin="/skip\nA\neasy\n")
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "review · offline · learner default · 0 card(s) due · topic softmax" in out
+    assert "review · offline · learner default · 0 cards due · topic softmax" in out
     assert out.count("**Reference:**") == 0 and out.count("Reference:") == 2
     assert "Rated again" in out and "Rated easy" in out
     assert "Say /quiz" not in out  # the session asks the next question itself
@@ -184,7 +270,7 @@ def test_quiz_review_session_from_stdin_then_progress_in_another_process() -> No
 
     report = json.loads(tutor("progress", "--json").stdout)
     assert report["cards"] == 2 and report["reviewed_today"] == 2
-    assert "memory: 1 learner(s), 2 card(s)" in tutor("doctor").stdout
+    assert "memory: 1 learner, 2 cards" in tutor("doctor").stdout
 
     again = tutor("quiz", "--count", "1", stdin="")  # end of input at once: a clean summary
     assert again.returncode == 0 and "summary · 1 asked" in again.stdout

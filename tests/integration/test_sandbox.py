@@ -18,9 +18,11 @@ import pytest
 from typer.testing import CliRunner
 
 import tutor
+from tests.integration.processes import alive, gone, wait_until_alive
 from tutor.cli import app
 from tutor.errors import TutorError
 from tutor.sandbox import Limits, RunResult, run
+from tutor.sandbox_runs import Runs, RunStopped
 
 pytestmark = pytest.mark.integration
 
@@ -101,19 +103,6 @@ def planted(
     runs_canary = runs / "canary.txt"
     runs_canary.write_text(secret)
     return Planted(secret, canary, runs, runs_canary, loopback)
-
-
-def alive(marker: str) -> list[int]:
-    """Host processes whose command line carries `marker`."""
-    found = []
-    for entry in os.listdir("/proc"):
-        try:
-            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes() if entry.isdigit() else b""
-        except OSError:
-            continue
-        if marker.encode() in cmdline:
-            found.append(int(entry))
-    return found
 
 
 def assert_held(planted: Planted, result: RunResult) -> None:
@@ -435,6 +424,38 @@ print("spawned")
     assert not result.timed_out  # the held-open stdout closed when the namespace died
     assert alive(marker) == []
     assert_held(planted, result)
+
+
+@pytest.mark.parametrize("mode", ["bwrap", "unsafe"])
+def test_stopping_a_turn_kills_its_running_code_at_once(planted: Planted, mode: str) -> None:
+    marker = f"stopped-{secrets.token_hex(6)}"
+    code = f"""
+import subprocess, sys, time
+subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", {marker!r}])
+time.sleep(60)
+"""
+    turn, stopped = Runs(), []
+
+    def run_in_turn() -> None:  # a turn runs its code on a worker thread, as LangGraph does
+        with turn.active():
+            try:
+                planted.run(code, timeout=60, mode=mode)
+            except RunStopped as error:
+                stopped.append(error)
+
+    worker = threading.Thread(target=run_in_turn)
+    worker.start()
+    assert wait_until_alive(marker), "the code never started"
+    turn.stop("cancelled")
+    worker.join(timeout=20)  # far sooner than the code's 60 s, if the stop killed it
+    assert not worker.is_alive() and len(stopped) == 1
+    assert stopped[0].message == "the code was stopped before it finished: cancelled"
+    assert gone(marker)  # the whole tree, not only the process the tutor started
+    assert [p.name for p in planted.runs.iterdir()] == ["canary.txt"]  # scratch removed
+    with turn.active(), pytest.raises(RunStopped):
+        planted.run("print(1)", mode=mode)  # nothing new starts in a stopped turn
+    with Runs().active():
+        assert planted.run("print(1)", mode=mode).exit_code == 0  # the next turn runs
 
 
 def test_output_flood_is_truncated(planted: Planted) -> None:

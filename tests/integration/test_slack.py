@@ -21,6 +21,7 @@ import pytest
 from slack_sdk import WebClient
 
 from tests.conftest import MakeTutor, free_port
+from tests.integration.processes import gone, wait_until_alive
 from tests.integration.slack_stub import BOT_ID, BOT_USER, TEAM, Posted, SlackStub, running_stub
 from tutor.errors import TutorError
 from tutor.learning.memory import LearnerMemory
@@ -681,6 +682,59 @@ def test_tutor_slack_in_socket_mode_says_how_it_runs_and_stops_cleanly(
     assert "xoxb" not in said and "xapp" not in said
 
 
+def test_sigterm_kills_running_code_at_once_and_the_turn_says_to_send_it_again(
+    make_tutor: MakeTutor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import signal
+
+    from tutor import slack_app
+
+    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1-A0TUTOR-test")
+    monkeypatch.setenv("TUTOR_CODE_TIMEOUT", "120")  # only the shutdown can end the run soon
+    marker = f"sigterm-{new_ts()}-{os.getpid()}"
+    spawn = f"subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)', {marker!r}])"
+    code = f"```import subprocess, sys, time\n{spawn}\ntime.sleep(100)```"
+
+    class Handler:
+        def __init__(self, app: Any, app_token: str) -> None:
+            self.app = app
+
+        def start(self) -> None:  # connected: code runs, then a service manager stops us
+            from slack_bolt.request import BoltRequest
+
+            event = {"type": "message", "channel_type": "im", "user": "U0ALICE"}
+            event |= {"text": f"run this {code}", "ts": new_ts(), "channel": "DU0ALICE"}
+            body = json.dumps(envelope(event))
+            self.app.dispatch(BoltRequest(body=body, headers={"content-type": "application/json"}))
+            assert wait_until_alive(marker), "the code never started"
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(60)  # the signal interrupts this
+
+        def close(self) -> None:
+            pass
+
+    def not_handled(signum: int, frame: Any) -> None:
+        raise AssertionError("tutor slack left SIGTERM to its default: the process would die")
+
+    monkeypatch.setattr("slack_bolt.adapter.socket_mode.SocketModeHandler", Handler)
+    before = signal.signal(signal.SIGTERM, not_handled)
+    tutor = make_tutor()
+    lines: list[str] = []
+    try:
+        with running_stub(TOKEN) as stub:
+            bot_over_stub(monkeypatch, tutor, stub.base_url)
+            slack_app.run_slack(tutor.settings, say=lines.append)
+            [answer] = stub.thread("DU0ALICE", None)
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    assert gone(marker), "the sandboxed code outlived the shutdown"
+    assert "stopping: letting running turns finish" in "\n".join(lines)
+    assert "stopped before it finished: the tutor is shutting down" in answer.text
+    assert "send it again" in answer.text  # the message is kept for the next start
+
+
 def bot_over_stub(monkeypatch: pytest.MonkeyPatch, tutor: Tutor, base_url: str) -> None:
     """`tutor slack` builds its bot with this tutor and a WebClient on the stub at `base_url`."""
     from tutor import slack_app
@@ -690,7 +744,7 @@ def bot_over_stub(monkeypatch: pytest.MonkeyPatch, tutor: Tutor, base_url: str) 
     monkeypatch.setattr(
         slack_app,
         "build_bot",
-        lambda settings, socket_mode: real(settings, tutor, client, socket_mode=socket_mode),
+        lambda settings, socket_mode, **_: real(settings, tutor, client, socket_mode=socket_mode),
     )
 
 

@@ -19,6 +19,7 @@ from tutor.errors import TutorError
 from tutor.models import ModelFailure
 from tutor.nodes.router import last_human_text, split_command
 from tutor.run_report import describe_run
+from tutor.sandbox_runs import RunStopped
 from tutor.state import TutorState, reply_message
 
 YES = {"/yes", "/run"}
@@ -133,6 +134,8 @@ def run_code(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any
     code = state.get("to_run") or ""
     try:
         result = services_of(runtime).run_code(with_echo(code))
+    except RunStopped:
+        raise  # cancelled or shutting down: the turn stops unfinished, its message kept to retry
     except TutorError as error:
         reason = f"{error.message} ({error.hint})" if error.hint else error.message
         message = AIMessage(prompts.CANNOT_RUN.format(reason=reason))

@@ -15,6 +15,7 @@ from slack_sdk.errors import SlackApiError
 
 from tutor import tracing
 from tutor.config import Settings
+from tutor.sandbox_runs import SHUTTING_DOWN
 from tutor.session import Tutor
 from tutor.slack import texts
 from tutor.slack.connect import commands_thread, default_learner, learner_map, thread_id
@@ -232,7 +233,9 @@ class SlackBot:
         return self.activity.wait_idle(timeout)
 
     def close(self, timeout: float = 60) -> None:
-        """Let running turns finish (up to `timeout` seconds), then release everything."""
+        """Let running turns finish (up to `timeout` seconds), then release everything; code
+        they run is killed at once (the turn says so, and its message is kept to send again)."""
+        self.taker.runs.stop(SHUTTING_DOWN)
         if not self.wait_idle(timeout):
             log.warning("stopped with turns still running")
         self.listeners.shutdown(wait=False, cancel_futures=True)

@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from tutor.errors import TutorError
+from tutor.sandbox_runs import Runs
 from tutor.session import Tutor
 from tutor.slack import texts
 from tutor.slack.mrkdwn import split_mrkdwn, to_mrkdwn
@@ -56,6 +57,8 @@ class TurnTaker:
         self.client = client
         self.store = store
         self.stream_every = stream_every
+        self.runs = Runs()
+        """The code its turns run: stopped at shutdown, so no turn waits for its time limit."""
 
     def run(self, job: Job) -> None:
         """Take one turn and post its answer (or a short message saying what went wrong)."""
@@ -63,13 +66,14 @@ class TurnTaker:
             self.post(job, [plain(texts.STALE)])  # a typed reply got there first
             return
         try:
-            turn = self.tutor.ask(
-                job.text,
-                job.thread,
-                learner=job.learner,
-                interface="slack",
-                on_token=self._streamer(job),
-            )
+            with self.runs.active():
+                turn = self.tutor.ask(
+                    job.text,
+                    job.thread,
+                    learner=job.learner,
+                    interface="slack",
+                    on_token=self._streamer(job),
+                )
         except TutorError as error:
             kept = self.tutor.failed_message(job.thread) is not None
             self.post(job, [error_message(error, kept)])

@@ -1,0 +1,38 @@
+"""Finding the processes a test's sandboxed code started, by a marker in their command line."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+
+def alive(marker: str) -> list[int]:
+    """Host processes whose command line carries `marker` (a zombie's is empty: not counted)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes() if entry.isdigit() else b""
+        except OSError:
+            continue
+        if marker.encode() in cmdline:
+            found.append(int(entry))
+    return found
+
+
+def wait_until_alive(marker: str, within: float = 60) -> bool:
+    """Whether a process with `marker` shows up within `within` seconds (the sandbox starts
+    slowly on a loaded machine)."""
+    until = time.monotonic() + within
+    while not alive(marker) and time.monotonic() < until:
+        time.sleep(0.1)
+    return bool(alive(marker))
+
+
+def gone(marker: str, within: float = 5) -> bool:
+    """Whether every process with `marker` is gone within `within` seconds (SIGKILL is
+    delivered when the process next runs, not when kill() returns)."""
+    until = time.monotonic() + within
+    while alive(marker) and time.monotonic() < until:
+        time.sleep(0.05)
+    return not alive(marker)
