@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from tutor import prompts
-from tutor.knowledge.retriever import Passage
+from tutor.knowledge.retriever import Passage, cite
 from tutor.prompts import NO_NOTES
 
 CITATION = re.compile(r"\[(\d{1,2})\]")
@@ -18,19 +18,13 @@ GENERAL = re.compile(
 
 
 def source_ref(passage: Passage) -> dict[str, Any]:
-    """The JSON shape of a source: file, heading and line range."""
-    return {
-        "file": passage.file,
-        "heading": passage.heading,
-        "start_line": passage.start_line,
-        "end_line": passage.end_line,
-    }
+    """The JSON shape of a source: file, heading, line range, and a notebook's cells."""
+    return passage.ref()
 
 
 def where(ref: dict[str, Any]) -> str:
-    """`file › heading (lines a–b)` for a source ref."""
-    place = f"{ref['file']} › {ref['heading']}" if ref.get("heading") else str(ref["file"])
-    return f"{place} (lines {ref['start_line']}–{ref['end_line']})"
+    """`file › heading (lines a–b)` for a source ref (`(cell n)` in a notebook)."""
+    return cite(ref)
 
 
 def numbered_passages(passages: list[Passage], limit: int = 1500) -> str:

@@ -27,6 +27,18 @@ def test_keycaps_with_dropped_bytes_are_rebuilt() -> None:
     assert "ï¸" not in text and "âƒ£" not in text
 
 
+def test_a_sign_that_lost_both_its_other_bytes_leaves_no_mojibake() -> None:
+    raw = (SHIPPED_NOTES / "training-finetuning-rlhf.md").read_bytes().split(b"\n")
+    # Once ⭐ (E2 AD 90): the code page had no 0x90 and the soft hyphen AD went too.
+    assert raw[196] == b"## \xc3\xa2 Reward Model (Key RLHF Component)"
+    assert raw[342] == b"\xc3\xa2 End of Notes"
+    lines = decode_note(b"\n".join(raw)).split("\n")
+    assert (lines[196], lines[342]) == ("## Reward Model (Key RLHF Component)", "End of Notes")
+    # Only in a double-encoded note: elsewhere a lone letter is a word ("é", "è", Welsh "â").
+    words = "  â stays, è vero, é professora"
+    assert decode_note(words.encode()) == words
+
+
 def test_repair_keeps_line_count() -> None:
     raw = (SHIPPED_NOTES / "training-finetuning-rlhf.md").read_bytes()
     assert decode_note(raw).count("\n") == raw.decode("utf-8").count("\n")
@@ -72,10 +84,16 @@ def test_front_matter_becomes_metadata_and_keeps_numbering() -> None:
         (b"", "empty file"),
         (b"  \n\n", "empty file"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
-        (b"caf\xe9 au lait \xff\xfe", "not UTF-8"),
+        ("naïve ".encode() + b"caf\xe9 au lait", "not UTF-8"),
         (bytes(range(1, 31)) * 20, "binary"),
     ],
 )
 def test_non_text_is_refused_with_a_reason(raw: bytes, reason: str) -> None:
     with pytest.raises(NotText, match=reason):
         decode_note(raw)
+
+
+def test_a_note_saved_in_a_windows_code_page_reads_as_its_editor_shows_it() -> None:
+    # cp1252: é, the en dash 0x96 and ß; 0x81 is undefined there and read as Latin-1.
+    raw = b"# Kaffee\n\nCaf\xe9 \x96 S\xfc\xdfes \x81\n"
+    assert decode_note(raw) == "# Kaffee\n\nCafé – Süßes \x81\n"

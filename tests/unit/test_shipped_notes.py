@@ -19,3 +19,18 @@ SEEDS = {
 def test_knowledge_is_the_seed_notes_byte_for_byte() -> None:
     shipped = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in SHIPPED_NOTES.iterdir()}
     assert shipped == SEEDS
+
+
+def test_no_heading_of_the_shipped_notes_shows_mojibake() -> None:
+    from tutor.knowledge.chunking import chunk_note
+    from tutor.knowledge.loaders import parse_note
+
+    headings = {
+        c.heading
+        for path in SHIPPED_NOTES.iterdir()
+        for c in chunk_note(parse_note(path, path.read_bytes()))
+    }
+    # UTF-8 read as cp1252/cp1254 leaves Latin-1 letters and signs (`â`, `ðŸ`, `ï¸`).
+    broken = [h for h in headings if any("\u00c0" <= ch <= "\u00ff" for ch in h)]
+    assert broken == []
+    assert any(h.endswith("› Reward Model (Key RLHF Component)") for h in headings)

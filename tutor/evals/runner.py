@@ -85,9 +85,13 @@ class EvalRunner:
             raise
         self.ingest_s = time.perf_counter() - started
         self.tutor = Tutor(self.settings, self.services, InMemorySaver(), InMemoryStore())
+        from tutor.knowledge.retriever import Passage
+
         _, texts, metas = self.services.index.everything()
         self.passages = [{**m, "text": t} for t, m in zip(texts, metas, strict=True)]
-        self._by_place = {_place(m): t for t, m in zip(texts, metas, strict=True)}
+        self._by_place = {
+            _place(Passage.from_row("", t, m).ref()): t for t, m in zip(texts, metas, strict=True)
+        }
 
     def __enter__(self) -> EvalRunner:
         return self
@@ -254,10 +258,7 @@ def untraced() -> Iterator[None]:
         yield
 
 
-def _place(meta: Mapping[str, Any]) -> tuple[str, str, int, int]:
-    return (
-        str(meta.get("file", "")),
-        str(meta.get("heading", "")),
-        int(meta.get("start_line", 0)),
-        int(meta.get("end_line", 0)),
-    )
+def _place(ref: Mapping[str, Any]) -> tuple[object, ...]:
+    """Where a source ref points: file, heading, lines, cells (a notebook's lines are None)."""
+    keys = ("file", "heading", "start_line", "end_line", "cell", "end_cell")
+    return tuple(ref.get(k) for k in keys)

@@ -31,6 +31,9 @@ class Chunk:
     start_line: int
     end_line: int
     cell: int | None = None
+    """A notebook passage's first cell (None in other notes)."""
+    end_cell: int | None = None
+    """A notebook passage's last cell."""
 
     @property
     def content_hash(self) -> str:
@@ -71,6 +74,7 @@ def chunk_note(note: NoteText, target_chars: int = 900) -> list[Chunk]:
                     start_line=note.line_numbers[group[0]],
                     end_line=note.line_numbers[group[-1]],
                     cell=note.cells[group[0]],
+                    end_cell=note.cells[group[-1]],
                 )
             )
     return chunks

@@ -10,6 +10,8 @@ import html
 import re
 from typing import Any
 
+from tutor.text_in import NotUtf8, utf8_text
+
 EMBED = re.compile(r"!\[\[[^\]\n]*\]\]")
 ATTACHMENT_IMAGE = re.compile(r"!\[[^\]\n]*\]\(attachment:[^)\n]*\)")
 WIKILINK = re.compile(r"\[\[([^\]|\n]+)(?:\|([^\]\n]*))?\]\]")
@@ -29,6 +31,12 @@ _MOJIBAKE_CHARS = (
 MOJIBAKE_RUN = re.compile(f"[\u00c2-\u00f4\u011f][{_MOJIBAKE_CHARS}]+")
 CODE_PAGES = ("cp1252", "cp1254")
 LOST_BYTES = bytes([0x8F, 0x9D, 0x8D, 0x81, 0x90, 0x8E, 0x9E])
+# `â` as a word of its own: the lead byte E2 of a sign (arrows, stars, checks: U+2000-2FFF)
+# whose two other bytes the code page dropped or hid (`## â Reward Model` was once ⭐, E2 AD
+# 90: 90 undefined, AD a soft hyphen). Too little is left to tell which sign, so in a
+# double-encoded note it goes; spaces close up, indentation stays. Other lead bytes are
+# words too ("é", "è"), and an emoji's F0 9F never loses both.
+LONE_LEAD = re.compile(r"(?<!\S)\u00e2(?:[ \t]+(?=\S)|[ \t]*$)", re.MULTILINE)
 # Where a dropped byte leaves two readings, the sign people put in study notes wins.
 COMMON_SIGNS = "📝🎯💡✅❌⭐🔑📚🔍🎮🏗🛠📈📊🔥⚡🚀📌🧠🧩🔹⚠⚙"
 
@@ -45,13 +53,40 @@ def decode_note(raw: bytes) -> str:
     if b"\x00" in sample:
         raise NotText("binary file (contains NUL bytes)")
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise NotText(f"not UTF-8 text (bad byte at offset {exc.start})") from exc
+        text = utf8_text(raw)
+    except NotUtf8 as exc:
+        if UTF8_SEQUENCE.search(raw):
+            # UTF-8 with stray bytes: guessing would misread one part or the other, and a
+            # note is quoted and cited, so it must read as the file does.
+            raise NotText(f"not UTF-8 text ({exc}; save the note as UTF-8)") from exc
+        text = code_page_text(raw)
     control = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\t\n\r\f")
     if control > 0.05 * min(len(text), 8192):
         raise NotText("binary file (mostly control characters)")
     return repair_mojibake(text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+"""A multi-byte UTF-8 character: a note that has one was meant as UTF-8."""
+
+
+def code_page_text(raw: bytes) -> str:
+    """A note saved in a single-byte Windows code page (no UTF-8 in it at all), as its editor
+    shows it: cp1252, the Windows default for Western languages, with the five bytes it
+    leaves undefined read as Latin-1 (which every byte is), so no byte is lost."""
+    return (
+        "".join(
+            chr(byte) if byte in CP1252_UNDEFINED else bytes([byte]).decode("cp1252")
+            for byte in raw
+        )
+        if any(byte in CP1252_UNDEFINED for byte in raw)
+        else raw.decode("cp1252")
+    )
+
+
+CP1252_UNDEFINED = frozenset((0x81, 0x8D, 0x8F, 0x90, 0x9D))
 
 
 def repair_mojibake(text: str) -> str:
@@ -67,11 +102,14 @@ def repair_mojibake(text: str) -> str:
         normalization=None,
         explain=False,
     )
+    double_encoded = bool(MOJIBAKE_RUN.search(text))
     text = MOJIBAKE_RUN.sub(_refill_lost_bytes, text)
     fixed = ftfy.fix_text(text, config)
     if fixed.count("\n") != text.count("\n"):
         # Line numbers are part of every citation; fix line by line instead.
         fixed = "\n".join(ftfy.fix_text(line, config) for line in text.split("\n"))
+    if double_encoded:  # then a lone lead byte is what is left of a sign
+        fixed = LONE_LEAD.sub("", fixed)
     return fixed
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from langchain_core.embeddings import Embeddings
 
 from tutor.config import Settings
-from tutor.errors import TutorError, unwritable
+from tutor.errors import FAILED, TutorError, unwritable
 from tutor.knowledge.chunking import Chunk, chunk_note
 from tutor.knowledge.embeddings import ChromaAdapter, make_embeddings, model_id_of
 from tutor.knowledge.loaders import (
@@ -24,9 +24,10 @@ from tutor.knowledge.loaders import (
     read_note_bytes,
 )
 from tutor.knowledge.records import FileRecord, Records
+from tutor.text_in import path_text
 
 COLLECTION = "notes"
-PIPELINE = "5"
+PIPELINE = "6"
 """Bump when cleaning, chunking or the question bank changes: every file is re-chunked and its
 questions rebuilt (unchanged text keeps its vectors, since chunk ids come from content)."""
 EMBED_BATCH = 64
@@ -104,6 +105,7 @@ class NotesIndex:
                 raise TutorError(
                     f"cannot reach the Chroma server at {self.settings.chroma_url}: {exc}",
                     "start it, or unset TUTOR_CHROMA_URL to use the local index",
+                    exit_code=FAILED,
                 ) from exc
         try:
             self.settings.chroma_dir.mkdir(parents=True, exist_ok=True)
@@ -153,7 +155,7 @@ class NotesIndex:
         report.rebuilt_from = self.rebuilt_from
         for done, (root, path) in enumerate(found, start=1):
             if progress:
-                progress(str(path), done - 1, len(found))
+                progress(path_text(path), done - 1, len(found))
             self._ingest_file(root, path, report)
         report.removed = self._remove_missing(paths, {_source(p) for _, p in found})
         report.chunks = self.records.passages()
@@ -176,7 +178,7 @@ class NotesIndex:
                 raise Unreadable("no text to index")
         except Unreadable as exc:
             kept = f"; kept its {len(record.chunk_ids)} indexed passages" if record else ""
-            report.skipped.append(Skip(str(path), f"{exc}{kept}"))
+            report.skipped.append(Skip(path_text(path), f"{exc}{kept}"))
             return
         file = _display_name(root, path)
         ids = [_chunk_id(source, c, n) for c, n in _numbered(chunks)]
@@ -227,7 +229,17 @@ class NotesIndex:
         from tutor.learning.bank import build_bank
 
         passages = [
-            Passage(file, c.heading, c.start_line, c.end_line, c.text, 0.0, chunk_id=cid)
+            Passage(
+                file,
+                c.heading,
+                c.start_line,
+                c.end_line,
+                c.text,
+                0.0,
+                chunk_id=cid,
+                cell=c.cell,
+                end_cell=c.end_cell,
+            )
             for c, cid in zip(chunks, ids, strict=True)
         ]
         for chunk_id, questions in build_bank(passages).items():
@@ -235,7 +247,7 @@ class NotesIndex:
 
     def _remove_missing(self, paths: list[Path], seen: set[str]) -> int:
         """Drop files that were indexed under a scanned folder and are gone now."""
-        folders = [str(p.resolve()) + os.sep for p in paths if p.is_dir()]
+        folders = [path_text(p.resolve()) + os.sep for p in paths if p.is_dir()]
         removed = 0
         for record in self.records.all():
             if record.source in seen or not any(record.source.startswith(f) for f in folders):
@@ -272,14 +284,15 @@ class NotesIndex:
 
 
 def _source(path: Path) -> str:
-    return str(path.absolute().resolve()) if not path.is_symlink() else str(path.absolute())
+    # As text with undecodable bytes escaped: SQLite and Chroma refuse lone surrogates.
+    return path_text(path.absolute().resolve() if not path.is_symlink() else path.absolute())
 
 
 def _display_name(root: Path, path: Path) -> str:
     try:
-        return str(path.absolute().relative_to(root))
+        return path_text(path.absolute().relative_to(root))
     except ValueError:
-        return path.name
+        return path_text(path.name)
 
 
 def _numbered(chunks: list[Chunk]) -> Iterable[tuple[Chunk, int]]:
@@ -304,8 +317,9 @@ def _metadata(source: str, file: str, chunk: Chunk) -> dict[str, Any]:
         "end_line": chunk.end_line,
         "hash": chunk.content_hash,
     }
-    if chunk.cell is not None:
+    if chunk.cell is not None:  # Chroma keeps no None: other notes have no cell keys
         meta["cell"] = chunk.cell
+        meta["end_cell"] = chunk.end_cell
     return meta
 
 

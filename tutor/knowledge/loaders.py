@@ -18,12 +18,16 @@ from tutor.knowledge.cleaning import (
     split_front_matter,
     wikilink_targets,
 )
+from tutor.text_in import path_text
 
 TEXT_SUFFIXES = {".md", ".markdown", ".txt"}
 NOTEBOOK_SUFFIX = ".ipynb"
 SUFFIXES = TEXT_SUFFIXES | {NOTEBOOK_SUFFIX}
 OUTPUT_LINES = 12
 OUTPUT_CHARS = 1200
+OUTPUT_LABEL = "Output:"
+OUTPUT_INFO = "output"
+"""The info string of the fence around a notebook code cell's output (its code's is python)."""
 
 
 class Unreadable(Exception):
@@ -54,18 +58,19 @@ def find_notes(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path]], list[Ski
     skipped: list[Skip] = []
     for given in paths:
         if not given.exists() and not given.is_symlink():
-            skipped.append(Skip(str(given), "path does not exist"))
+            skipped.append(Skip(path_text(given), "path does not exist"))
         elif given.is_dir():
             root = given.resolve()
             for path, reason in _walk(given, set()):
                 if reason:
-                    skipped.append(Skip(str(path), reason))
+                    skipped.append(Skip(path_text(path), reason))
                 else:
                     found.append((root, path))
         elif given.suffix.lower() in SUFFIXES:
             found.append((given.parent.resolve(), given))
         else:
-            skipped.append(Skip(str(given), f"unsupported file type {given.suffix or '(none)'}"))
+            kind = path_text(given.suffix) or "(none)"
+            skipped.append(Skip(path_text(given), f"unsupported file type {kind}"))
     return found, skipped
 
 
@@ -197,7 +202,9 @@ def _notebook_cell_lines(cell: dict[str, Any]) -> list[str]:
         return []
     block = ["```python", *source.rstrip("\n").split("\n"), "```"]
     output = _trimmed_output(cell.get("outputs") or [])
-    return [*block, *(["Output:", "```", *output, "```"] if output else [])]
+    # Labelled twice: "Output:" for the reader, the fence's `output` for a passage cut
+    # between the two, so what the code printed is never taken for code, nor code for it.
+    return [*block, *([OUTPUT_LABEL, f"```{OUTPUT_INFO}", *output, "```"] if output else [])]
 
 
 def _trimmed_output(outputs: list[Any]) -> list[str]:

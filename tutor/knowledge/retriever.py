@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import re
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -12,9 +12,9 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, PrivateAttr
 
 from tutor.knowledge.index import NotesIndex
+from tutor.knowledge.words import tokens
 
 SearchMode = Literal["hybrid", "dense", "bm25"]
-TOKEN = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 STOPWORDS = frozenset(
     "a an and are as at be but by can do does for from has have how i if in into is it its "
     "me my of on or so than that the their them then there these they this to was we what "
@@ -23,9 +23,10 @@ STOPWORDS = frozenset(
 
 
 def keywords(text: str) -> list[str]:
-    """Lower-cased word tokens without stopwords, lightly stemmed (plural s)."""
+    """Lower-cased word tokens without stopwords, lightly stemmed (plural s); in scripts
+    without spaces, pairs of characters (see `tutor.knowledge.words`)."""
     out = []
-    for token in TOKEN.findall(text.lower()):
+    for token in tokens(text):
         if token in STOPWORDS:
             continue
         if len(token) > 3 and token.endswith("s") and not token.endswith("ss"):
@@ -48,25 +49,28 @@ class Passage:
     """Cosine similarity of the passage to the query (0 when dense search did not rank it)."""
     chunk_id: str = ""
     """The passage's id in the index (derived from its file and content)."""
+    cell: int | None = None
+    """A notebook passage's first cell (counted from 1, top of the notebook); None elsewhere.
+    Its `start_line` and `end_line` then count lines of the notebook as read, not of the file."""
+    end_cell: int | None = None
+    """A notebook passage's last cell (the same as `cell` within one cell); None elsewhere."""
 
     @classmethod
     def from_document(cls, doc: Document) -> Passage:
         """Build from a retriever document."""
         m = doc.metadata
-        return cls(
-            file=str(m.get("file", "")),
-            heading=str(m.get("heading", "")),
-            start_line=int(m.get("start_line", 0)),
-            end_line=int(m.get("end_line", 0)),
-            text=doc.page_content,
+        return replace(
+            cls.from_row(str(doc.id or ""), doc.page_content, m),
             score=round(float(m.get("score", 0.0)), 6),
             similarity=round(float(m.get("similarity", 0.0)), 4),
-            chunk_id=str(doc.id or ""),
         )
 
     @classmethod
     def from_row(cls, chunk_id: str, text: str, meta: dict[str, Any]) -> Passage:
         """Build from an index row (id, text, metadata), unranked."""
+        # An index written before cells were cited holds a notebook's first cell without its
+        # last: that passage keeps its line citation until `tutor ingest` refreshes it.
+        cited_by_cell = meta.get("end_cell") is not None
         return cls(
             file=str(meta.get("file", "")),
             heading=str(meta.get("heading", "")),
@@ -75,17 +79,45 @@ class Passage:
             text=text,
             score=0.0,
             chunk_id=chunk_id,
+            cell=int(meta["cell"]) if cited_by_cell else None,
+            end_cell=int(meta["end_cell"]) if cited_by_cell else None,
         )
 
     @property
     def citation(self) -> str:
-        """`file › heading` (lines a–b)."""
-        where = f"{self.file} › {self.heading}" if self.heading else self.file
-        return f"{where} (lines {self.start_line}–{self.end_line})"
+        """`file › heading (lines a–b)`, `(line a)`, or for a notebook `(cell n)`/`(cells m–n)`."""
+        return cite(self.ref())
+
+    def ref(self) -> dict[str, Any]:
+        """Where the passage is, as answers and quiz cards record it (and JSON shows it)."""
+        by_cell = self.cell is not None
+        return {
+            "file": self.file,
+            "heading": self.heading,
+            "start_line": None if by_cell else self.start_line,
+            "end_line": None if by_cell else self.end_line,
+            "cell": self.cell,
+            "end_cell": self.end_cell,
+        }
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-able fields."""
-        return asdict(self)
+        """JSON-able fields (a notebook passage's lines are null: its cells say where it is)."""
+        return asdict(self) | self.ref()
+
+
+def cite(ref: Mapping[str, Any]) -> str:
+    """`file › heading (lines a–b)` for a source ref: `(line a)` for one line, and for a
+    notebook `(cell n)` or `(cells m–n)`; refs recorded before cells were cited work too."""
+    place = f"{ref['file']} › {ref['heading']}" if ref.get("heading") else str(ref["file"])
+    if ref.get("cell") is not None:
+        first, last, one, many = ref["cell"], ref.get("end_cell"), "cell", "cells"
+    else:
+        first, last, one, many = ref.get("start_line"), ref.get("end_line"), "line", "lines"
+    if first is None:
+        return place
+    if last is None or last == first:
+        return f"{place} ({one} {first})"
+    return f"{place} ({many} {first}–{last})"
 
 
 QUESTION_WORDS = frozenset("explain tell describe show work mean define teach help".split())
@@ -196,6 +228,16 @@ class HybridRetriever(BaseRetriever):
         return [self._order[i] for i in ranked if scores[i] > 0]
 
     def search(self, query: str, k: int | None = None) -> list[Passage]:
-        """Ranked passages for a query."""
+        """Ranked passages for a query; for a front-matter tag, the tagged notes' passages."""
+        from tutor.knowledge.tags import tags_first
+
         docs = self.invoke(query, {"run_name": "search notes"}, k=k)  # its trace name
-        return [Passage.from_document(d) for d in docs]
+        found = [Passage.from_document(d) for d in docs]
+        return tags_first(found, self.tagged(query), k or self.k)
+
+    def tagged(self, topic: str) -> list[Passage]:
+        """The passages of the notes whose front-matter tags name the topic."""
+        from tutor.knowledge.tags import tagged_passages
+
+        self._refresh()
+        return tagged_passages(topic, ((cid, t, m) for cid, (t, m) in self._rows.items()))

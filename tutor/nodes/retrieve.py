@@ -9,13 +9,17 @@ from langgraph.runtime import Runtime
 
 from tutor.answers import source_ref
 from tutor.context import TutorContext, services_of
+from tutor.knowledge.chunking import FENCE
 from tutor.knowledge.compose import plain
-from tutor.knowledge.retriever import Passage
+from tutor.knowledge.coverage import CLOSE, NEAR, share_in
+from tutor.knowledge.retriever import Passage, keywords
 from tutor.nodes.router import last_human_text
 from tutor.prompts import FOUND_IN_NOTES, NO_NOTES, NOT_MENTIONED
 from tutor.state import TutorState
 
 EXCERPT = 280
+WEAK_MATCHES = 3
+"""Passages listed when none is about the topic: the nearest, marked as weak."""
 
 
 def retrieve(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
@@ -27,8 +31,24 @@ def retrieve(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any
     if (missing := services.missing_notes()) is not None:
         return {"messages": [AIMessage(missing)], "sources": []}
     passages, found = services.look_up(query, k=5)
+    if not services.retriever.tagged(query):  # a tag's notes are all about it
+        passages = on_topic(query, passages)
     text = found_in_notes(query, passages, strong=found.mentioned)
     return {"messages": [AIMessage(text)], "sources": [source_ref(p) for p in passages]}
+
+
+def on_topic(topic: str, passages: list[Passage]) -> list[Passage]:
+    """The passages about the topic, never padded with others: each has all its words, is
+    close in meaning, or has half its words and is near; with none of those, the nearest few
+    (listed as weak matches)."""
+    about = [
+        p
+        for p in passages
+        if (share := share_in(topic, p)) >= 0.99
+        or p.similarity >= CLOSE
+        or (share >= 0.5 and p.similarity >= NEAR)
+    ]
+    return about or passages[:WEAK_MATCHES]
 
 
 def found_in_notes(query: str, passages: list[Passage], strong: bool) -> str:
@@ -39,12 +59,26 @@ def found_in_notes(query: str, passages: list[Passage], strong: bool) -> str:
     lines = [head, ""]
     for n, p in enumerate(passages, start=1):
         lines.append(f"{n}. **{p.citation}**")
-        lines.append(f"   {excerpt(p.text)}")
+        lines.append(f"   {excerpt(from_mention(p.text, query))}")
     return "\n".join(lines)
+
+
+def from_mention(text: str, topic: str) -> str:
+    """The passage from the line that names the topic, when an excerpt from its start would
+    end before it (the one LoRA line comes after a paragraph on adapters)."""
+    wanted = set(keywords(topic))
+    lines = text.splitlines()
+    for n, line in enumerate(lines):
+        if wanted & set(keywords(line)):
+            late = len(" ".join(lines[: n + 1])) > EXCERPT
+            return "\n".join(["…", *lines[n:]]) if n and late else text
+    return text
 
 
 def excerpt(text: str, limit: int = EXCERPT) -> str:
     """The passage on one line, cut at a word boundary."""
-    lines = (line.strip(" -*•") for line in text.splitlines() if line.strip(" `"))
+    # Fence lines go, with their info string ("```python", a notebook's "```output").
+    lines = (line.strip(" -*•") for line in text.splitlines() if not FENCE.match(line))
+    lines = (line for line in lines if line)
     flat = plain(" ".join(lines))
     return flat if len(flat) <= limit else flat[:limit].rsplit(" ", 1)[0] + " …"
