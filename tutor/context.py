@@ -13,6 +13,9 @@ from tutor.config import Settings, load_settings
 from tutor.tracing import traced
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
     from langchain_core.embeddings import Embeddings
     from langchain_core.language_models import BaseChatModel
     from langchain_core.messages import AIMessage
@@ -25,6 +28,9 @@ if TYPE_CHECKING:
     from tutor.models import Kind, StructuredCaller
     from tutor.sandbox import RunResult
 
+    FirstIngest = Callable[[NotesIndex, list[Path]], object]
+    """Fills an empty index from the notes folder (the CLI shows its progress bar)."""
+
 
 class Services:
     """Collaborators for the nodes, created on first use so a turn pays only for what it uses."""
@@ -36,11 +42,14 @@ class Services:
         embeddings: Embeddings | None = None,
         chat_model: BaseChatModel | None = None,
         rng: random.Random | None = None,
+        first_ingest: FirstIngest | None = None,
     ) -> None:
         self.settings = settings
         self._embeddings = embeddings
         self._chat_model = chat_model
         self.rng = rng or random.Random()
+        self.first_ingest = first_ingest
+        """How an empty index is filled from TUTOR_NOTES (the CLI shows a progress bar)."""
 
     @property
     def mode(self) -> str:
@@ -83,7 +92,10 @@ class Services:
 
         index = NotesIndex(self.settings, self._embeddings)
         if index.count() == 0 and self.settings.notes.exists():
-            index.ingest([self.settings.notes])
+            if self.first_ingest is not None:
+                self.first_ingest(index, [self.settings.notes])
+            else:
+                index.ingest([self.settings.notes])
         return index
 
     @cached_property
@@ -119,6 +131,8 @@ class Services:
 
         if self.index.count() == 0:
             return [], Coverage(covered=False, mentioned=False)
+        if self.retriever.tagged(topic):  # a front-matter tag: the tagged notes cover it
+            return self.search(topic, k=k), Coverage(covered=True, mentioned=True)
         vocabulary = self.retriever.vocabulary
         texts = self.retriever.texts()
         query = spelled_out(topic, texts, vocabulary)

@@ -291,3 +291,73 @@ def test_an_acronym_spelled_out_with_a_joining_word_fills_its_blank() -> None:
     question = cloze("RLHF", "Fine-tuning teaches tasks, and RLHF teaches human-aligned behavior.")
     assert grade_answer(question, "reinforcement learning from human feedback").verdict == "correct"
     assert grade_answer(question, "reinforcement learning from AI feedback").verdict == "incorrect"
+
+
+# ---- a multiple choice answered in the learner's own words ------------------------------
+
+REWARD_MODELING = Question(
+    kind="choice",
+    prompt="Which of these describes Reward Modeling?",
+    reference=(
+        "Collect data where humans rank two model outputs (A is better than B). Train a Reward "
+        "Model (RM) to predict these human preferences."
+    ),
+    key_terms=["human", "rank", "collect", "preference", "output", "predict"],
+    source=SOURCE,
+    options=[
+        "Prevents the model from drifting too far from the original SFT model.",
+        "The process of making them helpful, harmless, and honest.",
+        "Collect data where humans rank two model outputs (A is better than B).",
+        "The LLM generates a response. The RM gives it a score. PPO updates the LLM weights.",
+    ],
+    answer_index=2,
+)
+
+
+def test_a_choice_answered_in_words_is_graded_by_the_option_it_names() -> None:
+    # The README's example: no label, but plainly option C.
+    from tutor.learning.grading import says_something
+
+    answer = "humans rank pairs of answers"
+    assert says_something(REWARD_MODELING, answer)
+    assert parse_choice(answer, REWARD_MODELING.options) == 2
+    grade = grade_answer(REWARD_MODELING, answer)
+    assert grade.verdict == "correct" and "reads as C" in grade.feedback
+    wrong = grade_answer(REWARD_MODELING, "it keeps the model from drifting too far")
+    assert wrong.verdict == "incorrect" and "reads as A" in wrong.feedback
+    assert "answer is C" in wrong.feedback
+
+
+def test_a_vague_reply_to_a_choice_says_nothing_and_is_asked_again() -> None:
+    from tutor.learning.grading import says_something
+
+    assert not says_something(REWARD_MODELING, "something vague about principles")
+    assert not says_something(REWARD_MODELING, "reward modeling")  # the question's own words
+    assert not says_something(REWARD_MODELING, "I think it's option number two")
+
+
+# Concepts for the options of REWARD_MODELING: drift, values, ranking, scoring.
+CHOICE_CONCEPTS = {"drift": 0, "stray": 0, "honest": 1, "rank": 2, "judge": 2, "score": 3}
+
+
+def choice_meaning(texts: list[str]) -> list[list[float]]:
+    vectors = []
+    for text in texts:
+        vec = [0.01] * 4
+        for stem, axis in CHOICE_CONCEPTS.items():
+            vec[axis] += text.lower().count(stem)
+        vectors.append(vec)
+    return vectors
+
+
+def test_a_choice_in_other_words_is_matched_by_meaning_else_graded_as_free_text() -> None:
+    answer = "people judge which of two replies is better"  # shares no word with option C
+    assert parse_choice(answer, REWARD_MODELING.options) is None
+    grade = auto_estimate(REWARD_MODELING, answer, choice_meaning)
+    assert grade.verdict == "correct" and "reads as C" in grade.feedback
+    strays = auto_estimate(REWARD_MODELING, "it stops it from straying", choice_meaning)
+    assert strays.verdict == "incorrect" and "reads as A" in strays.feedback
+    # Between two options in meaning: graded against the notes' answer, in words.
+    torn = auto_estimate(REWARD_MODELING, "a judge and a score", choice_meaning)
+    assert torn.verdict in ("partial", "correct") and "reads as" not in torn.feedback
+    assert "couldn't tell" not in torn.feedback

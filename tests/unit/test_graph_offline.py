@@ -45,6 +45,18 @@ def test_retrieve_lists_where_the_notes_cover_a_topic(make_tutor: MakeTutor) -> 
     assert "PPO" in turn.answer
 
 
+def test_retrieve_lists_only_the_passages_about_the_topic(make_tutor: MakeTutor) -> None:
+    tutor = make_tutor()
+    turn = tutor.ask("which of my notes talk about LoRA?", "t1")
+    assert turn.route == "retrieve"
+    # One passage of the notes mentions LoRA: no four unrelated ones padding it to five.
+    assert [s["file"] for s in turn.sources] == ["deep-learning-qa-notebook.md"]
+    assert "2." not in turn.answer
+    assert "… LoRA(Low Rank Adaption)" in turn.answer  # the excerpt starts where it says so
+    unknown = tutor.ask("which of my notes talk about support vector machines?", "t2")
+    assert "don't mention" in unknown.answer and 1 <= len(unknown.sources) <= 3
+
+
 def test_quiz_waits_for_the_answer_and_grades_it_after_a_restart(make_tutor: MakeTutor) -> None:
     asked = make_tutor().ask("/quiz softmax", "q1")
     assert asked.route == "quiz"
@@ -114,7 +126,8 @@ def test_turn_json_has_the_documented_fields(make_tutor: MakeTutor) -> None:
     data = json.loads(json.dumps(turn.as_dict()))
     assert set(data) == {"thread", "route", "mode", "model", "answer", "sources", "pending"}
     assert set(data["pending"]) == {"type", "prompt"}
-    assert all(set(s) == {"file", "heading", "start_line", "end_line"} for s in data["sources"])
+    place = {"file", "heading", "start_line", "end_line", "cell", "end_cell"}
+    assert all(set(s) == place for s in data["sources"])
 
 
 def load_studio_graph() -> Any:
@@ -202,6 +215,25 @@ def test_an_unreadable_choice_is_asked_again_and_a_label_then_grades(
     graded = tutor.ask(f"({label.lower()})", "m1")
     assert "Correct" in graded.answer and graded.pending is not None
     assert graded.pending["type"] == "rating" and "estimate: **easy**" in graded.answer
+
+
+def test_the_readme_quiz_is_on_its_topic_and_an_answer_in_words_is_graded(
+    make_tutor: MakeTutor,
+) -> None:
+    tutor = make_tutor()
+    asked = tutor.ask("quiz me on the reward model", "q1")
+    assert asked.pending is not None and asked.pending["type"] == "quiz_answer"
+    assert "reward model" in asked.pending["prompt"].lower()  # not the KL penalty beside it
+    assert "___" not in asked.answer.replace("_____", "")  # no blank inside an option
+    graded = tutor.ask("humans rank pairs of answers", "q1")
+    assert "couldn't tell" not in graded.answer and "**Reference:**" in graded.answer
+    assert graded.pending is not None and graded.pending["type"] == "rating"
+    # Words that match no option of a multiple choice are graded too, against the notes.
+    tutor.ask("ok", "q1")
+    quiz = choice_question_thread(tutor, "q2")
+    graded = tutor.ask("humans rank pairs of answers", "q2")
+    assert graded.pending is not None and graded.pending["type"] == "rating"
+    assert f"{'ABCD'[int(str(quiz['answer_index']))]})" in graded.answer  # the notes' option
 
 
 def test_a_question_instead_of_an_answer_sets_the_quiz_aside(make_tutor: MakeTutor) -> None:

@@ -117,6 +117,8 @@ def test_a_question_line_with_bullets_becomes_recall() -> None:
         "heading": "Forward Propagation and Loss Functions",
         "start_line": 55,
         "end_line": 58,
+        "cell": None,
+        "end_cell": None,
     }
 
 
@@ -193,15 +195,16 @@ def test_code_labels_and_short_sentences_alone_give_nothing() -> None:
 def test_examples_make_no_cloze_but_a_labelled_remark_does() -> None:
     heading = "RLAIF (Reinforcement Learning from AI Feedback)"
     clozes = of_kind(questions_from_passage(passage(RLAIF_NOTE, heading)), "cloze")
+    # RLAIF is in the heading the question shows, so the blank is the other method.
     assert [q.prompt for q in clozes] == [
-        "Fill in the blank: RLHF uses humans as the judge; _____ replaces that judge with another "
+        "Fill in the blank: _____ uses humans as the judge; RLAIF replaces that judge with another "
         "AI, making it faster and more scalable, but potentially inheriting the judge model's own "
         "biases."
     ]
 
 
 def test_cloze_blanks_the_salient_term_of_a_key_sentence() -> None:
-    heading = "RLHF & Alignment › 2. RLHF with PPO (Proximal Policy Optimization)"
+    heading = "RLHF & Alignment › 2. The classic method"
     clozes = of_kind(questions_from_passage(passage(PPO, heading)), "cloze")
     ppo = next(q for q in clozes if "maximize this score" in q.prompt)
     assert ppo.prompt == "Fill in the blank: _____ updates the LLM weights to maximize this score."
@@ -210,6 +213,17 @@ def test_cloze_blanks_the_salient_term_of_a_key_sentence() -> None:
         sentence = q.prompt.removeprefix("Fill in the blank: ")
         assert "_____" in sentence and not sentence.endswith("?")
         assert len(sentence.split()) >= 8 and "**" not in sentence
+
+
+def test_a_cloze_never_blanks_a_word_of_its_own_heading() -> None:
+    # The question shows `file › heading`: blanking PPO under "RLHF with PPO" tests nothing.
+    heading = "RLHF & Alignment › 2. RLHF with PPO (Proximal Policy Optimization)"
+    clozes = of_kind(questions_from_passage(passage(PPO, heading)), "cloze")
+    shown = set(keywords(heading.replace("-", " ")))
+    assert all(not set(keywords(q.reference.replace("-", " "))) & shown for q in clozes)
+    sentence = "Reward models score answers, and humans rank the answers to train them."
+    graded = passage(sentence, "Reward Models › How reward models are trained")
+    assert not of_kind(questions_from_passage(graded), "cloze")
 
 
 def test_no_cloze_from_a_question_line_even_without_a_question_mark() -> None:
@@ -285,7 +299,7 @@ def test_question_survives_a_json_round_trip() -> None:
 
 
 def test_render_labels_choice_options_and_shows_the_blank() -> None:
-    passages = [passage(PPO, "RLHF with PPO"), passage(CHALLENGES), passage(PIPELINE)]
+    passages = [passage(PPO, "The classic method"), passage(CHALLENGES), passage(PIPELINE)]
     questions = everything(*passages)
     choice = of_kind(questions, "choice")[0]
     lines = choice.render().split("\n")
@@ -316,3 +330,32 @@ def test_pick_question_varies_kinds_and_is_repeatable() -> None:
     picks = [pick_question(passages, random.Random(seed)) for seed in range(40)]
     assert {q.kind for q in picks if q} == {"recall", "definition", "cloze", "choice"}
     assert pick_question(passages, random.Random(5)) == pick_question(passages, random.Random(5))
+
+
+def test_no_option_of_the_shipped_notes_shows_a_blank() -> None:
+    # 'Train a ___ Model (RM)' was an option: a sentence naming the term is left out instead.
+    from tests.conftest import SHIPPED_NOTES
+    from tutor.knowledge.chunking import chunk_note
+    from tutor.knowledge.loaders import parse_note
+    from tutor.learning.bank import build_bank
+
+    choices: dict[str, Question] = {}
+    for path in sorted(SHIPPED_NOTES.glob("*.md")):
+        chunks = chunk_note(parse_note(path, path.read_bytes()))
+        passages = [
+            Passage(path.name, c.heading, c.start_line, c.end_line, c.text, 0.0, chunk_id=str(n))
+            for n, c in enumerate(chunks)
+        ]
+        for banked in build_bank(passages).values():
+            for q in map(Question.from_dict, banked):
+                if q.kind == "choice":
+                    choices[q.prompt] = q
+    assert len(choices) > 40
+    for q in choices.values():
+        assert not any("__" in option for option in q.options), q.prompt
+        assert q.answer_index is not None and q.options[q.answer_index]
+    reward = choices["Which of these describes Reward Modeling?"]
+    assert reward.answer_index is not None
+    assert reward.options[reward.answer_index] == (
+        "Collect data where humans rank two model outputs (A is better than B)."
+    )

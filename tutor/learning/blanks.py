@@ -18,7 +18,7 @@ from tutor.learning.recall_blocks import (
     termlike,
     trim,
 )
-from tutor.learning.structure import Definition, bare, same_term, variants
+from tutor.learning.structure import SENTENCE_END, Definition, bare, same_term, variants
 
 BLANK = "_____"
 OPTION_BLANK = "___"
@@ -50,13 +50,21 @@ def topic_terms(sources: Sequence[str]) -> list[tuple[int, str]]:
     return out
 
 
-def blank_key_term(raw: str, topics: Sequence[tuple[int, str]]) -> tuple[int, str, str] | None:
-    """A key sentence's best term (bold first, then topics) as (tier, term, blanked sentence)."""
+def blank_key_term(
+    raw: str, topics: Sequence[tuple[int, str]], heading: str = ""
+) -> tuple[int, str, str] | None:
+    """A key sentence's best term (bold first, then topics) as (tier, term, blanked sentence).
+
+    Never a term with a word of the passage's `heading`: the question shows where it comes
+    from, so that blank would test nothing.
+    """
     sentence = plain(raw)
     if len(WORD.findall(sentence)) < 8 or sentence.endswith(("?", ":")) or is_example(sentence):
         return None
     bold = [(0, bare(plain(b))) for b in BOLD.findall(raw)]
     candidates = [*bold, *topics, *((2, a) for a in ACRONYM.findall(sentence))]
+    shown = heading_words(heading)
+    candidates = [c for c in candidates if not heading_words(c[1]) & shown]
     picked = _salient(sentence, sorted(candidates, key=lambda c: c[0]))
     if picked is None:
         return None
@@ -65,6 +73,11 @@ def blank_key_term(raw: str, topics: Sequence[tuple[int, str]]) -> tuple[int, st
     if len(re.findall(r"[A-Za-z]{2,}", blanked)) < 6:
         return None
     return tier, term, blanked
+
+
+def heading_words(text: str) -> set[str]:
+    """The telling words of a heading or term, hyphenated ones split ('Fine-Tuning')."""
+    return {w for w in keywords(text.replace("-", " ")) if w not in GENERIC}
 
 
 def _blank_pattern(term: str) -> re.Pattern[str]:
@@ -84,7 +97,12 @@ def _salient(sentence: str, candidates: Sequence[tuple[int, str]]) -> tuple[int,
 
 
 def masked(d: Definition) -> str:
-    """The definition as an option: its own term blanked, a leading 'X is' dropped."""
+    """The definition as an option: a leading 'X is' dropped, no sentence naming its own term.
+
+    An option never shows a blank: 'Train a ___ Model (RM)' reads as a broken question, so a
+    sentence that names the term (and would give the answer away) is left out instead, and a
+    definition with nothing else to say is no option at all ('').
+    """
     text = d.text
     # The term's own telling words go too ('Normalization is ...' would give 'Layer Normalization').
     words = [w for w in re.findall(r"[A-Za-z][\w-]{4,}", bare(d.term)) if w.lower() not in WEAK]
@@ -93,6 +111,7 @@ def masked(d: Definition) -> str:
     text = re.sub(r"___(?:\s*___)+", OPTION_BLANK, text).strip()
     m = SUBJECT.match(text) or NAMED_SUBJECT.match(text)
     text = text[m.end() :] if m else text
+    text = " ".join(s for s in SENTENCE_END.split(text) if OPTION_BLANK not in s).strip()
     if re.match(r"[a-z][a-z ]", text):  # a sentence, not a formula such as 'f(x)=...'
         text = text[:1].upper() + text[1:]
     return trim(text, 220)

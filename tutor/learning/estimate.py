@@ -8,10 +8,18 @@ import math
 from collections.abc import Callable, Sequence
 
 from tutor.knowledge.retriever import keywords
-from tutor.learning.grading import Grade, free_text_feedback, grade_answer, verdict_for
+from tutor.learning.grading import (
+    Grade,
+    choice_grade,
+    free_text_feedback,
+    grade_answer,
+    parse_choice,
+    verdict_for,
+)
 from tutor.learning.questions import Question
 
 FREE_TEXT = frozenset(["recall", "definition"])
+Embed = Callable[[list[str]], list[list[float]]]
 # Calibrated for all-MiniLM-L6-v2 on evals/quiz_answers.json (`bench/quiz.py --sweep` prints
 # the fit). Similarity adds at most half the scale: alone it lifts an answer to partial, but
 # correct needs key terms too, since wrong answers on the topic reach cosines of 0.45-0.7.
@@ -21,6 +29,10 @@ SIMILAR_AT = 0.6
 """Cosine to the reference at which resemblance earns its full weight."""
 SIMILARITY_WEIGHT = 0.5
 """The most that resemblance adds to the key-term score."""
+MEANS_AT, MEANS_BY = 0.35, 0.1
+"""A choice answered in words means the option it is this close to, and this much closer
+than to any other ("humans rank pairs of answers": 0.56 to its option, under 0.16 to the rest;
+an answer between two options, 0.35 against 0.26, is graded as free text instead)."""
 
 
 def auto_estimate(
@@ -29,11 +41,35 @@ def auto_estimate(
     """The rules' grade, lifted for a free answer by its similarity in meaning to the reference.
 
     `embed` embeds documents (the local model's `embed_documents`); without it, or when it
-    fails, the rules' grade stands. Choice, cloze and skipped answers are always rule-graded.
+    fails, the rules' grade stands. Cloze and skipped answers are always rule-graded; a
+    choice answered in the learner's own words is matched to the option it means.
     """
     grade = grade_answer(question, answer)
-    if embed is None or question.kind not in FREE_TEXT or grade.verdict == "skipped":
+    if embed is None or grade.verdict == "skipped":
         return grade
+    if question.kind == "choice" and parse_choice(answer, question.options) is None:
+        return _choice_by_meaning(question, answer, embed, grade)
+    if question.kind not in FREE_TEXT:
+        return grade
+    return _lifted(question, answer, embed, grade)
+
+
+def _choice_by_meaning(question: Question, answer: str, embed: Embed, grade: Grade) -> Grade:
+    """A choice answered in the learner's own words: the option it is clearly closest to in
+    meaning, else graded as a free answer against the notes' answer."""
+    try:
+        said, *options = embed([answer.strip(), *question.options])
+    except Exception:  # noqa: BLE001 - a suggestion: the rules' grade will do
+        return grade
+    closeness = sorted(((_cosine(said, o), i) for i, o in enumerate(options)), reverse=True)
+    (best, picked), runner_up = closeness[0], closeness[1][0] if len(closeness) > 1 else 0.0
+    if best >= MEANS_AT and best - runner_up >= MEANS_BY:
+        return choice_grade(question, picked, "meaning")
+    return _lifted(question, answer, embed, grade)
+
+
+def _lifted(question: Question, answer: str, embed: Embed, grade: Grade) -> Grade:
+    """The rules' grade of a free answer, lifted by its similarity to the reference."""
     if not set(keywords(answer)) - set(keywords(question.prompt)):
         return grade  # the question's own words resemble the reference but answer nothing
     try:

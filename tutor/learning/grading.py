@@ -26,6 +26,11 @@ LABEL_PREFIX = re.compile(
     r"\s*(?:is)?\s*[:#]?\s*)+",
     re.I,
 )
+ABOUT_OPTIONS = frozenset(
+    "option choice answer number first second third fourth last one two three four think "
+    "guess maybe probably".split()
+)
+"""Words that talk about the options, not the subject ("I think it's option number two")."""
 LABEL = re.compile(r"^\(?([a-h])\)?(?:\s*[.):\-]\s*(.*))?$", re.I | re.S)
 
 
@@ -72,21 +77,57 @@ def parse_choice(answer: str, options: Sequence[str]) -> int | None:
         return close[0]
     words = set(keywords(text))
     overlapping = [i for i, option in enumerate(options) if _overlaps(words, option)]
-    return overlapping[0] if len(overlapping) == 1 else None
+    if len(overlapping) == 1:
+        return overlapping[0]
+    return _most_shared(words, options)
+
+
+def _most_shared(words: set[str], options: Sequence[str]) -> int | None:
+    """The one option sharing the most of the answer's telling words, two at least."""
+    telling = {w for w in words if w not in WEAK and len(w) > 2}
+    shared = [len(telling & set(keywords(option))) for option in options]
+    best = max(shared, default=0)
+    return shared.index(best) if best >= 2 and shared.count(best) == 1 else None
+
+
+def says_something(question: Question, answer: str) -> bool:
+    """Whether a reply that names no option still answers, to be graded in its own words: it
+    shares a word with an option or the notes' answer ("humans rank pairs of answers"), or
+    states something of its own in three telling words or more ("something vague" does not)."""
+    said = {w for w in keywords(answer) if len(w) > 2} - set(keywords(question.prompt))
+    said -= WEAK | ABOUT_OPTIONS
+    have = set(keywords(" ".join([question.reference, *question.options])))
+    return len(said) >= 3 or any(_same_word(w, h) for w in said for h in have)
+
+
+def choice_grade(question: Question, picked: int, how: str = "picked") -> Grade:
+    """The grade for picking option `picked`; `how` says how the pick was read."""
+    labels = LABELS[: len(question.options)]
+    right = question.answer_index if question.answer_index is not None else -1
+    said = f"You picked {labels[picked]}" if how == "picked" else f"That reads as {labels[picked]}"
+    if picked == right:
+        feedback = f"{labels[right]} is the one." if how == "picked" else f"{said}, the one."
+        return Grade(1.0, "correct", feedback, [labels[right]], [])
+    feedback = f"{said}; the notes' answer is {labels[right]}."
+    return Grade(0.0, "incorrect", feedback, [], [labels[right]])
 
 
 def _grade_choice(question: Question, text: str) -> Grade:
-    labels = LABELS[: len(question.options)]
     picked = parse_choice(text, question.options)
+    if picked is not None:
+        label = LABEL.match(LABEL_PREFIX.sub("", text.strip()).strip())
+        return choice_grade(question, picked, "picked" if label else "words")
+    # An answer in the learner's own words: graded as free text against the notes' answer.
+    grade = _grade_free_text(question, text)
+    if grade.score > 0:
+        return grade
+    labels = LABELS[: len(question.options)]
+    listed = ", ".join(labels[:-1]) + f" or {labels[-1]}"
     right = question.answer_index if question.answer_index is not None else -1
-    if picked is None:
-        listed = ", ".join(labels[:-1]) + f" or {labels[-1]}"
-        feedback = f"I couldn't tell which option you meant; answer with {listed}."
-        return Grade(0.0, "incorrect", feedback, [], [labels[right]] if right >= 0 else [])
-    if picked == right:
-        return Grade(1.0, "correct", f"{labels[right]} is the one.", [labels[right]], [])
-    feedback = f"You picked {labels[picked]}; the notes' answer is {labels[right]}."
-    return Grade(0.0, "incorrect", feedback, [], [labels[right]])
+    feedback = f"That matches none of the options (answer with {listed} to pick one)."
+    if right >= 0:
+        feedback += f" The notes' answer is {labels[right]}."
+    return Grade(0.0, "incorrect", feedback, [], [labels[right]] if right >= 0 else [])
 
 
 def _grade_cloze(question: Question, text: str) -> Grade:

@@ -215,8 +215,8 @@ def percent(value: float | None) -> str:
 
 def habit_line(report: Progress) -> str:
     """Streak, reviews today and when the next card falls due, on one line."""
-    days = "day" if report.streak == 1 else "days"
-    parts = [f"streak {report.streak} {days}", f"{report.reviewed_today} reviewed today"]
+    streak = prompts.counted(report.streak, "day")
+    parts = [f"streak {streak}", f"{report.reviewed_today} reviewed today"]
     if report.next_due is not None:
         when = report.next_due.strftime("%Y-%m-%d %H:%M UTC")
         parts.append(f"next due {_until(report.next_due - report.at)} ({when})")
@@ -256,12 +256,12 @@ def progress_markdown(report: Progress) -> str:
             for t in note.topics[:SHOWN]
         ]
         if len(note.topics) > SHOWN:
-            lines.append(f"- … and {len(note.topics) - SHOWN} more topics")
+            lines.append(f"- … and {prompts.counted(len(note.topics) - SHOWN, 'more topic')}")
     return "\n".join(lines)
 
 
 def _cards(n: int) -> str:
-    return f"{n} card{'s' if n != 1 else ''}"
+    return prompts.counted(n, "card")
 
 
 def _counts(tally: Tally) -> str:

@@ -79,12 +79,7 @@ class Question:
 
 def questions_from_passage(passage: Passage, others: Sequence[Passage] = ()) -> list[Question]:
     """All questions this passage supports; `others` supply distractors for multiple choice."""
-    source = {
-        "file": passage.file,
-        "heading": passage.heading,
-        "start_line": passage.start_line,
-        "end_line": passage.end_line,
-    }
+    source = passage.ref()
     recalls, definitions = read_structure(passage.heading, passage.text)
     out = [q for r in recalls if (q := _recall_question(r, source))]
     asked = {norm(m.group(1)) for r in recalls if (m := WHAT_IS.match(r.prompt))}
@@ -149,6 +144,8 @@ def _choice_question(
 ) -> Question | None:
     """The definition among three others' definitions; None without three distinct ones."""
     answer = masked(d)
+    if len(WORD.findall(answer)) < 4:
+        return None  # every sentence of it names the term, which an option would give away
     seen = {norm(answer)}
     distractors: list[str] = []
     for other in pool:
@@ -186,17 +183,17 @@ def _clozes(
     found: list[tuple[int, int, Question]] = []
     for n, line in statements(text):
         for sentence in SENTENCE_END.split(line):
-            picked = _cloze(sentence, topics, source)
+            picked = _cloze(sentence, topics, source, heading)
             if picked:
                 found.append((picked[0], n, picked[1]))
     return [q for _, _, q in sorted(found, key=lambda f: f[:2])[:3]]
 
 
 def _cloze(
-    sentence: str, topics: Sequence[tuple[int, str]], source: dict[str, Any]
+    sentence: str, topics: Sequence[tuple[int, str]], source: dict[str, Any], heading: str
 ) -> tuple[int, Question] | None:
     """The sentence with its best candidate term blanked, if it is a key sentence."""
-    picked = blank_key_term(sentence, topics)
+    picked = blank_key_term(sentence, topics, heading)
     if picked is None:
         return None
     tier, term, blanked = picked

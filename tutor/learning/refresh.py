@@ -138,12 +138,7 @@ def _replacements(card: dict[str, Any], passages: Sequence[Passage]) -> list[Pas
 
 def _moved(card: dict[str, Any], passage: Passage, question: Question) -> dict[str, Any]:
     """The card asking `question` about `passage`, its id, schedule and history kept."""
-    source = {
-        "file": passage.file,
-        "heading": passage.heading,
-        "start_line": passage.start_line,
-        "end_line": passage.end_line,
-    }
+    source = passage.ref()
     question.source = source  # where the passage is now, even if it moved since the bank
     return {
         **card,

@@ -53,7 +53,7 @@ def next_card(
         if due is not None:
             return Pick(due, review=True)
     taken = {c["id"] for c in held} | {c["question"]["prompt"] for c in held} | avoid
-    fresh = new_question(services, passages, focus, taken, level)
+    fresh = new_question(services, passages, focus, taken, level, topic)
     return Pick(fresh, review=False) if fresh is not None else None
 
 
@@ -106,12 +106,22 @@ def about(card: dict[str, Any], topic: str) -> bool:
     return bool(wanted) and all(any(near_word(w, h) for h in have) for w in wanted)
 
 
+def names_topic(question: dict[str, Any], topic: str) -> bool:
+    """Whether a question asks about the topic: its prompt names every word of it, or, for
+    a fill-in-the-blank, the blank is the topic."""
+    asked = question.get("prompt", "")
+    if question.get("kind") == "cloze":
+        asked += " " + str(question.get("reference", ""))
+    return about({"question": {"prompt": asked}}, topic)
+
+
 def new_question(
     services: Services,
     passages: Sequence[Passage],
     focus: int | None,
     taken: set[str],
     level: str,
+    topic: str = "",
 ) -> dict[str, Any] | None:
     """A card for a question not yet taken: the model's (LLM mode), else the bank's."""
     asked_about = list(passages[:focus])
@@ -123,7 +133,7 @@ def new_question(
             card, fell_back = None, failure.line(BANK_QUESTION)
         if card is not None:
             return card
-    card = offline_question(services, passages, asked_about, focus, taken)
+    card = offline_question(services, passages, asked_about, focus, taken, topic)
     if card is not None and fell_back:
         card[FELL_BACK_KEY] = fell_back  # the line under the question, never stored
     return card
@@ -139,8 +149,10 @@ def offline_question(
     asked_about: list[Passage],
     focus: int | None,
     taken: set[str],
+    topic: str = "",
 ) -> dict[str, Any] | None:
-    """A card from the bank of questions built at ingest, else built now."""
+    """A card from the bank of questions built at ingest, else built now; questions that
+    name the topic first (a passage on the reward model also defines the KL penalty)."""
     records = services.index.records
     banked = records.questions_for([p.chunk_id for p in asked_about], by="rules")
     ranked: list[tuple[int, dict[str, Any]]] = []
@@ -148,6 +160,7 @@ def offline_question(
         for q in banked.get(passage.chunk_id, []):
             if q["qid"] not in taken and q["prompt"] not in taken:
                 ranked.append((rank, {**q, "chunk_id": passage.chunk_id}))
+    ranked = [(r, q) for r, q in ranked if topic and names_topic(q, topic)] or ranked
     if ranked:
         kind = services.rng.choice(sorted({q["kind"] for _, q in ranked}))
         of_kind = [(rank, q) for rank, q in ranked if q["kind"] == kind]
@@ -186,14 +199,9 @@ def built_on_the_spot(
     question = pick_question(passages, services.rng, avoid=taken, focus=focus)
     if question is None:
         return None
-    source = question.source
+    place = ("file", "heading", "start_line", "cell")  # a notebook's lines are None
     chunk_id = next(
-        (
-            p.chunk_id
-            for p in passages
-            if (p.file, p.heading, p.start_line)
-            == (source["file"], source["heading"], source["start_line"])
-        ),
+        (p.chunk_id for p in passages if all(p.ref()[k] == question.source.get(k) for k in place)),
         "",
     )
     card = new_card(question, chunk_id)

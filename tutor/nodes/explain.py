@@ -21,6 +21,7 @@ from tutor.context import Services, TutorContext, level_of, memory_of, services_
 from tutor.intent.topic import read_request
 from tutor.knowledge.coverage import Coverage, as_noted
 from tutor.knowledge.retriever import Passage
+from tutor.knowledge.tags import as_headings
 from tutor.learning.cards import card_mastery, is_due, now, topic_of
 from tutor.learning.memory import LearnerMemory
 from tutor.models import ModelFailure
@@ -52,6 +53,8 @@ def explain(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]
         text = not_covered(query, passages, hint) + note
         return {"messages": [AIMessage(text)], "sources": []}
     spelled = as_noted(query, services.retriever.vocabulary)
+    if services.retriever.tagged(query):  # a front-matter tag: what its notes are about
+        spelled = as_headings(query, passages)
     if services.chat is None:
         return offline_answer(query, passages, found, memory, spelled=spelled)
     try:

@@ -17,8 +17,9 @@ from tutor.context import Services, TutorContext, level_of, memory_of, services_
 from tutor.errors import TutorError
 from tutor.knowledge.retriever import keyword_overlap
 from tutor.learning.authoring import grade_with_model
+from tutor.learning.balance import balanced_card
 from tutor.learning.cards import ago, ahead, due_at, next_due, now, suggested_rating
-from tutor.learning.grading import Grade, grade_answer, is_skip, parse_choice
+from tutor.learning.grading import Grade, grade_answer, is_skip, parse_choice, says_something
 from tutor.learning.memory import LearnerMemory
 from tutor.learning.questions import LABELS, Question
 from tutor.learning.selection import FELL_BACK_KEY, next_card
@@ -58,7 +59,12 @@ def quiz(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
     focus: int | None = None
     if topic:
         # Ask about the passages that are about the topic; the rest lend wrong options.
-        about = [p for p in passages if keyword_overlap(topic, p) > 0 or p.similarity >= 0.45]
+        tagged = {p.chunk_id for p in services.retriever.tagged(topic)}  # a front-matter tag
+        about = [
+            p
+            for p in passages
+            if p.chunk_id in tagged or keyword_overlap(topic, p) > 0 or p.similarity >= 0.45
+        ]
         about = about or passages[:2]
         passages = about + [p for p in passages if p not in about]
         focus = len(about)
@@ -68,7 +74,10 @@ def quiz(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
             text = not_covered(topic, passages, hint=prompts.QUIZ_NOTHING_THERE)
             return {"messages": [AIMessage(text)]}
     level = level_of(state, services, memory)
-    pick = next_card(services, memory, topic, passages, focus, asked, at, level)
+    if topic:
+        pick = next_card(services, memory, topic, passages, focus, asked, at, level)
+    else:  # notes and their topics take turns, whatever their length
+        pick = balanced_card(services, memory, state.get("grades", []), asked, at, level)
     if pick is None and not topic and passages:  # those few were all asked: look wider
         passages = services.random_passages(WIDER)
         pick = next_card(services, memory, topic, passages, focus, asked, at, level)
@@ -112,8 +121,10 @@ def await_answer(state: TutorState) -> Command[Any]:
     if is_new_request(answer):
         update = {"messages": [AIMessage(prompts.QUIZ_SET_ASIDE), said], "quiz": None}
         return Command(goto="router", update=update)
+    # A choice answered in words is graded (matched to the option it means); only a reply
+    # that names no option and says nothing the options say is asked again.
     unclear = question.options and parse_choice(answer, question.options) is None
-    if unclear and not is_skip(answer):
+    if unclear and not is_skip(answer) and not says_something(question, answer):
         labels = ", ".join(LABELS[: len(question.options)])
         again = AIMessage(prompts.QUIZ_UNCLEAR_CHOICE.format(labels=labels))
         return Command(goto="await_answer", update={"messages": [said, again]})
