@@ -8,13 +8,18 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markdown import Markdown
+from rich.markup import escape
 
 from tutor import prompts
 from tutor.config import Settings
 from tutor.errors import TutorError
-from tutor.session import Tutor, new_thread_id, readable
+from tutor.session import Tutor, new_thread_id
+from tutor.terminal import console as terminal_console
+from tutor.terminal import print_markdown
+from tutor.text_in import message_text, stdin_is_terminal, stdin_line
 
 if TYPE_CHECKING:
+    from tutor.context import Services
     from tutor.session import Turn
 
 CHAT_HELP = (
@@ -33,8 +38,8 @@ class ChatSession:
     ) -> None:
         self.settings = settings
         self.tutor = tutor or Tutor(settings)
-        self.console = Console(highlight=False, soft_wrap=False)
-        self.thread = readable(thread) if thread else new_thread_id()
+        self.console: Console = terminal_console()
+        self.thread = message_text(thread) if thread else new_thread_id()
         self.learner = learner
         self.failed: str | None = None
         self.passages: int | None = None
@@ -48,7 +53,8 @@ class ChatSession:
         mode = f"llm · {self.settings.model}" if self.settings.model else "offline"
         traced = f" · traced to LangSmith ({self.settings.langsmith_project})"
         traced = traced if self.settings.langsmith_tracing else ""
-        return f"{mode} · thread {self.thread} · {self.passages} passages indexed{traced}"
+        indexed = prompts.counted(self.passages, "passage")
+        return f"{mode} · thread {self.thread} · {indexed} indexed{traced}"
 
     def start(self, resumed: bool) -> None:
         """Banner, status and, for a resumed thread, its last exchange."""
@@ -70,10 +76,10 @@ class ChatSession:
         for role, text in history[last_human:]:
             who = "you" if role == "human" else "tutor"
             self.console.print(f"[bold]{who}:[/]")
-            self.console.print(Markdown(text))
+            print_markdown(self.console, text)
         pending = self.tutor.last_turn(self.thread).pending
         if pending and pending["prompt"] not in history[-1][1]:
-            self.console.print(Markdown(pending["prompt"]))  # what is waiting, in full
+            print_markdown(self.console, pending["prompt"])  # what is waiting, in full
         self.remind(pending)
         self.failed = self.tutor.failed_message(self.thread)
         if self.failed is not None:
@@ -92,7 +98,7 @@ class ChatSession:
             parts = line.split()
             if len(parts) > 1:
                 self.note_waiting()
-                self.thread, self.last_run = readable(parts[1]), None
+                self.thread, self.last_run = message_text(parts[1]), None
                 self.show_last_exchange()
             self.console.print(f"[dim]{self.status()}[/]")
         elif command in THUMBS:
@@ -104,7 +110,7 @@ class ChatSession:
                 self.turn(self.failed)
         elif line.strip():
             if command == "/help":
-                self.console.print(f"[dim]{CHAT_HELP}[/]")
+                self.console.print(f"[dim]{escape(CHAT_HELP)}[/]")
             self.turn(line.strip())
         return True
 
@@ -158,7 +164,7 @@ class ChatSession:
     def render(self, turn: Turn) -> None:
         """The answer as Markdown, with the route and what the tutor waits for."""
         self.console.print(f"[dim]route: {turn.route}[/]")
-        self.console.print(Markdown(turn.answer or "(no answer)"))
+        print_markdown(self.console, turn.answer or "(no answer)")
         self.remind(turn.pending)
 
     def remind(self, pending: dict[str, str] | None) -> None:
@@ -198,17 +204,19 @@ def terminal_reader(settings: Settings, session: ChatSession) -> Reader:
 
 
 def pipe_reader(text: str) -> str:
-    """Lines from a pipe (scripts and tests); EOFError at the end."""
-    raw = sys.stdin.buffer.readline()
-    if not raw:
-        raise EOFError
-    return raw.decode("utf-8", "replace").rstrip("\r\n")
+    """Lines from a pipe (scripts and tests); EOFError at the end or when stdin is closed."""
+    return stdin_line()
 
 
-def run_chat(settings: Settings, thread: str | None = None, learner: str = "default") -> None:
+def run_chat(
+    settings: Settings,
+    thread: str | None = None,
+    learner: str = "default",
+    services: Services | None = None,
+) -> None:
     """The chat loop: Ctrl-C cancels a turn or clears the line; Ctrl-D or /exit ends it."""
-    session = ChatSession(settings, thread, learner)
-    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    session = ChatSession(settings, thread, learner, Tutor(settings, services))
+    interactive = stdin_is_terminal() and sys.stdout.isatty()
     read = terminal_reader(settings, session) if interactive else pipe_reader
     try:
         session.start(resumed=thread is not None)

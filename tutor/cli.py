@@ -15,11 +15,20 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from tutor.config import Settings
+    from tutor.context import Services
     from tutor.knowledge.index import IngestReport, NotesIndex
+    from tutor.session import Tutor
 
+EXIT_CODES = """\b
+Exit codes (`tutor run` exits with its program's own):
+  0    it worked
+  1    it failed: a model or server, a doctor check
+  2    the command line, an input or a setting must change
+  130  interrupted (Ctrl-C)"""
 app = typer.Typer(
     name="tutor",
     help="A study tutor that teaches from your own notes.",
+    epilog=EXIT_CODES,
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
@@ -31,32 +40,41 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable J
 
 
 def _err() -> Console:
-    from rich.console import Console
+    from tutor.terminal import console
 
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return console(stderr=True)
 
 
 def _out() -> Console:
-    from rich.console import Console
+    from tutor.terminal import console
 
-    return Console(highlight=False, soft_wrap=True)
+    return console()
 
 
 def friendly(command: F) -> F:
-    """Print user errors as one clear message (and a hint), never a traceback."""
+    """Print user errors as one clear message (and a hint), never a traceback; with --json,
+    also as JSON on stdout. Exit 2 for what the user must change, 1 for a failure."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from tutor.errors import TutorError
+        from tutor.sandbox_runs import stop_on_signals
 
+        stop_on_signals()  # Ctrl-C, SIGTERM and exit kill running code first, never orphan it
         try:
             return command(*args, **kwargs)
         except TutorError as exc:
+            from rich.markup import escape
+
+            from tutor.terminal import error_json
+
+            if kwargs.get("as_json"):
+                typer.echo(json.dumps(error_json(exc), ensure_ascii=False))
             console = _err()
-            console.print(f"[bold red]error:[/] {exc.message}")
+            console.print(f"[bold red]error:[/] {escape(exc.message)}")
             if exc.hint:
-                console.print(f"[yellow]hint:[/] {exc.hint}")
-            raise typer.Exit(2) from None
+                console.print(f"[yellow]hint:[/] {escape(exc.hint)}")
+            raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             _err().print("interrupted: what was finished is kept; run the command again to go on")
             raise typer.Exit(130) from None
@@ -98,32 +116,34 @@ def _index(settings: Settings) -> NotesIndex:
 
 def _status_line(settings: Settings, index: NotesIndex) -> str:
     from tutor.knowledge.embeddings import model_id_of
-    from tutor.prompts import OFFLINE_MODE
+    from tutor.prompts import OFFLINE_MODE, counted
 
     mode = f"llm mode · {settings.model}" if settings.model else OFFLINE_MODE
-    return f"tutor · {mode} · embeddings {model_id_of(index.embeddings)} · {index.count()} passages"
+    embeddings = model_id_of(index.embeddings)
+    return f"tutor · {mode} · embeddings {embeddings} · {counted(index.count(), 'passage')}"
 
 
-def _run_ingest(index: NotesIndex, paths: list[Path], quiet: bool) -> IngestReport:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+def _services(settings: Settings, quiet: bool = False) -> Services:
+    """The turn's collaborators; an empty index is filled from TUTOR_NOTES with a progress
+    bar, as `tutor ingest` shows it, and a missing notes folder stops the command."""
+    from tutor.context import Services
+    from tutor.terminal import ingesting_first
 
-    if quiet:
-        return index.ingest(paths)
-    columns = (
-        TextColumn("ingesting"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.description}"),
-    )
-    with Progress(*columns, console=_err(), transient=True) as bar:
-        task = bar.add_task("", total=None)
+    services = Services(settings, first_ingest=ingesting_first(quiet))
+    _need_notes(settings, lambda: services.index)
+    return services
 
-        def progress(file: str, done: int, total: int) -> None:
-            bar.update(
-                task, completed=done, total=total, description=Path(file).name if file else ""
-            )
 
-        return index.ingest(paths, progress)
+def _need_notes(settings: Settings, index: Callable[[], NotesIndex]) -> None:
+    """Stop (exit 2) when the index is empty and TUTOR_NOTES names no folder: nothing to
+    teach from, and the answer would only say so."""
+    from tutor.errors import TutorError
+
+    if not settings.notes.exists() and index().count() == 0:
+        raise TutorError(
+            f"the index is empty and the notes folder {settings.notes} does not exist",
+            "set TUTOR_NOTES to your notes folder, or run `tutor ingest PATH`",
+        )
 
 
 @app.command()
@@ -135,20 +155,25 @@ def ingest(
     as_json: JsonFlag = False,
 ) -> None:
     """Index notes (Markdown, Obsidian, text, Jupyter) for search; only changes are redone."""
+    from tutor.errors import USAGE
+    from tutor.terminal import ingest_with_progress
+
     settings = _settings()
     targets = list(paths or [settings.notes])
     index = _index(settings)
-    report = _run_ingest(index, targets, quiet=as_json)
+    report = ingest_with_progress(index, targets, quiet=as_json)
     if as_json:
         typer.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     else:
         _print_report(report)
     missing = [s for s in report.skipped if s.reason == "path does not exist"]
     if missing and len(missing) == len(targets):
-        raise typer.Exit(1)
+        raise typer.Exit(USAGE)  # nothing given exists: the command line must change
 
 
 def _print_report(report: IngestReport) -> None:
+    from rich.markup import escape
+
     console = _out()
     if report.rebuilt_from:
         console.print(
@@ -160,7 +185,9 @@ def _print_report(report: IngestReport) -> None:
         f"passages written {report.chunks_written} · passages in index {report.chunks}"
     )
     for skip in report.skipped:
-        console.print(f"  [yellow]skipped[/] {skip.path}: {skip.reason}")
+        # A path is not wrapped: it stays one piece to copy (the terminal folds it).
+        line = f"  [yellow]skipped[/] {escape(f'{skip.path}: {skip.reason}')}"
+        console.print(line, soft_wrap=True)
     if report.seen == 0:
         console.print(
             "[yellow]no notes found[/] (looked for .md, .markdown, .txt and .ipynb files)"
@@ -175,19 +202,18 @@ def search(
     as_json: JsonFlag = False,
 ) -> None:
     """Find the passages of your notes that answer QUERY, with file › heading."""
+    from rich.markup import escape
+
     from tutor.errors import TutorError
     from tutor.knowledge.retriever import HybridRetriever
+    from tutor.terminal import print_markdown
+    from tutor.text_in import message_text
 
+    query = message_text(query)
+    if not query.strip():  # as `ask` refuses an empty message: any passage would "match"
+        raise TutorError("the search is empty", 'give words to look for: tutor search "softmax"')
     settings = _settings()
-    index = _index(settings)
-    if index.count() == 0:
-        if not settings.notes.exists():
-            raise TutorError(
-                f"the index is empty and the notes folder {settings.notes} does not exist",
-                "set TUTOR_NOTES to your notes folder, or run `tutor ingest PATH`",
-            )
-        _err().print(f"the index is empty: ingesting {settings.notes} first")
-        _run_ingest(index, [settings.notes], quiet=as_json)
+    index = _services(settings, quiet=as_json).index
     passages = HybridRetriever(index=index).search(query, k=k)
     if as_json:
         typer.echo(json.dumps([p.as_dict() for p in passages], indent=2, ensure_ascii=False))
@@ -197,10 +223,9 @@ def search(
     if not passages:
         console.print("no passages matched; try other words, or `tutor ingest` your notes")
     for rank, passage in enumerate(passages, start=1):
-        console.print(
-            f"\n[bold cyan]{rank}. {passage.citation}[/]  [dim]score {passage.score:.4f}[/]"
-        )
-        console.print(_excerpt(passage.text), markup=False)
+        cited = escape(f"{rank}. {passage.citation}")
+        console.print(f"\n[bold cyan]{cited}[/]  [dim]score {passage.score:.4f}[/]")
+        print_markdown(console, _excerpt(passage.text), render=False)  # code is not wrapped
 
 
 def _excerpt(text: str, limit: int = 600) -> str:
@@ -242,42 +267,49 @@ def ask(
 ) -> None:
     """One turn with the tutor; if the thread waits for an answer, MESSAGE answers it."""
     from tutor.errors import TutorError
-    from tutor.session import Tutor, new_thread_id, readable
+    from tutor.session import Tutor, new_thread_id
+    from tutor.text_in import identifier, message_text
 
+    message = message_text(message)
+    thread = identifier(thread, "--thread") if thread else new_thread_id()
+    learner = identifier(learner, "--learner")
     settings = _settings()
-    message = readable(message)
-    thread = readable(thread) if thread else new_thread_id()
+    tutor: Tutor | None = None
     try:
-        tutor = Tutor(settings)
-        try:
-            turn = tutor.ask(message, thread, learner=learner, interface="cli")
-        finally:
-            tutor.close()
+        tutor = Tutor(settings, _services(settings, quiet=as_json))
+        turn = tutor.ask(message, thread, learner=learner, interface="cli")
     except TutorError as failure:
-        shown = failure
-        if message.strip():
+        if message.strip() and tutor is not None and _saved(tutor, thread):
+            # Only a thread that was kept can be named: a new one that could not be saved
+            # (a read-only home) does not exist, and the error says what to fix.
             retry = f"retry with: tutor ask --thread {thread} {shlex.quote(message)}"
-            hint = f"{failure.hint}; {retry}" if failure.hint else retry
-            shown = TutorError(failure.message, hint)
-        if as_json:
-            failed = {"thread": thread, "error": shown.message, "hint": shown.hint}
-            typer.echo(json.dumps(failed, ensure_ascii=False))
-        raise shown from None
+            failure.hint = f"{failure.hint}; {retry}" if failure.hint else retry
+            failure.details["thread"] = thread
+        raise
+    finally:
+        if tutor is not None:
+            tutor.close()
     if as_json:
         typer.echo(json.dumps(turn.as_dict(), indent=2, ensure_ascii=False))
         return
-    from rich.console import Console
-    from rich.markdown import Markdown
-
     from tutor.prompts import OFFLINE_MODE
+    from tutor.terminal import print_markdown
 
     mode = f"llm mode · {turn.model}" if turn.mode == "llm" else OFFLINE_MODE
     traced = f" · trace {turn.run_id}" if turn.run_id else ""
     _err().print(f"[dim]tutor · {mode} · thread {thread} · route {turn.route}{traced}[/]")
-    Console(highlight=False).print(Markdown(turn.answer or "(no answer)"))
+    print_markdown(_out(), turn.answer or "(no answer)")
     if turn.pending:
         reply = {"quiz_answer": "YOUR ANSWER", "rating": "good"}.get(turn.pending["type"], "yes")
         _err().print(f'[yellow]waiting for you:[/] tutor ask --thread {thread} "{reply}"')
+
+
+def _saved(tutor: Tutor, thread: str) -> bool:
+    """Whether the thread has anything saved (so `--thread` can go back to it)."""
+    try:
+        return bool(tutor.history(thread))
+    except Exception:  # noqa: BLE001 - a home that cannot be read keeps nothing
+        return False
 
 
 @app.command()
@@ -289,8 +321,12 @@ def quiz(
 ) -> None:
     """A review session: due cards first, then new questions; a summary at the end."""
     from tutor.review import run_review
+    from tutor.text_in import identifier, message_text
 
-    run_review(_settings(), topic, learner, count)
+    learner = identifier(learner, "--learner")
+    settings = _settings()
+    services = _services(settings)
+    run_review(settings, message_text(topic), learner, count, services=services)
 
 
 @app.command()
@@ -298,8 +334,12 @@ def quiz(
 def chat(thread: ThreadOption = None, learner: LearnerOption = "default") -> None:
     """Talk with the tutor in the terminal (slash commands: /help)."""
     from tutor.chat import run_chat
+    from tutor.text_in import identifier
 
-    run_chat(_settings(), thread=thread, learner=learner)
+    thread = identifier(thread, "--thread") if thread else None
+    learner = identifier(learner, "--learner")
+    settings = _settings()
+    run_chat(settings, thread=thread, learner=learner, services=_services(settings))
 
 
 @app.command()
@@ -307,12 +347,14 @@ def chat(thread: ThreadOption = None, learner: LearnerOption = "default") -> Non
 def progress(learner: LearnerOption = "default", as_json: JsonFlag = False) -> None:
     """Your cards per note and topic: what is due, how much you retain, your mastery."""
     from rich.markup import escape
-    from rich.table import Column, Table
 
     from tutor.learning.cards import now
     from tutor.learning.memory import LearnerMemory, close_store, open_store
-    from tutor.learning.progress import Tally, habit_line, mastery_bar, percent, progress_report
+    from tutor.learning.progress import progress_report
+    from tutor.terminal import print_progress
+    from tutor.text_in import identifier
 
+    learner = identifier(learner, "--learner")
     settings = _settings()
     store = open_store(settings)
     try:
@@ -341,22 +383,7 @@ def progress(learner: LearnerOption = "default", as_json: JsonFlag = False) -> N
         )
         return
 
-    def cells(tally: Tally) -> list[str]:
-        due = [str(tally.cards), str(tally.due_now), str(tally.due_7d)]
-        return [*due, percent(tally.retention), mastery_bar(tally.mastery)]
-
-    numbers = [
-        Column(name, justify="right") for name in ("cards", "due now", "due 7d", "retention")
-    ]
-    table = Table(Column("note › topic", overflow="fold"), *numbers, "mastery")
-    for note in report.notes:
-        table.add_row(escape(note.file), *cells(note.tally), style="bold")
-        for topic in note.topics:
-            table.add_row(f"  › {escape(topic.heading or '(top of note)')}", *cells(topic.tally))
-        table.add_section()
-    table.add_row("all notes", *cells(report.tally), style="bold")
-    console.print(table)
-    console.print(habit_line(report))
+    print_progress(console, report)
 
 
 @app.command()
@@ -374,7 +401,9 @@ def slack(
     from tutor.slack_app import run_slack
 
     console = _err()
-    run_slack(_settings(), port, host, say=lambda line: console.print(escape(line)))
+    settings = _settings()
+    services = _services(settings)
+    run_slack(settings, port, host, say=lambda line: console.print(escape(line)), services=services)
 
 
 @app.command("run")
@@ -392,18 +421,10 @@ def run_code(
     """Run Python in the sandbox (no network, no secrets, limits); exits with its exit code."""
     import sys
 
-    from tutor.errors import TutorError
     from tutor.sandbox import run
 
     settings = _settings()
-    if file == "-":
-        code = sys.stdin.read()
-    else:
-        try:
-            code = Path(file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            hint = "give a Python file, or - for stdin"
-            raise TutorError(f"cannot read {file}: {exc}", hint) from None
+    code = _code_to_run(file)
     result = run(code, timeout=timeout, mode=settings.sandbox, artifacts_dir=keep)
     if as_json:
         typer.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
@@ -418,6 +439,24 @@ def run_code(
             where = f"kept in {keep}" if keep else "discarded; use --keep DIR to keep them"
             _err().print(f"files written: {', '.join(result.files)} ({where})", markup=False)
     raise typer.Exit(result.exit_code)
+
+
+def _code_to_run(file: str) -> str:
+    """The program from FILE or stdin (-), as text the sandbox's Python will read."""
+    from tutor.errors import TutorError
+    from tutor.text_in import code_text, path_text, stdin_bytes
+
+    if file == "-":
+        code = code_text(stdin_bytes("code"), "the code on stdin")
+        if not code.strip():  # usually a pipe that was never connected (`tutor run </dev/null`)
+            raise TutorError("no code to run: stdin was empty", "pipe a program in, or give a file")
+        return code
+    try:
+        raw = Path(file).read_bytes()
+    except OSError as exc:
+        hint = "give a Python file, or - for stdin"
+        raise TutorError(f"cannot read {path_text(file)}: {exc.strerror or exc}", hint) from None
+    return code_text(raw, path_text(file))
 
 
 @app.command("eval")
@@ -470,11 +509,14 @@ def _print_eval_report(report: Any) -> None:
     from rich.markup import escape
     from rich.table import Column, Table
 
+    from tutor.prompts import counted
+
     console = _out()
     mode = f"llm mode · {report.model}" if report.mode == "llm" else "offline mode"
     console.print(
-        f"tutor eval · {mode} · embeddings {report.embeddings} · {report.passages} passages · "
-        f"{report.questions} questions, {report.quiz_answers} quiz answers · "
+        f"tutor eval · {mode} · embeddings {report.embeddings} · "
+        f"{counted(report.passages, 'passage')} · {counted(report.questions, 'question')}, "
+        f"{counted(report.quiz_answers, 'quiz answer')} · "
         f"{report.timings.get('total_s', 0):.1f} s"
     )
     table = Table(Column("metric"), Column("score", justify="right"), Column("n", justify="right"))
@@ -487,7 +529,7 @@ def _print_eval_report(report: Any) -> None:
         synced = ", ".join(f"{k} {exp[k]}" for k in ("created", "updated", "unchanged", "removed"))
         console.print(
             f"experiment [bold]{escape(str(exp['experiment']))}[/] on dataset {exp['dataset']} "
-            f"({exp['examples']} examples; {synced})"
+            f"({counted(exp['examples'], 'example')}; {synced})"
         )
         if exp.get("url"):
             console.print(f"  {exp['url']}", markup=False)

@@ -11,6 +11,7 @@ from typing import Literal
 
 from tutor.config import Settings
 from tutor.errors import TutorError
+from tutor.prompts import counted
 
 Status = Literal["ok", "warn", "fail"]
 PACKAGES = ("langgraph", "langchain", "langchain-openai", "chromadb", "langsmith", "onnxruntime")
@@ -155,9 +156,8 @@ def _memory(settings: Settings) -> Check:
         cards = sum(len(store.search(ns, limit=100_000)) for ns in decks)
     finally:
         close_store(store)
-    return Check(
-        "memory", "ok", f"{len(decks)} learner(s), {cards} card(s) in {settings.memory_path}"
-    )
+    mine = f"{counted(len(decks), 'learner')}, {counted(cards, 'card')}"
+    return Check("memory", "ok", f"{mine} in {settings.memory_path}")
 
 
 def _index(settings: Settings) -> list[Check]:
@@ -199,12 +199,14 @@ def _index(settings: Settings) -> list[Check]:
         stale += changed
     age = _age(last) if last else "never"
     detail = (
-        f"{passages} passages from {len(indexed)} files, built with {built_by}, "
+        f"{counted(passages, 'passage')} from {counted(len(indexed), 'file')}, "
+        f"built with {built_by}, "
         f"last ingest {age}, at {settings.home}"
     )
     if stale:
         fix = "run `tutor ingest` to catch up"
-        return [notes, Check("index", "warn", f"{detail}; {stale} note(s) changed since", fix)]
+        since = f"{detail}; {counted(stale, 'note')} changed since"
+        return [notes, Check("index", "warn", since, fix)]
     return [notes, Check("index", "ok", detail)]
 
 
@@ -278,7 +280,7 @@ def _slack(settings: Settings) -> Check:
     how = "Socket Mode" if connection.mode == "socket" else "HTTP events (`tutor slack --port`)"
     if connection.mode == "socket" and settings.slack_signing_secret.strip():
         how += "; `--port` would use HTTP events"
-    learners = f"; {mapped} Slack user(s) mapped to learners" if mapped else ""
+    learners = f"; {counted(mapped, 'Slack user')} mapped to learners" if mapped else ""
     return Check("slack", "ok", f"`tutor slack` would use {how} ({have}){learners}")
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from pydantic import BaseModel
 
 from tutor.config import Settings
-from tutor.errors import TutorError
+from tutor.errors import FAILED, TutorError
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -129,6 +129,7 @@ class ModelFailure(TutorError):
     limit or its time, or it was empty or not in the form asked for. The step it was for
     falls back to its offline way where it has one."""
 
+    exit_code = FAILED
     repeat = False
     """The server already failed earlier in this turn (and that step said so)."""
 

@@ -150,7 +150,7 @@ RATE_REPEATED = (
 )
 SKIPPED_RATED = "Rated **again**: this card comes back {when}."
 ESTIMATE = "_{how} estimate: {verdict} ({score:.0%})._"
-DUE_NUDGE = "You have **{due}** card(s) due for review: send `/quiz` to go through them."
+DUE_NUDGE = "You have **{due}** due for review: send `/quiz` to go through them."
 RECORD_LINE = "_Your record here: {topics}. `/quiz {topic}` reviews it._"
 PROFILE_LINE = "The learner's goals: {goals}. Preferred style: {style}."
 MASTERY_LINE = (
@@ -205,3 +205,8 @@ LEVEL_OFFLINE = (
 LEVEL_UNKNOWN = "`{wanted}` is not a level. "
 LEVEL_NOW = "Your level is {level}; choose with `/level beginner|intermediate|advanced`."
 UNKNOWN_COMMAND = "I don't know `{command}`.\n\n"
+
+
+def counted(n: int, noun: str, plural: str = "") -> str:
+    """`1 passage`, `2 passages`: a count with its noun in the right number."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"

@@ -10,36 +10,50 @@ import sys
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.markdown import Markdown
+from rich.markup import escape
 
 from tutor.chat import pipe_reader
 from tutor.config import Settings
 from tutor.learning.cards import is_due, next_due, now
 from tutor.learning.memory import LearnerMemory, learner_label
+from tutor.prompts import counted
 from tutor.session import Turn, Tutor
+from tutor.terminal import console as terminal_console
+from tutor.terminal import print_markdown
+from tutor.text_in import stdin_is_terminal
+
+if TYPE_CHECKING:
+    from tutor.context import Services
 
 Reader = Callable[[str], str]
 PROMPTS = {"quiz_answer": "answer> ", "rating": "rate> ", "confirm_code": "yes/no> "}
 
 
 def run_review(
-    settings: Settings, topic: str, learner: str, count: int, console: Console | None = None
+    settings: Settings,
+    topic: str,
+    learner: str,
+    count: int,
+    console: Console | None = None,
+    services: Services | None = None,
 ) -> dict[str, object]:
     """Ask up to `count` questions, read answers and ratings, and print a summary."""
-    console = console or Console(highlight=False)
+    console = console or terminal_console()
     read = _reader()
-    tutor = Tutor(settings)
+    tutor = Tutor(settings, services)
     # One review thread per learner: a session cut short is picked up by the next one.
     thread = f"quiz-{learner_label(learner)}"
     memory = LearnerMemory(tutor.store, learner)
     started = now()
     due_before = sum(is_due(c, started) for c in memory.cards())
     mode = f"llm · {settings.model}" if settings.model else "offline"
+    due = counted(due_before, "card")
     console.print(
-        f"[bold]review[/] · {mode} · learner {learner} · {due_before} card(s) due"
-        f"{f' · topic {topic}' if topic else ''} · Ctrl-D ends"
+        f"[bold]review[/] · {mode} · learner {escape(learner)} · {due} due"
+        f"{f' · topic {escape(topic)}' if topic else ''} · Ctrl-D ends"
     )
     asked, seen = 0, ""
     turn: Turn | None = None
@@ -52,13 +66,13 @@ def run_review(
                     f"/quiz {topic}".strip(), thread, learner=learner, interface="quiz"
                 )
                 if turn.pending is None:  # nothing (more) to ask about
-                    console.print(Markdown(turn.answer))
+                    print_markdown(console, turn.answer)
                     break
             if turn.pending is not None and turn.pending["type"] == "quiz_answer":
                 if turn.pending["prompt"] != seen:  # a new question, not one asked again
                     asked, seen = asked + 1, turn.pending["prompt"]
                     console.print(f"\n[bold]{asked}.[/]")
-            console.print(Markdown(turn.answer))
+            print_markdown(console, turn.answer)
             if turn.pending is None:
                 turn = None
                 continue
@@ -91,7 +105,7 @@ def _finish_rating(tutor: Tutor, thread: str, learner: str, console: Console) ->
     pending = tutor.last_turn(thread).pending
     if pending is not None and pending["type"] == "rating":
         turn = tutor.ask("ok", thread, learner=learner, interface="quiz")
-        console.print(Markdown(turn.answer))
+        print_markdown(console, turn.answer)
 
 
 def _summary(memory: LearnerMemory, started: datetime, asked: int) -> dict[str, object]:
@@ -123,7 +137,7 @@ def _describe(summary: dict[str, object]) -> str:
 
 
 def _reader() -> Reader:
-    if sys.stdin.isatty() and sys.stdout.isatty():
+    if stdin_is_terminal() and sys.stdout.isatty():
         from prompt_toolkit import prompt
 
         return lambda text: prompt(text)

@@ -14,6 +14,7 @@ from tutor.config import Settings
 from tutor.context import Services, TutorContext
 from tutor.errors import TutorError, unwritable
 from tutor.state import is_reply
+from tutor.text_in import message_text
 from tutor.tracing import TURN_RUN, app_version, new_run_id, tracing_for, turn_feedback
 
 if TYPE_CHECKING:
@@ -66,11 +67,6 @@ def thread_lock(settings: Settings, thread: str) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def readable(text: str) -> str:
-    """The message as valid text: undecodable bytes become U+FFFD, NULs are dropped."""
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace").replace("\x00", "")
 
 
 @dataclass
@@ -145,7 +141,7 @@ class Tutor:
         on_token: OnToken | None = None,
     ) -> Turn:
         """Run one turn: answer a pending question with `text`, or start a new exchange."""
-        text, thread = readable(text), readable(thread)
+        text, thread = message_text(text), message_text(thread)
         with thread_lock(self.settings, thread):
             config = self._config(thread, learner, interface)
             repair: RunnableConfig = {**config, "run_name": REPAIR_RUN}
@@ -234,16 +230,19 @@ class Tutor:
 
     def failed_message(self, thread: str) -> str | None:
         """The learner's message of a turn that stopped before finishing (to retry), if any."""
-        snapshot = self.graph.get_state(self._config(readable(thread)))
+        snapshot = self.graph.get_state(self._config(message_text(thread)))
         if snapshot.next and not snapshot.interrupts:
             return _last_human(snapshot.values)
         return None
 
     def _stream(self, turn_input: Any, config: RunnableConfig, run_id: Any = None) -> Iterator[str]:
         from tutor.models import turn_budget
+        from tutor.sandbox_runs import Runs
 
         context = TutorContext(services=self.services, run_id=str(run_id or ""))
-        with turn_budget(self.settings):  # TUTOR_MODEL_TIMEOUT bounds the model's whole turn
+        # TUTOR_MODEL_TIMEOUT bounds the model's whole turn; Ctrl-C or a shutdown stops the
+        # turn's sandboxes (and refuses one about to start) instead of waiting for them.
+        with turn_budget(self.settings), Runs().active():
             parts: Iterator[Any] = self.graph.stream(
                 turn_input, config, context=context, stream_mode="messages"
             )

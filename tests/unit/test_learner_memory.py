@@ -221,7 +221,7 @@ def test_greetings_suggest_a_review_when_cards_are_due(make_tutor: MakeTutor) ->
     memory = LearnerMemory(tutor.store, "default")
     [card] = memory.cards()
     memory.put_card({**card, "fsrs": {**card["fsrs"], "due": now().isoformat()}})
-    assert "**1** card(s) due" in tutor.ask("hi", "g2").answer
+    assert "**1 card** due" in tutor.ask("hi", "g2").answer
 
 
 def test_explain_shows_the_learners_record_on_the_topic(make_tutor: MakeTutor) -> None:

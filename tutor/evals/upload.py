@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tutor.config import Settings
-from tutor.errors import TutorError
+from tutor.errors import FAILED, TutorError
 from tutor.evals.dataset import QUESTIONS, QUIZ_ANSWERS, EvalQuestion, QuizAnswer
 from tutor.evals.metrics import QUESTION_METRICS, QUIZ_METRICS, score_grade, score_question
 from tutor.evals.report import EvalReport, question_row, quiz_row, summarize
@@ -221,9 +221,12 @@ def reaching(endpoint: str) -> Iterator[None]:
         raise TutorError(
             f"cannot reach LangSmith at {endpoint}",
             "check LANGSMITH_ENDPOINT and your connection, or run `tutor eval` without --upload",
+            exit_code=FAILED,
         ) from None
     except LangSmithError as exc:
-        raise TutorError(f"LangSmith refused the upload: {_first_line(exc)}") from None
+        raise TutorError(
+            f"LangSmith refused the upload: {_first_line(exc)}", exit_code=FAILED
+        ) from None
     finally:
         quiet.setLevel(level)
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from langchain_core.embeddings import Embeddings
 
 from tutor.config import LOCAL_EMBEDDINGS, Settings
-from tutor.errors import TutorError
+from tutor.errors import FAILED, TutorError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -127,11 +127,13 @@ class NamedEmbeddings(Embeddings):
             raise TutorError(
                 f"the embedding server at {self.where} did not answer ({exc.__class__.__name__})",
                 "start it or fix OPENAI_BASE_URL; what was already indexed is kept",
+                exit_code=FAILED,
             ) from exc
         except openai.APIError as exc:
             raise TutorError(
                 f"the embedding server at {self.where} failed: {exc.message}",
                 "try again later, or set TUTOR_EMBEDDINGS=local for the offline model",
+                exit_code=FAILED,
             ) from exc
 
 

@@ -50,7 +50,9 @@ def with_due_nudge(text: str, memory: LearnerMemory | None, services: Services) 
         return text
     at = now()
     due = sum(is_due(c, at) for c in current_cards(memory, services.index.records))
-    return f"{text}\n\n{prompts.DUE_NUDGE.format(due=due)}" if due else text
+    if not due:
+        return text
+    return f"{text}\n\n{prompts.DUE_NUDGE.format(due=prompts.counted(due, 'card'))}"
 
 
 def about_learner(

@@ -10,6 +10,7 @@ from typing import Literal
 
 from tutor.config import Settings
 from tutor.errors import TutorError
+from tutor.text_in import identifier
 
 DEFAULT_PORT = 3000
 EVENTS_PATH = "/slack/events"
@@ -82,7 +83,7 @@ def learner_map(settings: Settings) -> dict[str, str]:
                 f"TUTOR_SLACK_LEARNERS has an entry I can't read: {entry.strip()!r}",
                 "write it as SLACKUSERID=learner, comma-separated, e.g. U012ABCDE=alice",
             )
-        mapping[user] = learner
+        mapping[user] = identifier(learner, "TUTOR_SLACK_LEARNERS: the learner")
     return mapping
 
 
