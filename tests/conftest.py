@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
+    from tests.fakes import HashEmbeddings
     from tutor.session import Tutor
 
 REPO = Path(__file__).resolve().parents[1]
@@ -41,6 +42,18 @@ def notes(tmp_path: Path) -> Path:
     for path in target.iterdir():
         path.chmod(0o644)
     return target
+
+
+@pytest.fixture
+def fake_model(monkeypatch: pytest.MonkeyPatch, notes: Path) -> HashEmbeddings:
+    """Instant embeddings in place of the real model (for the CLI, which makes its own);
+    the shipped notes as TUTOR_NOTES."""
+    from tests.fakes import HashEmbeddings
+
+    fake = HashEmbeddings()
+    monkeypatch.setattr("tutor.knowledge.index.make_embeddings", lambda settings: fake)
+    monkeypatch.setenv("TUTOR_NOTES", str(notes))
+    return fake
 
 
 MakeTutor = Callable[[], "Tutor"]

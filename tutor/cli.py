@@ -536,8 +536,28 @@ def _print_eval_report(report: Any) -> None:
 
 
 def main() -> None:
-    """Entry point for `python -m tutor`."""
-    app(prog_name="tutor")
+    """Entry point for `tutor` and `python -m tutor`: with --json, even a usage error (an
+    unknown option, a bad value, a missing argument) is JSON on stdout."""
+    import sys
+
+    if "--json" not in sys.argv[1:]:
+        app(prog_name="tutor")
+        return
+    try:
+        code = app(prog_name="tutor", standalone_mode=False)
+    except typer.Abort:
+        code = 130
+    except typer.TyperException as exc:  # typer's own click: bad option, value or argument
+        from tutor.errors import TutorError
+        from tutor.terminal import error_json
+
+        said = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        usage = TutorError(said, "see `tutor COMMAND --help`")
+        typer.echo(json.dumps(error_json(usage), ensure_ascii=False))
+        if hasattr(exc, "show"):
+            exc.show()
+        code = getattr(exc, "exit_code", 2)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

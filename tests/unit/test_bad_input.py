@@ -26,15 +26,6 @@ runner = CliRunner()
 LATIN1 = os.fsdecode(b"caf\xe9")  # what Python makes of `printf 'caf\xe9'` in argv
 
 
-@pytest.fixture
-def fake_model(monkeypatch: pytest.MonkeyPatch, notes: Path) -> HashEmbeddings:
-    """Instant embeddings in place of the real model; the shipped notes as TUTOR_NOTES."""
-    fake = HashEmbeddings()
-    monkeypatch.setattr("tutor.knowledge.index.make_embeddings", lambda settings: fake)
-    monkeypatch.setenv("TUTOR_NOTES", str(notes))
-    return fake
-
-
 def refused(result: Result, line: str) -> None:
     """Exit 2 with `line` on stderr (however it is wrapped), and no traceback."""
     assert result.exit_code == 2, result.output

@@ -9,19 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.fakes import HashEmbeddings
 from tutor.cli import app
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def fake_model(monkeypatch: pytest.MonkeyPatch, notes: Path) -> HashEmbeddings:
-    """Instant embeddings in place of the real model; the shipped notes as TUTOR_NOTES."""
-    fake = HashEmbeddings()
-    monkeypatch.setattr("tutor.knowledge.index.make_embeddings", lambda settings: fake)
-    monkeypatch.setenv("TUTOR_NOTES", str(notes))
-    return fake
 
 
 def test_help_lists_the_commands() -> None:

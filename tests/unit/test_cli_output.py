@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,15 +22,6 @@ from tutor.terminal import print_markdown
 runner = CliRunner()
 EMPTY_INDEX = "the index is empty: ingesting"
 SOFTMAX_LINE = 'print("logits + 100 ->", ", ".join(f"{p:.3f}" for p in shifted), "(only differences'
-
-
-@pytest.fixture
-def fake_model(monkeypatch: pytest.MonkeyPatch, notes: Path) -> HashEmbeddings:
-    """Instant embeddings in place of the real model; the shipped notes as TUTOR_NOTES."""
-    fake = HashEmbeddings()
-    monkeypatch.setattr("tutor.knowledge.index.make_embeddings", lambda settings: fake)
-    monkeypatch.setenv("TUTOR_NOTES", str(notes))
-    return fake
 
 
 # The first run says what it does
@@ -274,3 +267,20 @@ def test_a_read_only_home_is_called_read_only(
 
     assert error.message == f"cannot keep conversations in {tmp_path}: the folder is read-only"
     assert error.hint.startswith("set TUTOR_HOME to a folder you can write to")
+
+
+@pytest.mark.parametrize(
+    ("command", "said"),
+    [
+        (["run", "demo.py", "--timeout", "abc", "--json"], "Invalid value for '--timeout'"),
+        (["search", "--json"], "Missing argument 'query'"),
+        (["ask", "softmax?", "--json", "--bogus"], "No such option: --bogus"),
+    ],
+)
+def test_a_usage_error_with_json_is_json_on_stdout_too(command: list[str], said: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "tutor", *command], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert said in json.loads(result.stdout)["error"]
+    assert said in result.stderr and "Traceback" not in result.stderr

@@ -116,3 +116,19 @@ def test_the_notes_misspelling_of_a_word_is_searched_too() -> None:
 def test_a_hyphenated_word_is_known_when_its_parts_are() -> None:
     assert unknown_words("chain-rule gradient", VOCABULARY, [BACKPROP]) == []
     assert unknown_words("chain-sourdough", VOCABULARY, [BACKPROP]) == ["chain-sourdough"]
+
+
+def test_a_term_of_the_notes_with_one_word_about_it_is_covered_not_one_everyday_word() -> None:
+    vanishing = replace(
+        BACKPROP,
+        heading="Vanishing gradients",
+        text="Vanishing gradients: the gradient shrinks layer by layer with sigmoid, a cause.",
+        similarity=0.3,
+    )
+    vocabulary = VOCABULARY | set(keywords(vanishing.text)) | {"store", "feature"}
+    assert covers("vanishing gradients causes", [vanishing], vocabulary)
+    assert not covers(
+        "vanishing gradients causes", [replace(vanishing, similarity=0.1)], vocabulary
+    )
+    feature = replace(vanishing, text="Each feature of the input is scaled.", heading="Scaling")
+    assert not covers("feature store", [feature], vocabulary | {"store"})

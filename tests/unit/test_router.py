@@ -88,6 +88,9 @@ def test_topics_are_read_without_the_request() -> None:
     assert topic_of("qiuz me abt the RLHF pipeline") == "RLHF pipeline"  # typos of the request
     assert topic_of("explain RLHF like I'm five") == "RLHF"  # "five" is not a typo of "file"
     assert read_request("LoRA vs SVMs").parts == ("LoRA", "SVMs")
+    assert topic_of("what does regurgitation mean for a base model") == "regurgitation"
+    assert topic_of("what is meant by reward hacking in RLHF?") == "reward hacking in RLHF"
+    assert topic_of("explain the mean squared error") == "mean squared error"
 
 
 def test_comparisons_are_read_in_their_common_shapes_and_only_there() -> None:

@@ -281,4 +281,9 @@ def _strip(text: str) -> str:
     while text != previous:
         previous = text
         text = without_asking(TRAIL.sub("", LEAD.sub("", text, count=1)).strip())
+        text = MEANING.sub(r"\1", text)
     return MARKUP.sub("", text).strip("\"'“”`")
+
+
+MEANING = re.compile(r"^(?:meant by\s+)?(?!it\b)(.+?)(?:\s+means?\s+(?:for|to|in)\s+.+)?$", re.I)
+"""The term asked about in "X mean for a base model" or "meant by X"."""

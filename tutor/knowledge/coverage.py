@@ -35,6 +35,8 @@ UNKNOWN = 0.34
 """...unless more than this share of the topic's words appear nowhere in the notes."""
 SHORT = 3  # tuned: 2 to 4 words
 """Topics of up to this many words are names or terms, not questions."""
+FACET_NEAR = 0.2
+"""A short topic that is a term of the notes plus one word about it must be this close."""
 ABBREVIATION = re.compile(r"\b[A-Z][A-Za-z]?[A-Z]{1,5}s?\b")
 
 
@@ -244,8 +246,25 @@ def covers(topic: str, passages: list[Passage], vocabulary: frozenset[str]) -> b
     if best >= CLOSE and unknown == 0:
         return True
     if len(words) <= SHORT:
-        return False
+        return not missing and best >= FACET_NEAR and a_facet_of_a_term(topic, passages)
     return best >= NEAR and share >= SHARED and unknown <= UNKNOWN
+
+
+def a_facet_of_a_term(topic: str, passages: list[Passage]) -> bool:
+    """Whether a short topic is a term of the notes and one word about it ("vanishing
+    gradients causes", "base model randomness", "rlhf pipeline stages"): without that word,
+    the rest stands as a term in one passage. The rest must be two words or a name, since
+    one everyday word ("feature" of "feature store") is in passages about anything."""
+    typed = re.findall(r"[\w-]+", topic)
+    for word in topic_words(topic):
+        rest = " ".join(t for t in typed if t.lower() not in (word, word + "s"))
+        left = topic_words(rest)
+        named = len(left) >= 2 or (
+            len(left) == 1 and (bool(ABBREVIATION.search(rest)) or not plain_english(left[0]))
+        )
+        if named and any(share_in(rest, p) >= 0.99 and as_term_in(rest, p) for p in passages):
+            return True
+    return False
 
 
 def judge(

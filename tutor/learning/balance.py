@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from tutor.knowledge.retriever import Passage
-from tutor.learning.selection import Pick, due_card, new_question, offline_question
+from tutor.learning.selection import Pick, cards_and_due, new_question, offline_question
 
 if TYPE_CHECKING:
     from tutor.context import Services
@@ -38,11 +38,9 @@ def balanced_card(
     level: str,
 ) -> Pick | None:
     """A due card first; else a new question from the topic whose turn it is."""
-    held: list[dict[str, Any]] = memory.cards() if memory is not None else []
-    if memory is not None:
-        due = due_card(services, memory, held, "", [], avoid, at)
-        if due is not None:
-            return Pick(due, review=True)
+    held, due = cards_and_due(services, memory, "", [], avoid, at)
+    if due is not None:
+        return due
     taken = {c["id"] for c in held} | {c["question"]["prompt"] for c in held} | avoid
     passages = _askable(services, taken)
     for n, group in enumerate(turns(passages, asked_before(held, grades), services.rng)[:TRIES]):

@@ -47,14 +47,28 @@ def next_card(
     level: str,
 ) -> Pick | None:
     """Due cards on the topic first; else a question the learner has not had yet."""
-    held: list[dict[str, Any]] = memory.cards() if memory is not None else []
-    if memory is not None:
-        due = due_card(services, memory, held, topic, passages, avoid, at)
-        if due is not None:
-            return Pick(due, review=True)
+    held, due = cards_and_due(services, memory, topic, passages, avoid, at)
+    if due is not None:
+        return due
     taken = {c["id"] for c in held} | {c["question"]["prompt"] for c in held} | avoid
     fresh = new_question(services, passages, focus, taken, level, topic)
     return Pick(fresh, review=False) if fresh is not None else None
+
+
+def cards_and_due(
+    services: Services,
+    memory: LearnerMemory | None,
+    topic: str,
+    passages: Sequence[Passage],
+    avoid: set[str],
+    at: datetime,
+) -> tuple[list[dict[str, Any]], Pick | None]:
+    """The learner's cards, and the due card to review first on the topic (if any)."""
+    held: list[dict[str, Any]] = memory.cards() if memory is not None else []
+    if memory is None:
+        return held, None
+    due = due_card(services, memory, held, topic, passages, avoid, at)
+    return held, Pick(due, review=True) if due is not None else None
 
 
 def due_card(
