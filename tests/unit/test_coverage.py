@@ -8,6 +8,7 @@ from tutor.knowledge.coverage import (
     as_noted,
     covers,
     judge,
+    names_unknown,
     plain_english,
     spelled_out,
     unknown_words,
@@ -132,3 +133,15 @@ def test_a_term_of_the_notes_with_one_word_about_it_is_covered_not_one_everyday_
     )
     feature = replace(vanishing, text="Each feature of the input is scaled.", heading="Scaling")
     assert not covers("feature store", [feature], vocabulary | {"store"})
+
+
+def test_a_capital_at_the_start_of_a_sentence_names_nothing_but_a_name_still_does() -> None:
+    assert not names_unknown(
+        "Apart from dying neurons, the downsides of backpropagation", VOCABULARY
+    )
+    assert names_unknown("Chinchilla scaling of backpropagation", VOCABULARY)
+
+
+def test_an_everyday_word_with_a_prefix_is_plain_english_a_term_is_not() -> None:
+    assert plain_english("misbehave") and plain_english("unfreeze")
+    assert not plain_english("watermarking") and not plain_english("bottleneck")

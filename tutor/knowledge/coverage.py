@@ -160,11 +160,20 @@ def names_unknown(topic: str, vocabulary: frozenset[str]) -> bool:
     """Whether the topic names something the notes never do: an abbreviation, a capitalised
     name or a name with digits ("HNSW", "Chinchilla", "ViT", "word2vec") none of whose forms
     is in the notes."""
-    for raw in re.findall(r"\b[A-Z][\w-]*|\b[a-z]+\d[\w-]*", topic):
+    for raw in re.findall(r"\b[A-Z][\w-]*|\b[a-z]+\d[\w-]*", sentence_case(topic)):
         named = [w for w in keywords(raw) if w not in GENERIC]
         if named and not any(_has(w, vocabulary) for w in named):
             return True
     return False
+
+
+def sentence_case(topic: str) -> str:
+    """The topic with its first word in lower case when that word is everyday English: a
+    capital at the start of a sentence ("Apart from …", "Nobody writes …") names nothing."""
+    first = re.match(r"\s*([A-Z][a-z]+)\b", topic)
+    if first is None or not plain_english(first.group(1)):
+        return topic
+    return topic[: first.start(1)] + first.group(1).lower() + topic[first.end(1) :]
 
 
 def unknown_words(topic: str, vocabulary: frozenset[str], passages: list[Passage]) -> list[str]:
@@ -192,7 +201,7 @@ def _known(word: str, vocabulary: frozenset[str]) -> bool:
 
 def plain_english(word: str) -> bool:
     """Whether a word is everyday English (each hyphen part, or its stem, a whole word of the
-    MiniLM vocabulary): "squashing" or "tiny" is the learner's own wording, "checkpointing"
+    MiniLM vocabulary): "squashing" or "tiny" is the learner's own wording, "bottleneck"
     or "watermarking" is a term. A script without spaces tells no terms apart: MiniLM knows its
     characters one by one, not its words, so its words count as plain."""
     from tutor.intent.features import known_words
@@ -201,11 +210,21 @@ def plain_english(word: str) -> bool:
     for part in re.split(r"[-'’]", word.lower()):
         if len(part) <= 2 or spaceless(part):
             continue
-        forms = {part, part + "s", part + "e"}
-        forms |= {part[: -len(end)] + put for end, put in ENDINGS if part.endswith(end)}
-        if not forms & english:
+        stems = [part] + [part[len(p) :] for p in PREFIXES if part.startswith(p)]
+        if not any(_a_word(stem, english) for stem in stems if len(stem) >= 4 or stem == part):
             return False
     return True
+
+
+PREFIXES = ("mis", "un", "re", "non", "over", "under", "out", "dis", "pre")
+"""Prefixes of everyday words whose stem is a word ("misbehave", "unfreeze")."""
+
+
+def _a_word(part: str, english: frozenset[str]) -> bool:
+    """Whether a word or one of its inflected stems is a whole word of the vocabulary."""
+    forms = {part, part + "s", part + "e"}
+    forms |= {part[: -len(end)] + put for end, put in ENDINGS if part.endswith(end)}
+    return bool(forms & english)
 
 
 ENDINGS = (("ing", ""), ("ing", "e"), ("ed", ""), ("ed", "e"), ("ier", "y"), ("ies", "y"),
