@@ -1,10 +1,30 @@
-"""Finding the processes a test's sandboxed code started, by a marker in their command line."""
+"""The real `tutor` in a subprocess, and finding the processes its sandboxed code started (by a
+marker in their command line)."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
+
+
+def run_tutor(
+    *args: str, check: bool = True, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`tutor ARGS` to its end, in this test's environment; `check`: it must exit 0."""
+    result = subprocess.run(
+        [sys.executable, "-m", "tutor", *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        env=os.environ.copy(),
+        timeout=300,
+    )
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
 
 
 def alive(marker: str) -> list[int]:

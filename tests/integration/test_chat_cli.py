@@ -16,19 +16,26 @@ from typing import IO
 
 import pytest
 
-from tests.integration.processes import alive, gone, wait_until_alive
+from tests.integration.processes import alive, gone, run_tutor, wait_until_alive
 
 pytestmark = pytest.mark.integration
 
 
 def tutor(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "tutor", *args],
-        capture_output=True,
+    return run_tutor(*args, check=False, stdin=stdin)
+
+
+def start_chat(thread: str, code_timeout: int, stderr: int) -> subprocess.Popen[str]:
+    """A real `tutor chat` on THREAD that Ctrl-C (SIGINT) can reach, with pipes to talk to it."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "tutor", "chat", "--thread", thread],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
         text=True,
-        input=stdin,
-        env=os.environ.copy(),
-        timeout=300,
+        env={**os.environ, "TUTOR_CODE_TIMEOUT": str(code_timeout)},
+        # A background job's SIGINT is ignored and a child inherits that: Ctrl-C must work.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 
@@ -146,17 +153,7 @@ def test_ctrl_c_cancels_the_turn_not_the_session() -> None:
     import signal
     import time
 
-    env = {**os.environ, "TUTOR_CODE_TIMEOUT": "4"}
-    chat = subprocess.Popen(
-        [sys.executable, "-m", "tutor", "chat", "--thread", "k1"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        # A background job's SIGINT is ignored and a child inherits that: Ctrl-C must work.
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
+    chat = start_chat("k1", 4, stderr=subprocess.PIPE)
     assert chat.stdin is not None and chat.stdout is not None
     banner = ""
     while "passages indexed" not in banner:
@@ -214,17 +211,7 @@ def test_ctrl_c_kills_the_running_code_at_once_and_retry_runs_it_again() -> None
     marker = f"ctrl-c-{secrets.token_hex(6)}"
     spawn = f"subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)', {marker!r}])"
     # The time limit is far away: only Ctrl-C can end this run soon.
-    env = {**os.environ, "TUTOR_CODE_TIMEOUT": "120"}
-    chat = subprocess.Popen(
-        [sys.executable, "-m", "tutor", "chat", "--thread", "k2"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-        # A background job's SIGINT is ignored and a child inherits that: Ctrl-C must work.
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
+    chat = start_chat("k2", 120, stderr=subprocess.STDOUT)
     assert chat.stdin is not None and chat.stdout is not None
     output = Output(chat.stdout)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import sqlite3
@@ -15,23 +14,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SHIPPED_NOTES
+from tests.integration.processes import run_tutor as tutor
 from tutor.config import load_settings
 from tutor.knowledge.index import NotesIndex
 
 pytestmark = pytest.mark.integration
-
-
-def tutor(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [sys.executable, "-m", "tutor", *args],
-        capture_output=True,
-        text=True,
-        env=os.environ.copy(),
-        timeout=300,
-    )
-    if check:
-        assert result.returncode == 0, result.stderr
-    return result
 
 
 def test_search_cites_the_reward_model_passages_and_ingest_is_incremental() -> None:

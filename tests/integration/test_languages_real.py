@@ -7,28 +7,14 @@ and then had no words to compose an answer from ("Your notes don't say anything 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.integration.processes import run_tutor as tutor
 from tests.unit.test_languages import CHINESE, GERMAN, JAPANESE
 
 pytestmark = pytest.mark.integration
-
-
-def tutor(*args: str) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [sys.executable, "-m", "tutor", *args],
-        capture_output=True,
-        text=True,
-        env=os.environ.copy(),
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    return result
 
 
 def test_notes_in_three_languages_answer_their_own_questions(
