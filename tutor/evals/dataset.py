@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -108,6 +109,14 @@ def load_quiz_answers(path: Path = QUIZ_ANSWERS) -> list[QuizAnswer]:
         raise _bad(path, f"unknown labels {wrong}; use {', '.join(LABELS)}")
     _unique(path, [a.id for a in out])
     return out
+
+
+def question_half(file: str, heading: str) -> str:
+    """Which half of the generated-question rubric set a passage's questions belong to:
+    "tune" (generators may be tuned on them) or "heldout" (labelled once, totals only).
+    Fixed by the passage's file and heading, so it does not move when generation changes."""
+    first = hashlib.sha1(f"{file}|{heading}".encode()).digest()[0]
+    return "tune" if first % 2 == 0 else "heldout"
 
 
 def spread(items: Sequence[T], limit: int | None) -> list[T]:

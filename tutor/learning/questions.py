@@ -28,7 +28,9 @@ from tutor.learning.structure import (
     statements,
 )
 
-QuestionKind = Literal["recall", "definition", "cloze", "choice"]
+QuestionKind = Literal[
+    "recall", "definition", "cloze", "choice", "steps", "compare", "why", "output"
+]
 LABELS = "ABCDEFGH"
 COMMON = frozenset(
     "network neural data layer learning training function output input parameter weight value "
