@@ -11,6 +11,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, PrivateAttr
 
+from tutor.knowledge.aliases import Aliases, read_aliases
 from tutor.knowledge.index import NotesIndex
 from tutor.knowledge.words import tokens
 
@@ -167,6 +168,7 @@ class HybridRetriever(BaseRetriever):
     _rows: dict[str, tuple[str, dict[str, Any]]] = PrivateAttr(default_factory=dict)
     _vocabulary: frozenset[str] = PrivateAttr(default=frozenset())
     _order: list[str] = PrivateAttr(default_factory=list)
+    _aliases: Aliases | None = PrivateAttr(default=None)
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun, k: int | None = None
@@ -206,6 +208,7 @@ class HybridRetriever(BaseRetriever):
         ]
         self._lexical = BM25Okapi(corpus) if corpus else None
         self._vocabulary = frozenset(word for words in corpus for word in words)
+        self._aliases = None
         self._lexical_stamp = stamp
 
     def texts(self) -> list[str]:
@@ -218,6 +221,17 @@ class HybridRetriever(BaseRetriever):
         """Every keyword of the notes (as `keywords` spells them)."""
         self._refresh()
         return self._vocabulary
+
+    @property
+    def aliases(self) -> Aliases:
+        """The other names the notes give their terms ("PPO" ↔ "Proximal Policy Optimization"),
+        read once per version of the index."""
+        self._refresh()
+        if self._aliases is None:
+            self._aliases = read_aliases(
+                f"{m.get('heading', '')}\n{t}" for t, m in self._rows.values()
+            )
+        return self._aliases
 
     def _bm25(self, query: str) -> list[str]:
         terms = keywords(query)

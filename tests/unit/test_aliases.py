@@ -1,0 +1,69 @@
+"""Aliases read from the notes' own text."""
+
+from __future__ import annotations
+
+from tutor.config import SHIPPED_NOTES
+from tutor.knowledge.aliases import key, read_aliases, spells
+
+
+def test_a_bracketed_abbreviation_pairs_with_the_words_that_spell_it() -> None:
+    aliases = read_aliases(
+        [
+            "PPO (Proximal Policy Optimization) is the RL algorithm.",
+            "We use Reinforcement Learning from Human Feedback (RLHF) after SFT.",
+            "So instead use Adaptive Gradient(AdaGrad), Root Mean Square Propagation(RMS Prop),"
+            " Adaptive Moment Estimation(Adam)",
+            "Large Language Models (LLMs) are big.",
+        ]
+    )
+    assert aliases.of("ppo") == ["Proximal Policy Optimization"]
+    assert aliases.of("proximal policy optimization") == ["PPO"]
+    assert aliases.of("RLHF") == ["Reinforcement Learning from Human Feedback"]
+    assert aliases.of("adagrad") == ["Adaptive Gradient"]
+    assert aliases.of("rmsprop") == ["Root Mean Square Propagation"]  # spaces do not matter
+    assert aliases.of("Adam") == ["Adaptive Moment Estimation"]
+    assert aliases.of("large language models") == ["LLMs"]
+
+
+def test_brackets_that_do_not_abbreviate_pair_nothing() -> None:
+    aliases = read_aliases(
+        ["RLHF Pipeline (Simplified)", "Accuracy (Grounded Truth Evaluation)", "View (High Level)"]
+    )
+    assert len(aliases) == 0
+
+
+def test_a_bare_abbreviation_pairs_with_the_one_name_whose_initials_spell_it() -> None:
+    aliases = read_aliases(
+        [
+            "Vanishing Gradient Problem\n- gradients get too small",
+            "How to handle VGP:\n- Better activation function like ReLU.",
+            "What is LC?\n- LangChain is an open-source framework",
+            'Modern Large Language Models are "Vague recollection" VS "Working memory"',
+            "Unlike ML which relies on features",
+        ]
+    )
+    assert aliases.of("VGP") == ["Vanishing Gradient Problem"]
+    assert aliases.of("lc") == ["LangChain"]
+    assert aliases.of("VS") == []  # a word in capitals, not an abbreviation
+    assert aliases.of("ML") == []  # "Modern Large" is not a whole name
+
+
+def test_two_phrases_spelling_one_abbreviation_make_no_guess() -> None:
+    aliases = read_aliases(["Policy Gradient matters", "Proximal Gradient too", "PG is used"])
+    assert aliases.of("PG") == []
+
+
+def test_spelling_needs_each_word_to_start_a_run_of_letters() -> None:
+    assert spells("LoRA", ["Low", "Rank", "Adaptation"])
+    assert spells("RLAIF", ["RL", "from", "AI", "Feedback"])
+    assert not spells("DPO", ["Proximal", "Policy", "Optimization"])
+    assert not spells("PO", ["Policy"])  # one word is a name, not an abbreviation
+    assert key("Fine-Tuning") == key("fine tuning") == "finetuning"
+
+
+def test_the_shipped_notes_define_the_abbreviations_a_learner_types() -> None:
+    aliases = read_aliases(p.read_text(encoding="utf-8") for p in SHIPPED_NOTES.glob("*.md"))
+    assert "Proximal Policy Optimization" in aliases.of("PPO")
+    assert "Vanishing Gradient Problem" in aliases.of("vgp")
+    assert "Direct Preference Optimization" in aliases.of("dpo")
+    assert "LoRA" in aliases.of("low rank adaption")
