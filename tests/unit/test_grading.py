@@ -361,3 +361,166 @@ def test_a_choice_in_other_words_is_matched_by_meaning_else_graded_as_free_text(
     torn = auto_estimate(REWARD_MODELING, "a judge and a score", choice_meaning)
     assert torn.verdict in ("partial", "correct") and "reads as" not in torn.feedback
     assert "couldn't tell" not in torn.feedback
+
+
+# ---- what makes an answer that uses the notes' words wrong, or a terse one right ---------
+
+
+def free(kind: str, prompt: str, reference: str, terms: list[str]) -> Question:
+    return Question(kind, prompt, reference, terms, SOURCE)  # type: ignore[arg-type]
+
+
+DPO = free(
+    "definition",
+    "What is DPO?",
+    "DPO optimizes the preference loss directly on the LLM, so it does not need a separate "
+    "reward model.",
+    ["preference", "loss", "directly", "reward model", "separate"],
+)
+
+
+def test_negating_what_the_notes_state_flips_the_verdict() -> None:
+    right = "It optimizes the preference loss directly and does not need a separate reward model"
+    flipped = "It optimizes the preference loss directly and needs a separate reward model"
+    assert grade_answer(DPO, right).verdict == "correct"
+    grade = grade_answer(DPO, flipped)
+    assert grade.verdict == "incorrect" and "does not need" in grade.feedback
+    # However close it reads, meaning does not lift an answer the rules found false.
+    assert auto_estimate(DPO, flipped, alike).verdict == "incorrect"
+
+
+def test_an_opposite_word_is_a_contradiction() -> None:
+    question = free(
+        "why",
+        "Why do red teamers attack a model?",
+        "To discover vulnerabilities before the model is released to users.",
+        ["discover", "vulnerabilities", "before", "released"],
+    )
+    assert grade_answer(question, "to discover vulnerabilities before release").verdict == "correct"
+    late = grade_answer(question, "to discover vulnerabilities after it is released to users")
+    assert late.verdict == "incorrect"
+
+
+def test_a_different_number_is_incorrect_and_the_same_number_in_words_is_fine() -> None:
+    question = free(
+        "recall",
+        "How big is BERT base?",
+        "BERT base has 12 layers and 110 million parameters.",
+        ["layers", "parameters", "110", "12"],
+    )
+    assert grade_answer(question, "12 layers and 110 million parameters").verdict == "correct"
+    assert grade_answer(question, "twelve layers, 110 million parameters").verdict != "incorrect"
+    wrong = grade_answer(question, "24 layers and 110 million parameters")
+    assert wrong.verdict == "incorrect" and "24" in wrong.feedback
+    # A number set aside is not a claim: "12 layers, not 24".
+    assert grade_answer(question, "12 layers not 24, 110 million parameters").verdict == "correct"
+
+
+PPO = free(
+    "recall",
+    "What does the RL step of RLHF do?",
+    "Proximal Policy Optimization updates the LLM weights to maximize the reward score.",
+    ["proximal", "policy", "optimization", "maximize", "reward score"],
+)
+
+
+def test_an_acronym_earns_the_terms_it_stands_for_and_back() -> None:
+    grade = grade_answer(PPO, "PPO maximizes the reward score")
+    assert grade.verdict == "correct"
+    assert {"proximal", "policy", "optimization"} <= set(grade.matched)
+    assert grade_answer(PPO, "It maximizes the reward score").verdict == "partial"
+    spelled = free("recall", "What aligns a chat model?", "RLHF and DPO align it.", ["rlhf", "dpo"])
+    back = grade_answer(spelled, "reinforcement learning from human feedback")
+    assert "rlhf" in back.matched
+    blank = cloze("Proximal Policy Optimization", "Proximal Policy Optimization updates weights.")
+    assert grade_answer(blank, "PPO").verdict == "correct"
+    assert grade_answer(blank, "DPO").verdict == "incorrect"
+
+
+def test_spelling_slips_in_short_words_still_count() -> None:
+    question = free(
+        "steps",
+        "In the RLHF approach, what comes after ranking rollouts?",
+        "Train a neural net simulator of human preferences (reward model).",
+        ["train", "reward model", "simulator"],
+    )
+    assert grade_answer(question, "trian the reward modle").score >= 0.6
+
+
+STEPS = free(
+    "steps",
+    "In the pipeline, what comes after Supervised Fine-Tuning?",
+    "Reward Model Training: humans rank outputs and a reward model learns their preferences.",
+    ["reward model", "training", "humans", "preferences"],
+)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Supervised fine-tuning.",  # the step the question starts from
+        "RLHF optimization with PPO, and after that reward model training",  # a wrong order
+        "Run PPO against the scores, then train the reward model on human rankings",
+    ],
+)
+def test_the_step_before_or_a_wrong_order_is_not_the_next_step(answer: str) -> None:
+    grade = auto_estimate(STEPS, answer, alike)
+    assert grade.verdict == "incorrect"
+
+
+def test_the_next_step_then_a_later_one_in_order_is_right() -> None:
+    answer = "Reward model training on the preferences of humans; PPO only comes after it"
+    assert grade_answer(STEPS, answer).verdict == "correct"
+
+
+COMPARE = free(
+    "compare",
+    "PPO vs DPO: which one does not need a separate reward model?",
+    "DPO: you don't need a separate Reward Model or complex RL loop; the preference loss is "
+    "directly optimized.",
+    ["dpo", "reward model", "preference loss", "directly"],
+)
+
+
+@pytest.mark.parametrize(
+    ("answer", "verdict"),
+    [
+        ("DPO, it optimizes the preference loss directly", "correct"),
+        ("Direct Preference Optimization", "correct"),
+        ("dpo", "correct"),
+        ("PPO, because it skips the reward model", "incorrect"),
+        ("PPO", "incorrect"),
+    ],
+)
+def test_a_comparison_is_won_by_naming_the_right_side(answer: str, verdict: str) -> None:
+    assert grade_answer(COMPARE, answer).verdict == verdict
+
+
+def test_something_true_about_the_other_side_alone_is_at_most_partial() -> None:
+    answer = "PPO first trains a reward model on human rankings and then runs RL"
+    assert auto_estimate(COMPARE, answer, alike).verdict != "correct"
+
+
+OUTPUT = free("output", "What does this code print?\n```python\nprint(6, -3.0)\n```", "6 -3.0", [])
+
+
+@pytest.mark.parametrize(
+    ("answer", "verdict"),
+    [
+        ("6 -3.0", "correct"),
+        ("6, -3", "correct"),  # formatting differs, same values
+        ("It prints 6 and then -3.0", "correct"),
+        ("6", "partial"),
+        ("6 -2.0", "incorrect"),  # a different number
+        ("-3.0 6", "incorrect"),  # the right numbers in the wrong order
+        ("it raises an error", "incorrect"),
+    ],
+)
+def test_a_predicted_output_is_compared_by_its_values(answer: str, verdict: str) -> None:
+    assert auto_estimate(OUTPUT, answer, alike).verdict == verdict
+
+
+def test_a_printed_text_is_compared_without_case_or_punctuation() -> None:
+    question = free("output", "What does this print?", "Hello, World!", [])
+    assert grade_answer(question, "hello world").verdict == "correct"
+    assert grade_answer(question, "goodbye").verdict == "incorrect"

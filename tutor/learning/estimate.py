@@ -18,7 +18,8 @@ from tutor.learning.grading import (
 )
 from tutor.learning.questions import Question
 
-FREE_TEXT = frozenset(["recall", "definition"])
+FREE_TEXT = frozenset(["recall", "definition", "steps", "compare", "why"])
+"""Kinds answered in the learner's own words, whose meaning may lift the rules' grade."""
 Embed = Callable[[list[str]], list[list[float]]]
 # Calibrated for all-MiniLM-L6-v2 on evals/quiz_answers.json (`bench/quiz.py --sweep` prints
 # the fit). Similarity adds at most half the scale: alone it lifts an answer to partial, but
@@ -77,12 +78,13 @@ def _lifted(question: Question, answer: str, embed: Embed, grade: Grade) -> Grad
     except Exception:  # noqa: BLE001 - a suggestion: the rules' grade will do
         return grade
     span = (similarity - SIMILAR_FROM) / (SIMILAR_AT - SIMILAR_FROM)
-    score = round(min(1.0, grade.score + SIMILARITY_WEIGHT * min(1.0, max(0.0, span))), 2)
+    lift = SIMILARITY_WEIGHT * min(1.0, max(0.0, span))
+    score = round(min(grade.ceiling, grade.score + lift), 2)
     if score <= grade.score:
         return grade
     verdict = verdict_for(score)
     feedback = free_text_feedback(question, verdict, grade.matched, grade.missed, similar=True)
-    return Grade(score, verdict, feedback, grade.matched, grade.missed)
+    return Grade(score, verdict, feedback, grade.matched, grade.missed, grade.ceiling)
 
 
 def _cosine(a: Sequence[float], b: Sequence[float]) -> float:

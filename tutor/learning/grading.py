@@ -9,7 +9,10 @@ from dataclasses import asdict, dataclass
 from difflib import SequenceMatcher
 from typing import Any, Literal
 
-from tutor.knowledge.retriever import keywords
+from tutor.knowledge.retriever import keywords, one_edit
+from tutor.learning.answer_aliases import alias_words, names
+from tutor.learning.contradiction import contradiction, wrong_number
+from tutor.learning.kind_rules import first_step, output_match, picked_side, right_side
 from tutor.learning.questions import LABELS, WEAK, Question
 
 Verdict = Literal["correct", "partial", "incorrect", "skipped"]
@@ -26,6 +29,10 @@ LABEL_PREFIX = re.compile(
     r"\s*(?:is)?\s*[:#]?\s*)+",
     re.I,
 )
+OPENING = re.compile(r"[,;:.(]|\bwhich\b")
+"""Where the first phrase of an answer ends: "Masked attention, which …" names its step first."""
+REASONS = frozenset("because due since reason".split())
+"""Words that say a reason is coming, not what it is."""
 ABOUT_OPTIONS = frozenset(
     "option choice answer number first second third fourth last one two three four think "
     "guess maybe probably".split()
@@ -43,6 +50,9 @@ class Grade:
     feedback: str
     matched: list[str]
     missed: list[str]
+    ceiling: float = 1.0
+    """The most the answer's meaning may lift the score to: its score when the rules found it
+    false (a negation, a number, a wrong order or side), under correct when it is only half."""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-able fields."""
@@ -59,7 +69,10 @@ def grade_answer(question: Question, answer: str) -> Grade:
         return _grade_choice(question, text)
     if question.kind == "cloze":
         return _grade_cloze(question, text)
-    return _grade_free_text(question, text)
+    if question.kind == "output":
+        return grade_output(question, text)
+    grade = _grade_free_text(question, text)
+    return kind_rule(question, text, grade) or grade
 
 
 def parse_choice(answer: str, options: Sequence[str]) -> int | None:
@@ -133,8 +146,11 @@ def _grade_choice(question: Question, text: str) -> Grade:
 def _grade_cloze(question: Question, text: str) -> Grade:
     said = _key(text)
     wanted = question.key_terms or [_key(question.reference)]
+    short = len(text.split()) <= 2  # "PPO" for "Proximal Policy Optimization", not a list
     if said and (
-        any(_fills_blank(said, term) for term in wanted) or spells_out(text, question.reference)
+        any(_fills_blank(said, term) for term in wanted)
+        or spells_out(text, question.reference)
+        or (short and names(question.reference, text))
     ):
         feedback = f"Yes: “{question.reference}”."
         return Grade(1.0, "correct", feedback, [question.reference], [])
@@ -154,20 +170,93 @@ def spells_out(text: str, acronym: str) -> bool:
 
 
 def _grade_free_text(question: Question, text: str) -> Grade:
-    # Words of the question earn nothing: repeating the question is not an answer.
-    asked = set(keywords(question.prompt))
-    said = set(keywords(text)) - asked
+    # Words of the question earn nothing: repeating the question is not an answer, nor is
+    # naming its abbreviation's long form.
+    asked = _words(question.prompt) | alias_words(question.prompt, [question.reference])
+    said = _words(text) | alias_words(text, [question.reference, question.prompt])
+    said -= asked
     matched = [t for t in question.key_terms if _mentions(said, t)]
     missed = [t for t in question.key_terms if t not in matched]
-    coverage = len(matched) / len(question.key_terms) if question.key_terms else 0.0
+    # A term of several words earns its share of them: "cross atention" half of "cross attention".
+    shares = [_share(said, t) for t in question.key_terms]
+    coverage = sum(shares) / len(shares) if shares else 0.0
     # Credit for saying other things the reference says, in the learner's own selection.
-    reference = {k for k in keywords(question.reference) if len(k) > 2} - asked - WEAK
+    reference = {k for k in keywords(question.reference) if len(k) > 2} - asked - WEAK - REASONS
     hits = [k for k in reference if _mentions(said, k)]
     overlap = min(1.0, len(hits) / min(len(reference), 8)) if reference else 0.0
     score = round(min(1.0, max(coverage, (coverage + overlap) / 2)), 2)
+    if note := contradiction(text, question.reference):
+        feedback = f"That contradicts the notes, which say “{note}”."
+        return _settled(min(score, 0.1), "incorrect", feedback, matched, missed)
+    if number := wrong_number(text, question.reference):
+        feedback = f"The notes do not say {number}: “{question.reference}”."
+        return _settled(min(score, 0.1), "incorrect", feedback, matched, missed)
     verdict = verdict_for(score)
     feedback = free_text_feedback(question, verdict, matched, missed)
     return Grade(score, verdict, feedback, matched, missed)
+
+
+def grade_output(question: Question, text: str) -> Grade:
+    """A predicted output against the printed one: the values in order, however formatted."""
+    found = output_match(question.reference, text)
+    if found == "all":
+        return Grade(1.0, "correct", "That is what it prints.", [question.reference], [])
+    if found == "some":
+        feedback = f"Part of it: it prints “{question.reference}”."
+        return _settled(0.5, "partial", feedback, [], [question.reference])
+    feedback = f"It prints “{question.reference}”."
+    return _settled(0.0, "incorrect", feedback, [], [question.reference])
+
+
+def kind_rule(question: Question, text: str, grade: Grade) -> Grade | None:
+    """What the kind of question decides beyond the words: a comparison's side, the order of
+    steps. None when it leaves the free-text grade as it is."""
+    if grade.ceiling < 1.0:
+        return None  # already found false
+    if question.kind == "compare" and (found := right_side(question.prompt, question.reference)):
+        right, wrong = found
+        picked = picked_side(text, right, wrong)
+        if picked == wrong:
+            return _settled(0.0, "incorrect", f"The notes' answer is {right}, not {wrong}.",
+                            [], [right])  # fmt: skip
+        if picked == right:
+            score = max(grade.score, CORRECT_AT)
+            feedback = free_text_feedback(
+                question, "correct", [right, *grade.matched], grade.missed
+            )
+            return Grade(score, "correct", feedback, [right, *grade.matched], grade.missed)
+        if names(wrong, text) and not names(right, text):
+            # Something about the other side only: at best half of the answer.
+            score = min(grade.score, PARTIAL_AT)
+            feedback = f"That is about {wrong}; the notes' answer is {right}."
+            return Grade(score, verdict_for(score), feedback, grade.matched, [right],
+                         ceiling=PARTIAL_AT)  # fmt: skip
+    if question.kind == "steps":
+        first, rest = first_step(text)
+        opening = {w for w in _words(OPENING.split(first)[0]) if w not in WEAK}
+        if opening and opening <= _words(question.prompt):
+            feedback = f"That is the step the question starts from; next is “{question.reference}”."
+            return _settled(0.0, "incorrect", feedback, [], grade.matched + grade.missed)
+        named = {w for w in _words(first) if w not in WEAK and len(w) > 2}
+        if rest and len(named) >= 2 and _terms_in(question, rest) > _terms_in(question, first):
+            feedback = (
+                f"That is not the next step: the notes say “{question.reference}” comes next."
+            )
+            return _settled(0.0, "incorrect", feedback, [], grade.matched + grade.missed)
+    return None
+
+
+def _terms_in(question: Question, text: str) -> int:
+    """How many of the question's key terms a part of an answer names."""
+    said = set(keywords(text)) | alias_words(text, [question.reference])
+    return sum(_mentions(said, t) for t in question.key_terms)
+
+
+def _settled(
+    score: float, verdict: Verdict, feedback: str, matched: list[str], missed: list[str]
+) -> Grade:
+    """A grade the answer's meaning cannot lift: the rules found it false."""
+    return Grade(score, verdict, feedback, matched, missed, ceiling=score)
 
 
 def verdict_for(score: float) -> Verdict:
@@ -227,6 +316,18 @@ def _mentions(said: set[str], term: str) -> bool:
     return all(any(_same_word(part, word) for word in said) for part in term.split())
 
 
+def _share(said: set[str], term: str) -> float:
+    """The share of the term's words among the answer's words."""
+    parts = term.split()
+    return sum(any(_same_word(part, word) for word in said) for part in parts) / len(parts)
+
+
+def _words(text: str) -> set[str]:
+    """The text's keywords, with the parts of hyphenated ones ("multi-head": multi, head)."""
+    found = set(keywords(text))
+    return found | {part for k in found if "-" in k for part in k.split("-") if part}
+
+
 def _same_word(a: str, b: str) -> bool:
     """Equal, sharing a long stem ('probabilit-y/-ies'), or one typo apart."""
     if a == b:
@@ -234,6 +335,8 @@ def _same_word(a: str, b: str) -> bool:
     stem = len(_common_prefix(a, b))
     if stem >= 5 and stem >= 0.8 * min(len(a), len(b)):
         return True
+    if min(len(a), len(b)) >= 4 and max(len(a), len(b)) >= 5 and one_edit(a, b):
+        return True  # "trian" for "train", "tokn" for "token"
     return min(len(a), len(b)) >= 5 and _ratio(a, b) >= TYPO_RATIO
 
 
