@@ -4,7 +4,7 @@
 Run from the repository root:
 
     .venv/bin/python bench/retrieval.py
-    .venv/bin/python bench/retrieval.py --candidates 50 --rrf-k 20   # try other fusion settings
+    .venv/bin/python bench/retrieval.py --candidates 50 --dense-weight 0.5   # other fusion settings
 
 It ingests knowledge/ into a fresh temporary TUTOR_HOME with the real offline embedding
 model, asks every question of evals/questions.jsonl (the eval set `tutor eval` uses) in
@@ -176,7 +176,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--k", type=int, default=10, help="passages retrieved (MRR@k)")
     parser.add_argument("--candidates", type=int, default=None, help="HybridRetriever candidates")
-    parser.add_argument("--rrf-k", type=int, default=None, help="HybridRetriever rrf_k")
+    parser.add_argument(
+        "--dense-weight", type=float, default=None, help="HybridRetriever dense_weight"
+    )
     parser.add_argument("--notes", type=Path, default=ROOT / "knowledge")
     parser.add_argument("--questions", type=Path, default=QUESTIONS)
     parser.add_argument("--all-misses", action="store_true", help="list misses of every mode")
@@ -191,18 +193,19 @@ def main(argv: Sequence[str] | None = None) -> None:
         broken = unmatched_phrases(index, questions)
         for item in broken:
             print(f"warning: phrase not in any chunk of {item['file']}: {item['phrase']!r}")
-        options: dict[str, int] = {}
+        options: dict[str, Any] = {}
         if args.candidates is not None:
             options["candidates"] = args.candidates
-        if args.rrf_k is not None:
-            options["rrf_k"] = args.rrf_k
+        if args.dense_weight is not None:
+            options["dense_weight"] = args.dense_weight
         results = {}
         for mode in MODES:
             retriever = HybridRetriever(index=index, mode=mode, k=args.k, **options)
             results[mode] = evaluate(retriever, questions, args.k)
         probe = HybridRetriever(index=index, **options)
         settings = (
-            f"{index.count()} passages, candidates={probe.candidates}, rrf_k={probe.rrf_k}, "
+            f"{index.count()} passages, candidates={probe.candidates}, "
+            f"dense_weight={probe.dense_weight}, "
             f"k={args.k}"
         )
         print_table(results, args.k, f"all styles; {settings}")

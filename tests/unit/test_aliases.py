@@ -67,3 +67,12 @@ def test_the_shipped_notes_define_the_abbreviations_a_learner_types() -> None:
     assert "Vanishing Gradient Problem" in aliases.of("vgp")
     assert "Direct Preference Optimization" in aliases.of("dpo")
     assert "LoRA" in aliases.of("low rank adaption")
+
+
+def test_every_name_of_a_term_is_the_same_concept() -> None:
+    aliases = read_aliases(
+        ["Vanishing Gradient Problem (VGP) stalls training.", "Large Language Models (LLMs)"]
+    )
+    assert aliases.concepts_in("How do I fix the vanishing gradient problem?") == ["vgp"]
+    assert aliases.concepts_in("VGP and an LLM") == ["vgp", "llms"]  # singular of "LLMs" too
+    assert aliases.concepts_in("gradient descent") == []

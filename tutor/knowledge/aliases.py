@@ -31,6 +31,8 @@ NOT_ABBREVIATIONS = frozenset({"VS", "Vs", "OK", "ID", "IT", "US", "AM", "PM", "
 PHRASE = re.compile(rf"\b{WORD}(?:[ \t]+{WORD}){{1,6}}")
 SKIPPABLE = frozenset("of from for the a an and to in on with by".split())
 """Words an abbreviation may skip ("Reinforcement Learning from Human Feedback" → RLHF)."""
+MAX_NAME_WORDS = 8
+"""The most words a name the notes define runs to (`_words_before` reads no more)."""
 
 
 def spells(abbreviation: str, words: list[str]) -> bool:
@@ -93,6 +95,34 @@ class Aliases:
     def pairs(self) -> list[tuple[str, str]]:
         """Every (term, other name) pair, for display and tests."""
         return sorted((k, v) for k, vs in self._names.items() for v in vs)
+
+    def concepts_in(self, text: str) -> list[str]:
+        """One name per term the text mentions under any of its names (its shortest key, so
+        "vanishing gradient problem" and "VGP" both give "vgp"), in order of mention."""
+        if not self._names:
+            return []
+        keys = [key(w) for w in re.findall(WORD, text)]
+        found = []
+        for start in range(len(keys)):
+            joined = ""
+            for n in range(min(MAX_NAME_WORDS, len(keys) - start)):
+                joined += keys[start + n]
+                concept = self._concept(joined)
+                if not concept and n == 0:
+                    concept = self._concept_of_word(joined)
+                if concept:
+                    found.append(concept)
+        return found
+
+    def _concept(self, name_key: str) -> str:
+        names = self._names.get(name_key)
+        if not names:
+            return ""
+        return min({name_key, *map(key, names)}, key=lambda k: (len(k), k))
+
+    def _concept_of_word(self, word_key: str) -> str:
+        """A one-word name in the singular or plural the notes did not use ("LLM", "LLMs")."""
+        return self._concept(word_key[:-1] if word_key.endswith("s") else f"{word_key}s")
 
     def __len__(self) -> int:
         return len(self._names)

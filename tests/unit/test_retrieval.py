@@ -1,0 +1,67 @@
+"""Search finds a passage by any name the notes give its term, and by its heading."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.fakes import HashEmbeddings
+from tutor.config import load_settings
+from tutor.knowledge.index import NotesIndex
+from tutor.knowledge.retriever import HybridRetriever, SearchMode, search_terms
+
+NOTES = """\
+# Glossary
+Proximal Policy Optimization (PPO) is the RL algorithm most RLHF pipelines use.
+Vanishing Gradient Problem (VGP): gradients shrink layer by layer until nothing learns.
+
+# Keeping updates small
+Proximal Policy Optimization clips the probability ratio so one batch cannot move the
+policy far from where it started.
+
+# Deep networks
+How to handle VGP: better weight initialization, skip connections, batch statistics.
+
+# Dropout
+Randomly zeroes activations during training so that units cannot co-adapt; at test time
+every unit is kept and the activations are scaled to match what training saw on average.
+
+# Training tips
+Warm up the learning rate, and dropout helps.
+
+# Adapters
+Multi Head Attention layers keep their weights frozen while small finetuning adapters learn.
+"""
+
+
+def search(tmp_path: Path, query: str, mode: SearchMode = "hybrid") -> list[str]:
+    """The headings of the passages a search returns, best first."""
+    notes = tmp_path / "notes"
+    notes.mkdir(exist_ok=True)
+    (notes / "study.md").write_text(NOTES, encoding="utf-8")
+    index = NotesIndex(load_settings(notes=notes), HashEmbeddings())
+    index.ingest([notes])
+    retriever = HybridRetriever(index=index, mode=mode)
+    return [p.heading for p in retriever.search(query, k=3)]
+
+
+def test_an_abbreviation_finds_the_passage_that_only_spells_the_long_form(
+    tmp_path: Path,
+) -> None:
+    assert "Keeping updates small" in search(tmp_path, "tell me about PPO", mode="bm25")
+    assert "Keeping updates small" in search(tmp_path, "tell me about PPO")
+
+
+def test_a_long_form_finds_the_passage_that_only_uses_the_abbreviation(tmp_path: Path) -> None:
+    found = search(tmp_path, "ways to fix the vanishing gradient problem", mode="bm25")
+    assert found[0] in {"Deep networks", "Glossary"}
+    assert "Deep networks" in found
+
+
+def test_a_heading_match_outranks_a_passing_mention(tmp_path: Path) -> None:
+    # Keyword search alone: the fake embedding is a bag of words, blind to headings.
+    assert search(tmp_path, "dropout", mode="bm25")[0] == "Dropout"
+
+
+def test_hyphenated_words_meet_their_spaced_and_joined_spellings(tmp_path: Path) -> None:
+    assert search(tmp_path, "multi-head fine-tuning", mode="bm25")[0] == "Adapters"
+    assert {"multi", "head", "multihead"} <= set(search_terms("multi-head attention"))
