@@ -175,7 +175,7 @@ def test_code_fences_and_their_labels_stay_out_of_questions() -> None:
     heading = "2️⃣ Fine-Tuning (Teaching Behavior) › What Is Fine-Tuning?"
     questions = questions_from_passage(passage(FINE_TUNING, heading))
     (recall,) = of_kind(questions, "recall")
-    assert recall.prompt == "What Is Fine-Tuning?"
+    assert recall.prompt == "What is Fine-Tuning?"  # the heading's title case, asked in prose
     assert recall.reference == (
         "Fine-tuning teaches the model how to behave for a specific task. "
         "This is called: Supervised Fine-Tuning (SFT)."
@@ -328,7 +328,7 @@ def test_pick_question_varies_kinds_and_is_repeatable() -> None:
     passages = [passage(SOFTMAX), passage(PPO, "RLHF with PPO"), passage(CHALLENGES)]
     passages.append(passage(PIPELINE))
     picks = [pick_question(passages, random.Random(seed)) for seed in range(40)]
-    assert {q.kind for q in picks if q} == {"recall", "definition", "cloze", "choice"}
+    assert {"recall", "definition", "cloze", "choice", "steps"} <= {q.kind for q in picks if q}
     assert pick_question(passages, random.Random(5)) == pick_question(passages, random.Random(5))
 
 

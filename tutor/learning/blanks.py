@@ -21,6 +21,17 @@ from tutor.learning.recall_blocks import (
 from tutor.learning.structure import SENTENCE_END, Definition, bare, same_term, variants
 
 BLANK = "_____"
+ASKED_ABOUT = re.compile(
+    r"^(?:explain|describe|what (?:is|are)|how (?:does|do))\s+(?:a |an |the )?(.+?)"
+    r"(?:\s+and\s+(?:its|their|explain)\b.*|\s+works?|\s+working)?$",
+    re.I,
+)
+ORDINAL_LEAD = re.compile(
+    r"^(?:and\s+)?(?:first(?:ly)?|second(?:ly)?|third(?:ly)?|fourth|fifth|then|next|finally"
+    r"|lastly)\b,?\s*",
+    re.I,
+)
+LABEL_LEAD = re.compile(r"^[A-Z][\w-]*(?: [\w-]+){0,3}:\s+(?=\S)")
 OPTION_BLANK = "___"
 # A masked definition that opens with its (blanked) subject: 'A ___ (RM) is a ...', '___ uses ...'.
 SUBJECT = re.compile(
@@ -37,6 +48,9 @@ def topic_terms(sources: Sequence[str]) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
     for text in sources:
         name = bare(text).strip(" ?.:")
+        asked = ASKED_ABOUT.match(name)
+        if asked and termlike(asked.group(1)[:1].upper() + asked.group(1)[1:]):
+            out.append((1, asked.group(1)))  # 'Explain self attention and its working
         if termlike(name):
             out.append((1, name))
         out += [(1, inner) for inner in re.findall(r"\(([^)]{2,40})\)", text)]
@@ -58,13 +72,16 @@ def blank_key_term(
     Never a term with a word of the passage's `heading`: the question shows where it comes
     from, so that blank would test nothing.
     """
-    sentence = plain(raw)
+    # An ordinal and a step's label are not what the sentence says ('Third, Attention Score:').
+    sentence = LABEL_LEAD.sub("", ORDINAL_LEAD.sub("", plain(raw)))
     if len(WORD.findall(sentence)) < 8 or sentence.endswith(("?", ":")) or is_example(sentence):
         return None
     bold = [(0, bare(plain(b))) for b in BOLD.findall(raw)]
     candidates = [*bold, *topics, *((2, a) for a in ACRONYM.findall(sentence))]
     shown = heading_words(heading)
-    candidates = [c for c in candidates if not heading_words(c[1]) & shown]
+    candidates = [
+        c for c in candidates if not heading_words(c[1]) & shown and not _spelled_in(c[1], heading)
+    ]
     picked = _salient(sentence, sorted(candidates, key=lambda c: c[0]))
     if picked is None:
         return None
@@ -90,10 +107,38 @@ def _salient(sentence: str, candidates: Sequence[tuple[int, str]]) -> tuple[int,
     for tier, term in candidates:
         if len(term) < 2 or term.lower() in GENERIC or term.lower() in STOPWORDS:
             continue
-        m = _blank_pattern(term).search(sentence)
-        if m and len(m.group(0)) < len(sentence) // 2:
-            return tier, m.group(0)
+        found = list(_blank_pattern(term).finditer(sentence))
+        if len(found) != 1 or len(found[0].group(0)) >= len(sentence) // 2:
+            continue  # two blanks are two questions, and either gives the other away
+        if _given_away(sentence, found[0], term, candidates):
+            continue
+        return tier, found[0].group(0)
     return None
+
+
+def _given_away(
+    sentence: str, m: re.Match[str], term: str, candidates: Sequence[tuple[int, str]]
+) -> bool:
+    """Whether the blank's neighbours tell it: its other form in parentheses ('_____ (Long
+    Short-Term Memory)', 'through time (_____)'), its spelled-out form elsewhere in the
+    sentence, or a name it is only part of ('_____ Score', 'A _____ Neural Network')."""
+    before, after = sentence[: m.start()], sentence[m.end() :]
+    if after.lstrip().startswith("(") or before.rstrip().endswith("("):
+        return True
+    if any(_abbreviates(term, inner) for inner in re.findall(r"\(([^)]+)\)", sentence)):
+        return True
+    longer = [t for _, t in candidates if len(t) > len(term) and _blank_pattern(term).search(t)]
+    if any(_blank_pattern(t).search(sentence) for t in longer):
+        return True
+    if " " not in term:
+        prev = re.findall(r"(\w[\w-]*) +$", before)
+        nxt = re.match(r" +(\w[\w-]*)", after)
+        sentence_start = not before.strip() or before.rstrip().endswith((".", ":"))
+        cap_prev = bool(prev) and prev[0][:1].isupper() and not sentence_start
+        cap_prev = cap_prev and prev[0].lower() not in STOPWORDS
+        if cap_prev or (nxt is not None and nxt.group(1)[:1].isupper() and term[:1].isupper()):
+            return True
+    return False
 
 
 def masked(d: Definition) -> str:
@@ -106,7 +151,10 @@ def masked(d: Definition) -> str:
     text = d.text
     # The term's own telling words go too ('Normalization is ...' would give 'Layer Normalization').
     words = [w for w in re.findall(r"[A-Za-z][\w-]{4,}", bare(d.term)) if w.lower() not in WEAK]
-    for v in [*variants(d.term), *(w for w in words if w.lower() not in GENERIC)]:
+    # Its initials too: 'PE is used in transformers' would give 'Positional Encoding' away.
+    initials = "".join(w[0] for w in re.findall(r"[A-Za-z][\w-]*", bare(d.term))).upper()
+    shorts = [initials] if len(initials) >= 2 else []
+    for v in [*variants(d.term), *(w for w in words if w.lower() not in GENERIC), *shorts]:
         text = re.sub(rf"(?<![\w-]){re.escape(v)}s?(?![\w-])", OPTION_BLANK, text, flags=re.I)
     text = re.sub(r"___(?:\s*___)+", OPTION_BLANK, text).strip()
     m = SUBJECT.match(text) or NAMED_SUBJECT.match(text)
@@ -119,7 +167,37 @@ def masked(d: Definition) -> str:
 
 def related(a: Definition, b: Definition) -> bool:
     """Whether b is about the same thing as a, or names it (so it cannot be a wrong option)."""
+    if _abbreviates(a.term, b.term) or _abbreviates(b.term, a.term):
+        return True  # 'FP' is 'Forward Prop': its definition is a second right answer
     return same_term(a, b) or _names(b.text, a.term) or _names(a.text, b.term)
+
+
+def _abbreviates(short: str, long: str) -> bool:
+    """Whether `short` is the initials of `long` ('FP', 'Forward Prop')."""
+    letters = re.sub(r"[^A-Za-z]", "", bare(short))
+    initials = "".join(w[0] for w in re.findall(r"[A-Za-z][\w-]*", bare(long)))
+    return 2 <= len(letters) <= 6 and letters.isupper() and letters == initials.upper()
+
+
+def _spelled_in(term: str, heading: str) -> bool:
+    """Whether an acronym is the initials of words in the heading ('RL' under 'Reinforcement
+    Learning in …'): the heading shown with the question gives it away."""
+    letters = re.sub(r"[^A-Za-z]", "", term)
+    words = [w for w in re.findall(r"[A-Za-z][\w-]*", heading) if w.lower() not in STOPWORDS]
+    initials = "".join(w[0] for w in words).upper()
+    return 2 <= len(letters) <= 6 and letters.isupper() and letters in initials
+
+
+def same_kind(a: str, b: str) -> bool:
+    """Whether two options are the same sort of thing: both sentences, or both formulas."""
+    return _is_prose(a) == _is_prose(b)
+
+
+def _is_prose(text: str) -> bool:
+    letters = sum(c.isalpha() for c in text)
+    return len(re.findall(r"[A-Za-z]{3,}", text)) >= 3 and letters >= 0.6 * len(
+        text.replace(" ", "")
+    )
 
 
 def _names(text: str, term: str) -> bool:

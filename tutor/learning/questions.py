@@ -1,82 +1,51 @@
 """Quiz questions built from the notes' own structure, for offline mode (no model needed).
 
-Four shapes come from a passage: a question or title line with the bullets that answer it
-(recall), a term stated with its definition (definition, and multiple choice against other
-terms' definitions), and a key sentence with its salient term blanked out (cloze).
-`recall_blocks` and `structure` read the passage; `blanks` blanks out terms for clozes and
-choice options.
+Shapes a passage gives: a question or title line with the bullets that answer it (recall),
+a term stated with its definition (definition, and multiple choice against other terms'
+definitions), a key sentence with its salient term blanked out (cloze), a step of an ordered
+sequence (steps), two named things set apart (compare), a sentence giving a reason (why) and
+a code cell with its stored output (output). `recall_blocks` and `structure` read the
+passage; `blanks` blanks out terms for clozes and choice options; `steps`, `contrasts`,
+`reasons` and `code_output` build the last four kinds. Every generator applies the rubric of
+evals/RUBRIC.md ("Offline questions") as it builds, rather than filtering afterwards.
 """
 
 from __future__ import annotations
 
 import hashlib
 import random
-from collections import Counter
 from collections.abc import Collection, Sequence
-from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from tutor.knowledge.retriever import Passage, keywords
-from tutor.learning.blanks import blank_key_term, masked, related, topic_terms
-from tutor.learning.recall_blocks import ACRONYM, WEAK, WORD, Recall, join, leaf, plural, trim
+from tutor.learning.blanks import blank_key_term, masked, related, same_kind, topic_terms
+from tutor.learning.code_output import output_questions
+from tutor.learning.contrasts import compare_questions
+from tutor.learning.question import LABELS, Question, QuestionKind
+from tutor.learning.question import key_terms as _key_terms
+from tutor.learning.reasons import why_questions
+from tutor.learning.recall_blocks import (
+    WEAK,
+    WORD,
+    Recall,
+    heading_recall,
+    join,
+    leaf,
+    plural,
+    trim,
+)
+from tutor.learning.steps import steps_questions
 from tutor.learning.structure import (
     SENTENCE_END,
     WHAT_IS,
     Definition,
+    has_prose,
     norm,
     read_structure,
     statements,
 )
 
-QuestionKind = Literal[
-    "recall", "definition", "cloze", "choice", "steps", "compare", "why", "output"
-]
-LABELS = "ABCDEFGH"
-COMMON = frozenset(
-    "network neural data layer learning training function output input parameter weight value "
-    "task information".split()
-)
-
-
-@dataclass
-class Question:
-    """One quiz question, its reference answer and where in the notes it comes from."""
-
-    kind: QuestionKind
-    prompt: str
-    reference: str
-    key_terms: list[str]
-    source: dict[str, Any]
-    options: list[str] = field(default_factory=list)
-    answer_index: int | None = None
-    rubric: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-able fields (the question lives in a graph checkpoint)."""
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Question:
-        """Rebuild from `as_dict` output."""
-        index = data.get("answer_index")
-        return cls(
-            kind=data["kind"],
-            prompt=str(data["prompt"]),
-            reference=str(data.get("reference", "")),
-            key_terms=[str(t) for t in data.get("key_terms", [])],
-            source=dict(data.get("source", {})),
-            options=[str(o) for o in data.get("options", [])],
-            answer_index=None if index is None else int(index),
-            rubric=[str(r) for r in data.get("rubric", [])],
-        )
-
-    def render(self) -> str:
-        """Markdown for the learner: the prompt, then labelled options for multiple choice."""
-        if not self.options:
-            return self.prompt
-        # List items, so Markdown renderers (rich, Slack) keep one option per line.
-        lines = [f"- {LABELS[i]}) {option}" for i, option in enumerate(self.options)]
-        return "\n".join([self.prompt, "", *lines])
+__all__ = ["LABELS", "WEAK", "Question", "QuestionKind", "pick_question", "questions_from_passage"]
 
 
 def questions_from_passage(passage: Passage, others: Sequence[Passage] = ()) -> list[Question]:
@@ -94,6 +63,16 @@ def questions_from_passage(passage: Passage, others: Sequence[Passage] = ()) -> 
             pool += read_structure(other.heading, other.text)[1]
     out += [q for d in definitions if (q := _choice_question(d, pool, source))]
     out += _clozes(passage.heading, passage.text, recalls, source)
+    out += steps_questions(passage.heading, passage.text, source)
+    out += compare_questions(passage.heading, passage.text, source)
+    out += why_questions(passage.heading, passage.text, source)
+    out += output_questions(passage.text, source)
+    if not out and has_prose(passage.text):
+        out += [
+            q
+            for r in heading_recall(passage.heading, passage.text)
+            if (q := _recall_question(r, source))
+        ]
     return out
 
 
@@ -154,6 +133,8 @@ def _choice_question(
         text = masked(other)
         if norm(text) in seen or related(d, other) or len(WORD.findall(text)) < 4:
             continue
+        if not same_kind(answer, text) or any(norm(text) in s or s in norm(text) for s in seen):
+            continue  # four definitions, not three and a formula; no option inside another
         seen.add(norm(text))
         distractors.append(text)
         if len(distractors) == 8:
@@ -202,21 +183,3 @@ def _cloze(
     key = " ".join(keywords(term.replace("-", " ")))
     prompt = f"Fill in the blank: {blanked}"
     return tier, Question("cloze", prompt, term, [key], source, rubric=[f"Gives the term: {term}"])
-
-
-def _key_terms(reference: str, exclude: set[str]) -> list[str]:
-    """The reference's most telling words: frequent, early, technical, long; 6 at most."""
-    tokens = keywords(reference)
-    early = set(keywords(SENTENCE_END.split(reference)[0]))
-    tokens = [t for t in tokens if "'" not in t]
-    counts = Counter(
-        t for t in tokens if t not in exclude and t not in WEAK and len(t) > 2 and not t.isdigit()
-    )
-    technical = {k for w in WORD.findall(reference) if ACRONYM.fullmatch(w) for k in keywords(w)}
-    first_seen = {t: i for i, t in reversed(list(enumerate(tokens)))}
-
-    def weight(t: str) -> float:
-        common = t in COMMON  # every passage of ML notes says 'network', so it tells little
-        return counts[t] + (t in early) + 0.5 * (t in technical) + min(len(t), 10) / 10 - common
-
-    return sorted(counts, key=lambda t: (-weight(t), first_seen[t]))[:6]

@@ -76,7 +76,8 @@ class Recall:
 def recall_blocks(heading: str, lines: list[Line | None]) -> list[Recall]:
     """Question or title lines followed by bullets; a question heading asks the whole passage."""
     topic = leaf(heading)
-    if topic.endswith("?") and (asked := as_question(topic)):
+    asked = heading_question(topic, leaf(heading, 2))
+    if asked:
         points = _points(lines)
         return [Recall(asked, tuple(points))] if points else []
     out: list[Recall] = []
@@ -87,6 +88,9 @@ def recall_blocks(heading: str, lines: list[Line | None]) -> list[Recall]:
             block = block[: block.index(None)]
         prompt = _title_prompt(line_text(lines[i]), topic)
         points = _points(block)
+        actor = bool(prompt) and line_text(lines[i]).endswith(":") and "ways" not in str(prompt)
+        if actor and not all(verb_led(p) for p in points):
+            prompt = None  # 'The model:' asks what it does only over what it does
         if prompt and points:
             out.append(Recall(prompt, tuple(points)))
     first = next((line for line in lines if line is not None), None)
@@ -95,13 +99,65 @@ def recall_blocks(heading: str, lines: list[Line | None]) -> list[Recall]:
         prompt = _title_prompt(topic, leaf(heading, 2), strict=True)
         points = _points(lines)
         about = set(keywords(topic)) - GENERIC
+        opener = points[0].split() if points else []
         if (
             prompt
             and points
-            and (points[0].split()[0] in ("It", "They", "This") or about & set(keywords(points[0])))
+            and (
+                opener[0] in ("It", "They", "This")
+                or about & set(keywords(points[0]))
+                or verb_led(points[0])  # 'Uses labeled datasets', 'Trains model to …'
+            )
         ):
             out.append(Recall(prompt, tuple(points)))
     return out
+
+
+def heading_recall(heading: str, text: str) -> list[Recall]:
+    """'What do your notes say about <heading>?' with the passage's points: for a passage that
+    asks nothing else, so every passage with prose is asked about."""
+    topic = re.sub(r"^(?:eg|step|example)\s*\d*\s*[.:]\s*", "", leaf(heading), flags=re.I)
+    topic = re.sub(r"\s*(?:--|—|:)\s*", ": ", topic).strip(" :")
+    parent = re.sub(r"\s*\(.*?\)", "", leaf(heading, 2)).strip()
+    if topic.lower() in ("others", "other", "more", "misc") and parent:
+        prompt = f"What other {parent.lower()} do your notes list?"
+    elif [w for w in re.findall(r"[a-z]{3,}", topic.lower()) if w not in GENERIC | STOPWORDS]:
+        prompt = f"What do your notes say about {topic}?"
+    else:
+        return []
+    points = _points(read_lines(text))
+    return [Recall(prompt, tuple(points))] if len(points) >= 2 else []
+
+
+def heading_question(topic: str, parent: str = "") -> str | None:
+    """The question a heading asks of its passage: 'What Is RLHF?', 'Why RLHF Is Needed'
+    ('Why is RLHF needed?'), 'How X Works' ('How does X work?'), 'Data Used' ('What data is
+    used in Pretraining?')."""
+    if topic.endswith("?"):
+        asked = as_question(topic)
+        lower = r"^(\w+) (Is|Are|Does|Do|Can) "
+        return re.sub(lower, lambda m: f"{m.group(1)} {m.group(2).lower()} ", asked or "") or None
+    why = re.match(r"^(Why|How)\s+(.{2,40}?)\s+(Is|Are)\s+(\w+)$", topic)
+    if why:
+        return f"{why.group(1)} {why.group(3).lower()} {why.group(2)} {why.group(4).lower()}?"
+    works = re.match(r"^How\s+(.{2,40}?)\s+Works?$", topic)
+    if works:
+        return f"How does {works.group(1)} work?"
+    used = re.match(r"^(\w+(?: \w+)?) Used$", topic)
+    context = re.sub(r"\s*\(.*?\)", "", parent).strip()
+    if used and context and termlike(context):
+        return f"What {used.group(1).lower()} is used in {context}?"
+    return None
+
+
+def verb_led(point: str) -> bool:
+    """A point that opens with a verb in the third person ('Uses labeled datasets')."""
+    words = point.split()
+    if len(words) < 2 or not words[0].isalpha() or not words[0][0].isupper():
+        return False
+    low = words[0].lower()
+    third = len(low) > 3 and low.endswith("s") and not low.endswith(("ss", "us", "is", "ics"))
+    return third and words[1][:1].islower() and low not in GENERIC | GROUPS
 
 
 def read_lines(text: str) -> list[Line | None]:
@@ -171,7 +227,13 @@ def _title_prompt(title: str, context: str, strict: bool = False) -> str | None:
     if asked or not title:
         return asked
     if title.endswith(":"):
-        return None  # a lead-in ('Using algorithms like:'), not a topic
+        # A lead-in ('Using algorithms like:'), not a topic, unless it names who acts:
+        # 'The model:' over 'Generates responses', 'Gets reward scores'.
+        ways = re.match(r"^(?:You|We) can (.{3,60}?) in (\d+|two|three|four) ways:$", title, re.I)
+        if ways:
+            return f"What are the {ways.group(2)} ways to {ways.group(1)}?"
+        actor = re.match(r"^(The|A|An) (\w+(?: \w+)?):$", title)
+        return f"What does {actor.group(0)[:-1].lower()} do in {context}?" if actor else None
     t = title.strip()
     words = t.split()
     first = words[0].lower()

@@ -70,9 +70,27 @@ def read_structure(heading: str, text: str) -> tuple[tuple[Recall, ...], tuple[D
             continue
         if re.search(r"\b(how|and|explain|the)\b", term, re.I) or term.split()[0] in GROUPS:
             continue
+        label = COLON_DEF.match(r.points[0])
+        if label and _is_term(label.group(1)) and norm(label.group(1)) != norm(term):
+            continue  # 'What is GRU?' over 'Reset Gate: …' defines the gate, not GRU
         if len(WORD.findall(r.points[0])) >= 6:
             definitions.append(Definition(term, trim(r.points[0], 250), stated=False))
     return tuple(recalls), tuple(definitions)
+
+
+def has_prose(text: str) -> bool:
+    """Whether a passage has a sentence of text: not only code, tables, images and headings.
+
+    A sentence is a line of five words or more, or of three or more ending as a sentence
+    does; a list of names ('ChatGPT', 'Claude') or a lone label ('Input:') is not one.
+    """
+    for line in read_lines(text):
+        if line is None or line.raw.startswith(("#", "![", "<")):
+            continue
+        words = len(WORD.findall(line.text))
+        if words >= 5 or (words >= 3 and line.text.rstrip('"”)').endswith((".", "!", "?"))):
+            return True
+    return False
 
 
 def statements(text: str) -> list[tuple[int, str]]:
