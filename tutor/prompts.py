@@ -21,6 +21,15 @@ EXPLAIN = """You are a patient tutor teaching from the learner's own study notes
 Answer using ONLY the numbered passages below. Cite the passages you use as [1], [2] \
 right after the sentence they support. Do not cite a number that is not listed. If the \
 passages only partly answer, say which part the notes do not cover.
+Shape the answer so it teaches, in this order:
+1. Open with the definition of the topic: one or two sentences saying what it is, from the \
+passage that defines it.
+2. Then why it matters or how it works (a short paragraph or a few bullets).
+3. Then one example, under a line "**Example**", only if the passages give one; never \
+invent an example.
+4. Last, under "**See also**", short bullets for related remarks from other passages that \
+are not about the topic itself; leave the part out when there are none.
+Every sentence and bullet ends with its citation.
 Pitch the explanation for {level}. Keep it under about 250 words; use Markdown.
 
 Passages from the notes:
@@ -123,6 +132,24 @@ VERDICTS = {
     "skipped": "⏭️ **Skipped.**",
 }
 QUIZ_NOTHING_THERE = "So there is nothing to quiz you on there."
+QUIZ_NOT_IN_NOTES = "**{topic}** is not in your notes, so I have no question on it."
+QUIZ_NEAREST_TOPICS = "The nearest topics your notes do have:"
+QUIZ_TRY_TOPIC = "Try `/quiz {topic}`."
+QUIZ_IN_PASSING = (
+    "_Your notes mention **{topic}** only in passing; this question is from where they do._"
+)
+QUIZ_RELATED = (
+    "_No heading or definition in your notes names **{topic}**; this question is from the "
+    "passage closest to it._"
+)
+QUIZ_NONE_ON_TOPIC = (
+    "Your notes have **{topic}** ({where}), but I could not make a question from it; "
+    "try `/explain {topic}`."
+)
+QUIZ_ALL_ASKED_ON_TOPIC = (
+    "You have had every question I can make on **{topic}**, and none is due yet: your next "
+    "review is {when}. Try `/quiz` on another topic meanwhile."
+)
 QUIZ_NO_QUESTION = (
     "I could not make a question from those passages; try `/quiz` with another topic."
 )

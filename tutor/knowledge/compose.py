@@ -1,4 +1,5 @@
-"""Offline explanations: a lead definition and key points drawn from passages, with sources.
+"""Offline explanations shaped to teach: the definition, why it matters and how it works, one
+example, then side remarks from other passages under "See also", every line with its source.
 
 Extractive, not generative: every sentence shown is the learner's own, trimmed of Markdown
 noise, deduplicated across passages, and numbered back to the passage it came from.
@@ -7,10 +8,21 @@ noise, deduplicated across passages, and numbered back to the passage it came fr
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 
+from tutor.knowledge.explanation import EXAMPLE, SIDE_REMARK, Explanation, KeyPoint
+from tutor.knowledge.explanation_parts import (
+    EXAMPLE_LEAD,
+    Wanted,
+    arrange,
+    home_passages,
+    is_example,
+    names_any,
+    overlap,
+    pieces,
+)
 from tutor.knowledge.note_units import Unit, plain, read_units, topic_of
-from tutor.knowledge.retriever import Passage, keywords, near_word
+from tutor.knowledge.retriever import Passage, keywords
 from tutor.knowledge.words import word_count
 
 __all__ = ["Explanation", "KeyPoint", "compose_explanation", "overlap", "plain", "topic_of"]
@@ -25,93 +37,65 @@ DANGLING = re.compile(
 GENERIC = frozenset("function model problem method network process use work way type thing".split())
 """Words too common in study notes to show that a sentence is about the topic."""
 COMPARING = frozenset("vs versus compare compared difference differ".split())
+ASPECTS = frozenset(
+    keywords("advantages disadvantages drawbacks limitations benefits pros cons applications steps")
+)
+"""Words asking for a side of a term ("disadvantages of GRU"): the term alone names it."""
+TERM_WORDS = 3
+"""A topic of more words is a question in the learner's words rather than a term."""
 MAX_POINT = 240
 MAX_LEAD = 320
-SIMILAR = 0.6
 
 
-@dataclass
-class KeyPoint:
-    """One point of an explanation and the source it came from."""
+def _lead_score(unit: Unit, wanted: set[str], names: list[set[str]], compare: bool) -> float:
+    """How well a unit introduces the topic; a definition of exactly the topic (or of another
+    name the notes give it: "Proximal Policy Optimization" for PPO) scores highest."""
+    every = set().union(*names)
 
-    text: str
-    source: int
+    def fit(words: set[str]) -> float:
+        return max(len(words & name) / len(name) for name in names)
 
-
-@dataclass
-class Explanation:
-    """A structured extractive explanation; sources are numbered in order of first use."""
-
-    topic: str
-    lead: str = ""
-    lead_source: int = 0
-    points: list[KeyPoint] = field(default_factory=list)
-    sources: list[Passage] = field(default_factory=list)
-
-    def to_markdown(self) -> str:
-        """The explanation as Markdown: topic, lead, key points, numbered sources."""
-        if not self.sources:
-            return f"Your notes don't say anything about {self.topic}."
-        parts = [f"**{self.topic[:1].upper()}{self.topic[1:]}**"]
-        if self.lead:
-            parts.append(f"{self.lead} [{self.lead_source}]")
-        if self.points:
-            bullets = "\n".join(f"- {p.text} [{p.source}]" for p in self.points)
-            parts.append(f"**Key points**\n{bullets}")
-        # A list, because rich Markdown joins plain consecutive lines into one paragraph.
-        cited = "\n".join(f"- [{n}] {p.citation}" for n, p in enumerate(self.sources, start=1))
-        parts.append(f"**Sources**\n{cited}")
-        return "\n\n".join(parts)
-
-
-def overlap(terms: set[str], wanted: set[str]) -> int:
-    """How many wanted words the terms contain."""
-    return sum(any(near_word(t, w) for t in terms) for w in wanted)
-
-
-def _lead_score(unit: Unit, wanted: set[str], named: set[str], compare: bool) -> float:
-    """How well a unit introduces the topic; a definition of exactly the topic scores highest."""
-    own = overlap(unit.terms, wanted) / len(wanted)
+    own = max(overlap(unit.terms, w) / len(w) for w in [wanted, *names[1:]])
     # "reward modeling" is not "reward model"; a defined term with more words is narrower.
+    # Defining another term ("Unit is same as …", under an MSE title) introduces nothing.
     defines = [
-        3 * len(about & named) / len(named) - 0.3 * len(about - named) + form
+        3 * fit(about) - 0.3 * len(about - every) + form * bool(about & every)
         for about, form in unit.defines
     ]
-    if unit.under:  # the first answer under a title or question defines what it names
-        defines.append(3 * len(unit.under & named) / len(named) + 2)
+    elsewhere = any(form == 2 and about for about, form in unit.defines) and not any(
+        about & every for about, _ in unit.defines
+    )
+    if fit(unit.under) and not elsewhere:  # the first answer under a title defines it,
+        defines.append(3 * fit(unit.under) + 1.5)  # though less surely than "X is …" does
     if compare:  # a comparison is best introduced by the sentence that names both sides
         forms = [form for _, form in unit.defines] + [2] * bool(unit.under)
         return 3 * own + max(forms, default=0) - 0.2 * unit.rank
     words = word_count(unit.text)
     brevity = 2 if words < 5 else 0.5 if words < 8 else 0  # a bare name defines nothing
-    return max(defines, default=0.0) + own - 0.2 * unit.rank - brevity
+    # "MSE penalizes …" is about MSE even when the notes define MSE nowhere; "e.g. …" is not.
+    shape = (_opens(unit, wanted) and not unit.defines) - 2 * is_example(unit)
+    return max(defines, default=0.0) + own + shape - 0.2 * unit.rank - brevity
 
 
-def _repeats(unit: Unit, seen: list[Unit]) -> bool:
-    """Whether a unit says again what one already chosen says (same words, or contained)."""
-    for other in seen:
-        a, b, union = unit.text.lower(), other.text.lower(), unit.terms | other.terms
-        if a in b or b in a or len(unit.terms & other.terms) >= SIMILAR * len(union) > 0:
-            return True
-    return False
+def _opens(unit: Unit, wanted: set[str]) -> bool:
+    """Whether the unit's text opens with the topic as its subject ("MSE penalizes …", not
+    "May overfit on small data")."""
+    first = keywords(unit.text.split(maxsplit=1)[0]) if unit.text.strip() else []
+    opening = set(keywords(unit.text)[: len(wanted) + 1])
+    return (
+        bool(first) and overlap(set(first), wanted) > 0 and overlap(opening, wanted) == len(wanted)
+    )
 
 
-def _pick(ranked: list[Unit], opening: list[Unit], max_points: int) -> list[Unit]:
-    """Up to max_points distinct units, spread over passages first, in order of relevance."""
-    chosen: list[Unit] = []
-    for per_passage in (max(2, (max_points + 1) // 2), max_points):
-        for unit in ranked:
-            crowded = sum(c.rank == unit.rank for c in chosen) >= per_passage
-            if len(chosen) < max_points and not crowded and not _repeats(unit, opening + chosen):
-                chosen.append(unit)
-    return sorted(chosen, key=ranked.index)
-
-
-def _subjected(unit: Unit, wanted: set[str] | None = None) -> str:
-    """The unit's text, given its title when it has no subject of its own (or lacks the topic)."""
+def _subjected(unit: Unit, wanted: set[str] | None = None, aside: bool = False) -> str:
+    """The unit's text, given its title when it has no subject of its own (or lacks the topic);
+    a side remark names what it is about whenever its title does not ("alternative to PPO"
+    is DPO), since it comes from elsewhere."""
     text = unit.text
     orphan = DANGLING.match(text) or (wanted is not None and not overlap(unit.terms, wanted))
-    if orphan and unit.title and not set(keywords(unit.title)) <= unit.terms:
+    titled = set(keywords(unit.title))
+    orphan = orphan or (aside and not overlap(unit.terms, titled))
+    if orphan and unit.title and not titled <= unit.terms:
         lower = text[:1].lower() if text[1:2].islower() else text[:1]
         text = f"{unit.title}: {lower}{text[1:]}"
     return text
@@ -130,42 +114,77 @@ def _lead(units: list[Unit], lead: Unit) -> list[Unit]:
     return [lead]
 
 
-def _relevant_units(passages: list[Passage], wanted: set[str]) -> list[Unit]:
-    """Units about the topic, from passages naming enough of it: "KL penalty", not "L2 penalty"."""
-    covers = [overlap(set(keywords(f"{p.heading}\n{p.text}")), wanted) for p in passages]
-    need = len(wanted) if len(wanted) <= 2 else -(-2 * len(wanted) // 3)
-    need = min(need, max(covers, default=0))
+def _need(words: int) -> int:
+    """How many of the topic's words a passage or remark names to be about it."""
+    return words if words <= 2 else -(-2 * words // 3)
+
+
+def _relevant_units(
+    passages: list[Passage], wanted: set[str], others: list[set[str]]
+) -> list[Unit]:
+    """Units about the topic, from passages naming enough of it ("KL penalty", not "L2
+    penalty") or naming it by another name ("Proximal Policy Optimization" for PPO)."""
+    words = [set(keywords(f"{p.heading}\n{p.text}")) for p in passages]
+    covers = [overlap(w, wanted) for w in words]
+    need = min(_need(len(wanted)), max(covers, default=0))
     return [
         u
         for rank, p in enumerate(passages)
-        if covers[rank] >= need
+        if covers[rank] >= need or names_any(words[rank], others)
         for u in read_units(p, rank)
-        if overlap(u.terms | u.scope, wanted)
+        if overlap(u.terms | u.scope, wanted) or names_any(u.terms | u.scope, others)
     ]
 
 
 def compose_explanation(
-    query: str, passages: list[Passage], max_points: int = 6, spelled: str = ""
+    query: str,
+    passages: list[Passage],
+    max_points: int = 6,
+    spelled: str = "",
+    aliases: Sequence[str] = (),
 ) -> Explanation:
-    """An explanation of `query` from ranked passages: lead, deduplicated points, sources.
-    `spelled` is the query with the notes' own spellings added ("BLEU (blue)"), for matching."""
+    """An explanation of `query` from ranked passages: the definition, the body about the
+    topic, one example and side remarks, deduplicated, with sources.
+    `spelled` is the query with the notes' own spellings added ("BLEU (blue)"), for matching;
+    `aliases` are other names the notes give the topic ("Proximal Policy Optimization")."""
     topic = topic_of(query)
     compare = bool(COMPARE.search(topic))
     named = set(keywords(topic_of(spelled) if spelled else topic)) - COMPARING
     wanted = named - GENERIC or named
-    units = _relevant_units(passages, wanted) if wanted else []
+    others = [words for name in aliases if (words := set(keywords(name)))]
+    if 1 < len(spoken := keywords(topic)) <= TERM_WORDS:  # "PE is …" for positional encoding
+        others.append({"".join(word[0] for word in spoken)})
+    units = _relevant_units(passages, wanted, others) if wanted else []
     if not units:
         return Explanation(topic)
-    lead = max(units, key=lambda u: _lead_score(u, wanted, named, compare))
-    ranked = sorted(units, key=lambda u: (-overlap(u.terms | u.scope, wanted), u.rank))
+    lead = max(units, key=lambda u: _lead_score(u, wanted, [named, *others], compare))
     opening = _lead(units, lead)
-    chosen = [*opening, *_pick(ranked, opening, max_points)]
-    used = list(dict.fromkeys(u.rank for u in chosen))  # passages in order of first use
+    # Both sides of a comparison are its subject: nothing there is a side remark.
+    home = (
+        set(range(len(passages))) if compare else home_passages(passages, lead, [wanted, *others])
+    )
+    own_words = len(pieces(set(keywords(topic)) - COMPARING - GENERIC - ASPECTS)) or len(wanted)
+    # Each side of a comparison is the topic on its own ("ROGUE: …" for "ROUGE vs BLEU"), and
+    # a question in the learner's words is answered by lines naming any of them.
+    term = not compare and len(topic.split()) <= TERM_WORDS
+    asked = Wanted(pieces(wanted), others, _need(own_words) if term else 1, not term)
+    parts = arrange(passages, units, opening, home, asked, max_points)
+    used = list(dict.fromkeys(u.rank for u in [lead, *(g[0] for _, g in parts)]))
     points = [
-        KeyPoint(_clip(_subjected(u), MAX_POINT), used.index(u.rank) + 1)
-        for u in chosen[len(opening) :]
+        KeyPoint(_clip(_shown(group, part, wanted), MAX_POINT), used.index(group[0].rank) + 1, part)
+        for part, group in parts
     ]
-    first = _subjected(lead, wanted)
+    first = lead.text if names_any(lead.terms, others) else _subjected(lead, wanted)
     lead_text = " ".join([first.rstrip(".") + ".", *(u.text for u in opening[1:])])
     lead_text = _clip(lead_text if len(opening) > 1 else first, MAX_LEAD)
     return Explanation(topic, lead_text, 1, points, [passages[rank] for rank in used])
+
+
+def _shown(group: list[Unit], part: str, wanted: set[str]) -> str:
+    """A line as shown under its part: an example without its "Example:" label (the part
+    names it) and with the rest of its line, a side remark with its subject."""
+    if part == EXAMPLE:
+        text = " ".join(u.text for u in group)
+        bare = EXAMPLE_LEAD.sub("", text, count=1).lstrip(" :.-–—")
+        return bare[:1].upper() + bare[1:] if bare else text
+    return _subjected(group[0], aside=part == SIDE_REMARK and not _opens(group[0], wanted))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage
@@ -55,12 +56,14 @@ def explain(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]
     spelled = as_noted(query, services.retriever.vocabulary)
     if services.retriever.tagged(query):  # a front-matter tag: what its notes are about
         spelled = as_headings(query, passages)
+    aliases = services.retriever.aliases.of(query)  # "PPO" is "Proximal Policy Optimization"
     if services.chat is None:
-        return offline_answer(query, passages, found, memory, spelled=spelled)
+        return offline_answer(query, passages, found, memory, spelled=spelled, aliases=aliases)
     try:
         answer = grounded_answer(services, state, asked, passages, level, memory)
     except ModelFailure as failure:
-        return offline_answer(query, passages, found, memory, fell_back(failure), spelled)
+        note = fell_back(failure)
+        return offline_answer(query, passages, found, memory, note, spelled, aliases)
     if found.missing:
         reply = answer["messages"][0]
         answer["messages"] = [AIMessage(str(reply.text) + missing_note(found), id=reply.id)]
@@ -74,11 +77,13 @@ def offline_answer(
     memory: LearnerMemory | None,
     note: str = "",
     spelled: str = "",
+    aliases: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The explanation composed from the notes' own sentences, with no model."""
+    """The explanation composed from the notes' own sentences, with no model: the definition,
+    why it matters and how it works, an example, then "See also" for remarks elsewhere."""
     from tutor.knowledge.compose import compose_explanation
 
-    explanation = compose_explanation(query, passages, spelled=spelled)
+    explanation = compose_explanation(query, passages, spelled=spelled, aliases=aliases)
     refs = [source_ref(p) for p in explanation.sources]
     text = explanation.to_markdown() + record_note(topic_record(memory, refs), query)
     text += missing_note(found) + (f"\n\n{note}" if note else "")
