@@ -8,14 +8,21 @@ Run from the repository root:
 
 1. Ingests knowledge/ into a temporary TUTOR_HOME with the real embedding model and counts
    the offline questions each file's passages yield (from the ingest-time bank when there is
-   one, else with `questions_from_passage`, the file's other passages lending options).
-2. Grades the hand-labelled answers of evals/quiz_answers.json with the rules alone
-   (`grade_answer`) and with rules plus embeddings (`auto_estimate`): exact 3-way agreement,
-   right-vs-not agreement and a confusion table; `tune` items set the thresholds, `check`
-   items did not.
-   Also how long one estimate takes (its two embeddings, uncached).
+   one, else with `questions_from_passage`, the file's other passages lending options), and
+   the share of passages with prose (`has_prose`: a sentence of text, not only code, tables,
+   images or headings) that have at least one, per note.
+2. Grades the hand-labelled answers (evals/quiz_answers.json, the tuning half, and
+   evals/quiz_answers_heldout.json, the held-out half) with the rules alone (`grade_answer`)
+   and with rules plus embeddings (`auto_estimate`): exact 3-way and right-vs-not agreement
+   on each half, and on the tuning half by kind, with a confusion table. Of the held-out
+   half only the two totals are printed (`--show` and `--sweep` read the tuning half only).
+   Also how long one estimate takes (its embeddings, uncached).
 3. Times the learner store (SQLite) holding --cards cards: put, get, the full listing (as
    `LearnerMemory.cards` pages it, and as one query), review + put.
+4. Quiz on the topic asked (evals/quiz_topics.jsonl): `/quiz TOPIC` for a fresh learner, per
+   half: the first question (and the first three) from a passage about the topic, and absent
+   topics answered "not in your notes" with nearest topics offered. `--show` lists the tuning
+   half's failures; of the held-out half only totals are printed.
 It prints numbers only; nothing asserts.
 """
 
@@ -24,7 +31,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib.util
-import json
 import random
 import statistics
 import tempfile
@@ -38,14 +44,15 @@ from pathlib import Path
 from typing import Any
 
 from tutor.config import load_settings
+from tutor.evals.dataset import QUIZ_ANSWER_SETS, load_quiz_answers
 from tutor.knowledge.index import NotesIndex
 from tutor.knowledge.retriever import Passage
 from tutor.learning import estimate, grading
 from tutor.learning.questions import Question, questions_from_passage
+from tutor.learning.structure import has_prose
 
 ROOT = Path(__file__).resolve().parent.parent
-ANSWERS = ROOT / "evals" / "quiz_answers.json"
-KINDS = ("recall", "definition", "choice", "cloze")
+KINDS = ("recall", "definition", "choice", "cloze", "steps", "compare", "why", "output")
 LABEL_VERDICT = {"right": "correct", "partial": "partial", "wrong": "incorrect"}
 VERDICTS = ("correct", "partial", "incorrect")
 Embed = Callable[[list[str]], list[list[float]]]
@@ -93,25 +100,34 @@ def generated(files: dict[str, list[Passage]]) -> dict[str, list[Question]]:
 
 
 def print_question_counts(index: NotesIndex) -> list[Question]:
+    """Questions per note, and the share of its passages with prose that have one."""
     files = passages_by_file(index)
     start = time.perf_counter()
     source, per_chunk = questions_per_chunk(index, files)
     took = time.perf_counter() - start
-    print(f"\n1. Offline questions per shipped note (counted from {source}, {took:.1f} s)\n")
+    print(f"\n1. Offline questions per shipped note (counted from {source}, {took:.1f} s)")
+    print(
+        "   prose: passages with a sentence of text (not only code, tables, images, headings);"
+        " targets: >= 90% of them asked overall, >= 60% in every note\n"
+    )
     head = (
-        f"{'file':<34} {'chunks':>6} {'with q':>6} {'share':>6} {'questions':>9} {'per chunk':>9}"
+        f"{'file':<34} {'chunks':>6} {'prose':>6} {'with q':>6} {'share':>6} {'questions':>9} "
+        f"{'per chunk':>9}"
     )
     print(head + "".join(f" {k:>10}" for k in KINDS))
     print("-" * (len(head) + 11 * len(KINDS)))
-    rows = [(f, [per_chunk[p.chunk_id] for p in ps]) for f, ps in files.items()]
-    rows.append(("all", [qs for _, chunks in rows for qs in chunks]))
-    for file, chunks in rows:
-        asked = sum(1 for qs in chunks if qs)
+    rows = [(f, ps) for f, ps in files.items()]
+    rows.append(("all", [p for _, ps in rows for p in ps]))
+    for file, passages in rows:
+        chunks = [per_chunk[p.chunk_id] for p in passages]
+        prose = [per_chunk[p.chunk_id] for p in passages if has_prose(p.text)]
+        asked = sum(1 for qs in prose if qs)
         kinds = Counter[str](q.kind for qs in chunks for q in qs)
         total = sum(kinds.values())
         print(
-            f"{file:<34} {len(chunks):>6} {asked:>6} {asked / len(chunks):>6.0%} {total:>9} "
-            f"{total / len(chunks):>9.2f}" + "".join(f" {kinds[k]:>10}" for k in KINDS)
+            f"{file:<34} {len(chunks):>6} {len(prose):>6} {asked:>6} "
+            f"{asked / max(len(prose), 1):>6.0%} {total:>9} {total / len(chunks):>9.2f}"
+            + "".join(f" {kinds[k]:>10}" for k in KINDS)
         )
     if source == "the ingested bank":
         direct = generated(files).values()
@@ -130,7 +146,8 @@ def print_question_counts(index: NotesIndex) -> list[Question]:
 class Labelled:
     """One hand-labelled answer to a stored question."""
 
-    item: dict[str, Any]
+    id: str
+    split: str
     question: Question
     text: str
     label: str
@@ -139,14 +156,18 @@ class Labelled:
     def free(self) -> bool:
         return self.question.kind in estimate.FREE_TEXT
 
+    @property
+    def tuning(self) -> bool:
+        """In the tuning half (its `tune` and `check` items), not the held-out half."""
+        return self.split != "heldout"
 
-def load_answers(path: Path) -> list[Labelled]:
-    """Every labelled answer of the set, with its question rebuilt from the stored fields."""
-    out: list[Labelled] = []
-    for item in json.loads(path.read_text(encoding="utf-8"))["questions"]:
-        question = Question.from_dict(item)
-        out.extend(Labelled(item, question, a["text"], a["label"]) for a in item["answers"])
-    return out
+
+def load_answers(paths: list[Path]) -> list[Labelled]:
+    """Every labelled answer of the sets, with its question rebuilt from the stored fields."""
+    return [
+        Labelled(a.id.split("#")[0], a.split, a.question, a.answer, a.label)
+        for a in load_quiz_answers(paths)
+    ]
 
 
 def cached(embed: Embed) -> Embed:
@@ -187,47 +208,54 @@ def agreement(answers: list[Labelled], said: list[str]) -> tuple[int, int]:
     return exact, right
 
 
+def tuning_of_kind(kind: str) -> Callable[[Labelled], bool]:
+    return lambda a: a.tuning and a.question.kind == kind
+
+
 SUBSETS: dict[str, Callable[[Labelled], bool]] = {
-    "all": lambda a: True,
-    "free text": lambda a: a.free,
-    "free text, tune": lambda a: a.free and a.item["split"] == "tune",
-    "free text, check": lambda a: a.free and a.item["split"] == "check",
-    "choice + cloze": lambda a: not a.free,
+    "held-out half": lambda a: not a.tuning,
+    "tuning half": lambda a: a.tuning,
+    **{f"tuning, {kind}": tuning_of_kind(kind) for kind in KINDS},
 }
+"""Only totals of the held-out half: it is never looked at closer, so it stays held out."""
 
 
 def print_agreement(answers: list[Labelled], graders: dict[str, list[str]]) -> None:
-    questions = len({a.item["id"] for a in answers})
+    questions = len({a.id for a in answers})
     print(
         f"\n2. Auto-grade agreement with {len(answers)} labelled answers to {questions} questions"
     )
     print(
-        f"   auto_estimate: cosine {estimate.SIMILAR_FROM}..{estimate.SIMILAR_AT} adds up to "
+        "   auto_estimate: free text by the calibrated model (bench/fit_grading.py); choices in "
+        f"words: cosine {estimate.SIMILAR_FROM}..{estimate.SIMILAR_AT} adds up to "
         f"{estimate.SIMILARITY_WEIGHT} to the key-term score; correct at {grading.CORRECT_AT}, "
         f"partial at {grading.PARTIAL_AT}\n"
     )
     print(
-        f"{'answers':<17} {'n':>3}"
+        f"{'answers':<20} {'n':>3}"
         + "".join(f" {g + ' exact':>16} {'right/not':>9}" for g in graders)
     )
     for name, keep in SUBSETS.items():
         picked = [i for i, a in enumerate(answers) if keep(a)]
-        line = f"{name:<17} {len(picked):>3}"
+        if not picked:
+            continue
+        line = f"{name:<20} {len(picked):>3}"
         for said in graders.values():
             exact, right = agreement([answers[i] for i in picked], [said[i] for i in picked])
             share, right_share = exact / len(picked), right / len(picked)
             line += f" {exact:>4}/{len(picked):<3} {share:>6.0%} {right_share:>9.0%}"
         print(line)
     for grader, said in graders.items():
-        print(f"\nconfusion, {grader} (rows: label; columns: verdict)")
+        print(f"\nconfusion on the tuning half, {grader} (rows: label; columns: verdict)")
         print(f"{'':<9}" + "".join(f"{v:>10}" for v in VERDICTS))
-        table = Counter((a.label, v) for a, v in zip(answers, said, strict=True))
+        pairs = zip(answers, said, strict=True)
+        table = Counter((a.label, v) for a, v in pairs if a.tuning)
         for label in LABEL_VERDICT:
             print(f"{label:<9}" + "".join(f"{table[label, v]:>10}" for v in VERDICTS))
 
 
 def print_estimate_latency(answers: list[Labelled], embed: Embed) -> None:
-    free = [a for a in answers if a.free]
+    free = [a for a in answers if a.tuning and a.question.kind not in ("choice", "cloze")]
     ms = [timed_ms(partial(estimate.auto_estimate, a.question, a.text, embed)) for a in free]
     print(
         f"\nauto_estimate on a free answer, embeddings uncached: "
@@ -236,15 +264,16 @@ def print_estimate_latency(answers: list[Labelled], embed: Embed) -> None:
 
 
 def print_disagreements(answers: list[Labelled], said: list[str]) -> None:
-    print("\nwhere rules+emb disagrees (split, label -> verdict, question: answer)")
+    print("\nwhere rules+emb disagrees on the tuning half (label -> verdict, question: answer)")
     for a, verdict in zip(answers, said, strict=True):
-        if LABEL_VERDICT[a.label] != verdict:
-            print(f"  {a.item['split']:<5} {a.label:>7} -> {verdict:<9} {a.item['id']}: {a.text}")
+        if a.tuning and LABEL_VERDICT[a.label] != verdict:
+            print(f"  {a.label:>7} -> {verdict:<9} {a.question.kind:<10} {a.id}: {a.text}")
 
 
 def print_sweep(answers: list[Labelled], embed: Embed) -> None:
-    """Exact agreement on free text, tune|check, for calibrations around the chosen one."""
-    free = [a for a in answers if a.free]
+    """Exact agreement on the tuning half's free text, its tune|check items, for calibrations
+    around the chosen one."""
+    free = [a for a in answers if a.free and a.tuning]
     ats = (0.5, 0.55, 0.6, 0.65, 0.7)
     for weight in (0.4, 0.5, 0.6):
         print(f"\nsweep, weight {weight}: exact agreement on free text, tune|check")
@@ -257,7 +286,7 @@ def print_sweep(answers: list[Labelled], embed: Embed) -> None:
                     said = dict(zip(map(id, free), verdicts(free, embed), strict=True))
                 counts = []
                 for split in ("tune", "check"):
-                    part = [a for a in free if a.item["split"] == split]
+                    part = [a for a in free if a.split == split]
                     counts.append(agreement(part, [said[id(a)] for a in part])[0])
                 cells.append(f"{counts[0]:>2}|{counts[1]:<2}")
             print(f"{start:<10}" + "".join(f"{cell:>8}" for cell in cells))
@@ -312,10 +341,35 @@ def print_store_latency(home: Path, questions: list[Question], n: int) -> None:
         )
 
 
+# ---- 4. quiz on the topic asked ---------------------------------------------------------
+
+
+def print_quiz_topics(home: Path, notes: Path, show: bool) -> None:
+    from tutor.evals.quiz_topics import quiz_topic_table, quiz_topics_eval
+    from tutor.evals.runner import EvalRunner, untraced
+
+    with untraced(), EvalRunner(load_settings(home=home), notes=notes) as runner:
+        start = time.perf_counter()
+        result = quiz_topics_eval(runner.tutor)
+        took = time.perf_counter() - start
+    rows = result["rows"]
+    print(f"\n4. Quiz on the topic asked: {len(rows)} topics in {took:.1f} s\n")
+    print(f"{'metric':<48} {'value':>6} {'n':>4}")
+    for name, value, n in quiz_topic_table(result["scores"]):
+        print(f"{name:<48} {value:>6} {n:>4}")
+    if show:
+        print("\nfailures of the tuning half (topic: what the reply began with)")
+        for row in rows:
+            if row["split"] == "tune" and not row["ok"]:
+                print(f"  {row['id']} {row['topic']}: {row['answer'][:100]!r}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--notes", type=Path, default=ROOT / "knowledge")
-    parser.add_argument("--answers", type=Path, default=ANSWERS)
+    parser.add_argument(
+        "--answers", type=Path, nargs="+", default=list(QUIZ_ANSWER_SETS), help="labelled sets"
+    )
     parser.add_argument("--cards", type=int, default=10_000, help="cards in the store test")
     parser.add_argument("--sweep", action="store_true", help="agreement for nearby thresholds")
     parser.add_argument("--show", action="store_true", help="list auto_estimate's disagreements")
@@ -343,6 +397,7 @@ def main() -> None:
             print_sweep(answers, embed)
         index.close()
         print_store_latency(Path(tmp) / "store", questions, args.cards)
+        print_quiz_topics(Path(tmp) / "topics", args.notes, args.show)
 
 
 if __name__ == "__main__":

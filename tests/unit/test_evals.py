@@ -17,7 +17,7 @@ from tutor.cli import app
 from tutor.config import load_settings
 from tutor.errors import TutorError
 from tutor.evals import run_eval
-from tutor.evals.dataset import load_questions, load_quiz_answers, spread
+from tutor.evals.dataset import QUIZ_ANSWERS, load_questions, load_quiz_answers, spread
 from tutor.evals.metrics import (
     QUESTION_METRICS,
     QUIZ_METRICS,
@@ -31,6 +31,7 @@ from tutor.evals.metrics import (
     score_question,
     states_fact,
 )
+from tutor.evals.report import quiz_half_rows, quiz_halves
 from tutor.evals.runner import EvalRunner
 from tutor.evals.sync import example_id, sync_dataset
 from tutor.evals.understanding import (
@@ -193,7 +194,25 @@ def test_the_shipped_eval_set_loads() -> None:
     questions, answers = load_questions(), load_quiz_answers()
     assert len(questions) == 90 and len({q.id for q in questions}) == 90
     assert all(q.facts and q.heading for q in questions)
-    assert len(answers) == 62 and {a.label for a in answers} == {"right", "partial", "wrong"}
+    assert {a.label for a in answers} == {"right", "partial", "wrong"}
+    # Both halves, each item keeping its split: the held-out file's rows are all held out.
+    halves = {half: [a for a in answers if a.half == half] for half in ("tune", "heldout")}
+    assert len(halves["heldout"]) == 133 and len(halves["tune"]) >= 120
+    assert {a.split for a in halves["heldout"]} == {"heldout"}
+    assert load_quiz_answers(QUIZ_ANSWERS) == halves["tune"]
+
+
+def test_the_quiz_agreement_is_printed_for_each_half() -> None:
+    rows = [
+        {"split": split, "scores": {"grade_exact": exact, "grade_right_vs_not": 1.0}}
+        for split, exact in (("heldout", 1.0), ("heldout", 0.0), ("tune", 1.0), ("check", 0.0))
+    ]
+    halves = quiz_halves(rows)
+    assert halves["heldout"] == {"grade_exact": 0.5, "grade_right_vs_not": 1.0, "n": 2.0}
+    assert halves["tune"]["n"] == 2.0  # `check` items are of the tuning half
+    table = quiz_half_rows(halves)
+    assert table[0] == ("quiz grade agreement, exact (3-way) (held-out half)", "0.500", "2")
+    assert table[2][0].endswith("(tuning half)")
 
 
 def test_spread_takes_evenly_spaced_items() -> None:

@@ -16,6 +16,11 @@ from tutor.learning.questions import Question
 EVALS_DIR = PACKAGE_ROOT.parent / "evals"
 QUESTIONS = EVALS_DIR / "questions.jsonl"
 QUIZ_ANSWERS = EVALS_DIR / "quiz_answers.json"
+QUIZ_ANSWERS_HELDOUT = EVALS_DIR / "quiz_answers_heldout.json"
+QUIZ_ANSWER_SETS = (QUIZ_ANSWERS, QUIZ_ANSWERS_HELDOUT)
+"""The tuning half (grading may be tuned on its failures) and the held-out half (totals only)."""
+QUIZ_TOPICS = EVALS_DIR / "quiz_topics.jsonl"
+"""Topics to quiz on, each with the passages about it, or absent from the notes."""
 LABELS = ("right", "partial", "wrong")
 T = TypeVar("T")
 
@@ -59,6 +64,16 @@ class QuizAnswer:
         """The expected grade."""
         return {"label": self.label}
 
+    @property
+    def half(self) -> str:
+        """Which half: "heldout" (totals only), else "tune" (its `tune` and `check` items)."""
+        return answer_half(self.split)
+
+
+def answer_half(split: str) -> str:
+    """The half of the labelled answers an item's split belongs to: "heldout" or "tune"."""
+    return "heldout" if split == "heldout" else "tune"
+
 
 def load_questions(path: Path = QUESTIONS) -> list[EvalQuestion]:
     """Every question of the JSONL file, one object a line."""
@@ -87,8 +102,17 @@ def load_questions(path: Path = QUESTIONS) -> list[EvalQuestion]:
     return out
 
 
-def load_quiz_answers(path: Path = QUIZ_ANSWERS) -> list[QuizAnswer]:
-    """Every labelled answer, with its question rebuilt from the stored fields."""
+def load_quiz_answers(paths: Path | Sequence[Path] = QUIZ_ANSWER_SETS) -> list[QuizAnswer]:
+    """Every labelled answer of the files (both halves by default), each with its question
+    rebuilt from the stored fields and its item's split."""
+    if isinstance(paths, Path):
+        paths = [paths]
+    out = [a for path in paths for a in _quiz_answers(path)]
+    _unique(paths[0] if len(paths) == 1 else EVALS_DIR, [a.id for a in out])
+    return out
+
+
+def _quiz_answers(path: Path) -> list[QuizAnswer]:
     try:
         items = json.loads(_read(path))["questions"]
         out = [
@@ -107,7 +131,41 @@ def load_quiz_answers(path: Path = QUIZ_ANSWERS) -> list[QuizAnswer]:
         raise _bad(path, repr(exc)) from None
     if wrong := sorted({a.label for a in out} - set(LABELS)):
         raise _bad(path, f"unknown labels {wrong}; use {', '.join(LABELS)}")
-    _unique(path, [a.id for a in out])
+    return out
+
+
+@dataclass(frozen=True)
+class QuizTopic:
+    """A topic a learner asks to be quizzed on, and the passages about it (none if absent)."""
+
+    id: str
+    topic: str
+    covered: bool
+    about: tuple[dict[str, Any], ...]
+    """Each passage about the topic: its `file`, `heading` and a `line` inside it."""
+    split: str
+    kind: str = ""
+
+
+def load_quiz_topics(path: Path = QUIZ_TOPICS) -> list[QuizTopic]:
+    """Every topic of the JSONL file (see the "Quiz on a topic" section of evals/RUBRIC.md)."""
+    out: list[QuizTopic] = []
+    for number, line in enumerate(_read(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            about = tuple(
+                {"file": str(a["file"]), "heading": str(a["heading"]), "line": int(a["line"])}
+                for a in item["about"]
+            )
+            if bool(item["covered"]) != bool(about) or item["split"] not in ("tune", "heldout"):
+                raise ValueError("covered needs passages, absent none; split tune or heldout")
+            out.append(QuizTopic(str(item["id"]), str(item["topic"]), bool(item["covered"]),
+                                 about, str(item["split"]), str(item.get("kind", ""))))  # fmt: skip
+        except (ValueError, KeyError, TypeError) as exc:
+            raise _bad(path, f"line {number}: {exc!r}") from None
+    _unique(path, [t.id for t in out])
     return out
 
 

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tutor.answers import where
+from tutor.evals.dataset import answer_half
 from tutor.evals.metrics import QUESTION_METRICS, QUIZ_METRICS, mean
 
 if TYPE_CHECKING:
@@ -46,9 +47,13 @@ class EvalReport:
     """Eval-set items that no longer match the notes (a key fact not under its heading)."""
     question_rows: list[dict[str, Any]] = field(default_factory=list)
     quiz_rows: list[dict[str, Any]] = field(default_factory=list)
+    quiz_halves: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    """The quiz metrics of each half of the labelled answers ("heldout", "tune"), with `n`."""
     understanding: dict[str, Any] = field(default_factory=dict)
     """Routing accuracy and coverage recall/specificity per half (evals/routing.jsonl and
     evals/coverage.jsonl), with their rows."""
+    quiz_topics: dict[str, Any] = field(default_factory=dict)
+    """`/quiz TOPIC` on evals/quiz_topics.jsonl: scores per half, and their rows."""
     experiments: list[dict[str, Any]] = field(default_factory=list)
     """LangSmith experiments recorded by `--upload`: dataset, name, url, examples synced."""
 
@@ -63,6 +68,7 @@ class EvalReport:
             value = self.metrics.get(key)
             shown = "n/a" if value is None else f"{value:.3f}"
             rows.append((LABELS[key], shown, str(self.counts.get(key, 0))))
+        rows += quiz_half_rows(self.quiz_halves)
         every = [*self.question_rows, *self.quiz_rows]
         failed = sum(bool(r.get("failed")) for r in every)
         fell_back = sum(bool(r.get("fell_back")) for r in every)
@@ -70,9 +76,36 @@ class EvalReport:
         if self.mode == "llm":
             rows.append(("items where the model failed (offline took over)", str(fell_back),
                          str(len(every))))  # fmt: skip
+        from tutor.evals.quiz_topics import quiz_topic_table
         from tutor.evals.understanding import understanding_table
 
-        return rows + understanding_table(self.understanding)
+        topics = quiz_topic_table(self.quiz_topics.get("scores", {}))
+        return rows + understanding_table(self.understanding) + topics
+
+
+def quiz_half_rows(halves: Mapping[str, Mapping[str, float | None]]) -> list[tuple[str, str, str]]:
+    """The quiz agreement of each half, held-out first (the half grading was not tuned on)."""
+    rows = []
+    for half, name in (("heldout", "held-out"), ("tune", "tuning")):
+        scores = halves.get(half)
+        if not scores:
+            continue
+        for key in QUIZ_METRICS:
+            value = scores.get(key)
+            shown = "n/a" if value is None else f"{value:.3f}"
+            rows.append((f"{LABELS[key]} ({name} half)", shown, str(int(scores.get("n") or 0))))
+    return rows
+
+
+def quiz_halves(quiz_rows: list[dict[str, Any]]) -> dict[str, dict[str, float | None]]:
+    """Each half's quiz metrics: the mean over its rows, and how many rows it has."""
+    halves: dict[str, dict[str, float | None]] = {}
+    for half in ("heldout", "tune"):
+        rows = [r for r in quiz_rows if answer_half(str(r.get("split", ""))) == half]
+        if rows:
+            scores = {key: mean(r["scores"].get(key) for r in rows) for key in QUIZ_METRICS}
+            halves[half] = {**scores, "n": float(len(rows))}
+    return halves
 
 
 def question_row(q: EvalQuestion, outputs: Mapping[str, Any], scores: Scores) -> dict[str, Any]:
@@ -145,4 +178,5 @@ def summarize(
         problems=problems,
         question_rows=question_rows,
         quiz_rows=quiz_rows,
+        quiz_halves=quiz_halves(quiz_rows),
     )

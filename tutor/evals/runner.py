@@ -7,7 +7,7 @@ import random
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -17,7 +17,7 @@ from tutor.config import SHIPPED_NOTES, Settings
 from tutor.errors import TutorError
 from tutor.evals.dataset import (
     QUESTIONS,
-    QUIZ_ANSWERS,
+    QUIZ_ANSWER_SETS,
     EvalQuestion,
     QuizAnswer,
     load_questions,
@@ -195,7 +195,7 @@ def run_eval(
     embeddings: Embeddings | None = None,
     chat_model: BaseChatModel | None = None,
     questions_path: Path = QUESTIONS,
-    quiz_path: Path = QUIZ_ANSWERS,
+    quiz_path: Path | Sequence[Path] = QUIZ_ANSWER_SETS,
     progress: Progress | None = None,
 ) -> EvalReport:
     """Run the eval set (or `limit` of each part, spread over it) and measure the results."""
@@ -224,6 +224,9 @@ def run_eval(
         from tutor.evals.understanding import understanding
 
         understood = understanding(runner.services, limit)
+        from tutor.evals.quiz_topics import quiz_topics_eval
+
+        on_topic = quiz_topics_eval(runner.tutor, limit)
         t3 = time.perf_counter()
         if progress:
             progress("", total, total)
@@ -236,11 +239,12 @@ def run_eval(
         }
         report = summarize(runner, q_rows, quiz_rows, timings, problems)
         report.understanding = understood
+        report.quiz_topics = on_topic
         return report
 
 
 def load_eval_set(
-    questions_path: Path, quiz_path: Path, limit: int | None
+    questions_path: Path, quiz_path: Path | Sequence[Path], limit: int | None
 ) -> tuple[list[EvalQuestion], list[QuizAnswer]]:
     """The questions and labelled answers, `limit` of each spread over the set."""
     return spread(load_questions(questions_path), limit), spread(

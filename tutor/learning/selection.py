@@ -14,8 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from tutor.knowledge.retriever import Passage, keywords, near_word
+from tutor.errors import TutorError
+from tutor.knowledge.aliases import Aliases
+from tutor.knowledge.retriever import Passage
 from tutor.learning.cards import due_at, new_card, question_id
+from tutor.learning.on_topic import find_name, names_for, terms
 from tutor.learning.questions import Question, pick_question
 from tutor.models import ModelFailure
 from tutor.prompts import BANK_QUESTION
@@ -55,6 +58,33 @@ def next_card(
     return Pick(fresh, review=False) if fresh is not None else None
 
 
+def next_on_topic(
+    services: Services,
+    memory: LearnerMemory | None,
+    topic: str,
+    groups: Sequence[Sequence[Passage]],
+    others: Sequence[Passage],
+    avoid: set[str],
+    at: datetime,
+    level: str,
+    in_passing: bool = False,
+) -> Pick | None:
+    """A due card from a passage about the topic first; else a new question from the first
+    group of passages about it that has one (the rest of the search lends wrong options).
+    When the passages only mention the topic, a due card must name it itself."""
+    about_it = [] if in_passing else [p for group in groups for p in group]
+    held, due = cards_and_due(services, memory, topic, about_it, avoid, at)
+    if due is not None:
+        return due
+    taken = {c["id"] for c in held} | {c["question"]["prompt"] for c in held} | avoid
+    for group in groups:
+        passages = [*group, *(p for p in others if p not in group)]
+        fresh = new_question(services, passages, len(group), taken, level, topic)
+        if fresh is not None:
+            return Pick(fresh, review=False)
+    return None
+
+
 def cards_and_due(
     services: Services,
     memory: LearnerMemory | None,
@@ -84,13 +114,14 @@ def due_card(
     from tutor.learning.refresh import card_status, regenerate
 
     on_topic = {p.chunk_id for p in passages}
+    aliases = _aliases(services) if topic else None
     due = [
         c
         for c in held
         if c.get("history")  # retired cards too: their note may be back
         and due_at(c) <= at
         and c["question"]["prompt"] not in avoid
-        and (not topic or c.get("chunk_id") in on_topic or about(c, topic))
+        and (not topic or c.get("chunk_id") in on_topic or about(c, topic, aliases))
     ]
     chunk_files = services.index.records.chunk_files()
     prompts = {c["question"]["prompt"] for c in held}
@@ -113,20 +144,31 @@ def due_card(
     return None
 
 
-def about(card: dict[str, Any], topic: str) -> bool:
-    """Whether a card's topic or question names every word of the requested topic."""
-    wanted = set(keywords(topic))
-    have = set(keywords(f"{card.get('topic', '')} {card['question'].get('prompt', '')}"))
-    return bool(wanted) and all(any(near_word(w, h) for h in have) for w in wanted)
+def about(card: dict[str, Any], topic: str, aliases: Aliases | None = None) -> bool:
+    """Whether a card's own heading or its question names the topic or another name of it
+    (not its file or the headings above: every card of rlhf-and-alignment.md is not on RLHF)."""
+    heading = str(card.get("source", {}).get("heading") or card.get("topic", "")).split("›")[-1]
+    return names_topic(card["question"], topic, aliases, also=heading)
 
 
-def names_topic(question: dict[str, Any], topic: str) -> bool:
-    """Whether a question asks about the topic: its prompt names every word of it, or, for
-    a fill-in-the-blank, the blank is the topic."""
-    asked = question.get("prompt", "")
+def names_topic(
+    question: dict[str, Any], topic: str, aliases: Aliases | None = None, also: str = ""
+) -> bool:
+    """Whether a question asks about the topic: its prompt names it (or another name the
+    notes give it), or, for a fill-in-the-blank, the blank is the topic."""
+    asked = f"{also}\n{question.get('prompt', '')}"
     if question.get("kind") == "cloze":
         asked += " " + str(question.get("reference", ""))
-    return about({"question": {"prompt": asked}}, topic)
+    words = terms(asked)
+    return any(find_name(name, words) >= 0 for name in names_for(topic, aliases))
+
+
+def _aliases(services: Services) -> Aliases | None:
+    """The notes' other names for their terms (none for an index that cannot be read)."""
+    try:
+        return services.retriever.aliases
+    except TutorError:
+        return None
 
 
 def new_question(
@@ -174,7 +216,9 @@ def offline_question(
         for q in banked.get(passage.chunk_id, []):
             if q["qid"] not in taken and q["prompt"] not in taken:
                 ranked.append((rank, {**q, "chunk_id": passage.chunk_id}))
-    ranked = [(r, q) for r, q in ranked if topic and names_topic(q, topic)] or ranked
+    if topic and ranked:
+        aliases = _aliases(services)
+        ranked = [(r, q) for r, q in ranked if names_topic(q, topic, aliases)] or ranked
     if ranked:
         kind = services.rng.choice(sorted({q["kind"] for _, q in ranked}))
         of_kind = [(rank, q) for rank, q in ranked if q["kind"] == kind]

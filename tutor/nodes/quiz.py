@@ -12,20 +12,23 @@ from langgraph.runtime import Runtime
 from langgraph.types import Command, interrupt
 
 from tutor import prompts
-from tutor.answers import not_covered, where
+from tutor.answers import where
 from tutor.context import Services, TutorContext, level_of, memory_of, services_of
 from tutor.errors import TutorError
-from tutor.knowledge.retriever import keyword_overlap
 from tutor.learning.authoring import grade_with_model
 from tutor.learning.balance import balanced_card
 from tutor.learning.cards import ago, ahead, due_at, next_due, now, suggested_rating
 from tutor.learning.grading import Grade, grade_answer, is_skip, parse_choice, says_something
 from tutor.learning.memory import LearnerMemory
+from tutor.learning.nearest_topics import nearest_topics
+from tutor.learning.on_topic import OnTopic, find_on_topic
 from tutor.learning.questions import LABELS, Question
-from tutor.learning.selection import FELL_BACK_KEY, next_card
+from tutor.learning.selection import FELL_BACK_KEY, Pick, next_card, next_on_topic
 from tutor.nodes.router import split_command
 from tutor.state import TutorState, reply_message
 
+MARKDOWN = re.compile(r"[*_`\[\]#|]+")
+"""Markup a typed topic may carry ("[[LoRA]]", "*PPO*"), left out where a reply names it."""
 QUIZ = re.compile(
     r"\b(quiz|test)\s+me\b|\bask me (a )?(question|questions|about)\b"
     r"|\bgive me (a |another )?(question|quiz)|^/?quiz\b",
@@ -52,53 +55,84 @@ def quiz(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
         return {"messages": [AIMessage(missing)], "sources": []}
     topic = state.get("topic", "")
     memory = memory_of(runtime, state.get("learner"))
-    passages, found = (
-        services.look_up(topic, k=6) if topic else (services.random_passages(12), None)
-    )
     asked = {g.get("question", "") for g in state.get("grades", [])}
-    focus: int | None = None
-    if topic:
-        # Ask about the passages that are about the topic; the rest lend wrong options.
-        tagged = {p.chunk_id for p in services.retriever.tagged(topic)}  # a front-matter tag
-        about = [
-            p
-            for p in passages
-            if p.chunk_id in tagged or keyword_overlap(topic, p) > 0 or p.similarity >= 0.45
-        ]
-        about = about or passages[:2]
-        passages = about + [p for p in passages if p not in about]
-        focus = len(about)
     at = now()
-    if found is not None and not found.covered:
-        if memory is None or due_card_on(services, memory, topic, at) is None:
-            text = not_covered(topic, passages, hint=prompts.QUIZ_NOTHING_THERE)
-            return {"messages": [AIMessage(text)]}
     level = level_of(state, services, memory)
     if topic:
-        pick = next_card(services, memory, topic, passages, focus, asked, at, level)
-    else:  # notes and their topics take turns, whatever their length
-        pick = balanced_card(services, memory, state.get("grades", []), asked, at, level)
-    if pick is None and not topic and passages:  # those few were all asked: look wider
+        return quiz_on(services, memory, topic, asked, at, level)
+    # Notes and their topics take turns, whatever their length.
+    pick = balanced_card(services, memory, state.get("grades", []), asked, at, level)
+    if pick is None:  # those few were all asked: look wider
         passages = services.random_passages(WIDER)
-        pick = next_card(services, memory, topic, passages, focus, asked, at, level)
+        pick = next_card(services, memory, topic, passages, None, asked, at, level)
     if pick is None:
-        text = prompts.QUIZ_NO_QUESTION if passages else prompts.NO_NOTES
-        if (
-            memory is not None
-            and passages
-            and (upcoming := next_due(memory.cards(), at)) is not None
-        ):
+        text = prompts.QUIZ_NO_QUESTION
+        if memory is not None and (upcoming := next_due(memory.cards(), at)) is not None:
             text = prompts.QUIZ_ALL_ASKED.format(when=ahead(upcoming, at))
         return {"messages": [AIMessage(text)], "quiz": None}
+    return ask_card(pick, at)
+
+
+def quiz_on(
+    services: Services,
+    memory: LearnerMemory | None,
+    topic: str,
+    asked: set[str],
+    at: datetime,
+    level: str,
+) -> dict[str, Any]:
+    """A question from a passage about the topic; when the notes have none, say so and offer
+    the nearest topics they do have (a due card that names the topic is still asked)."""
+    found = find_on_topic(services, topic)
+    shown = shown_topic(topic)
+    if not found.groups:
+        due = due_card_on(services, memory, topic, at) if memory is not None else None
+        if due is None:
+            return {"messages": [AIMessage(not_in_notes(services, topic, found))], "quiz": None}
+        return ask_card(Pick(due, review=True), at)
+    pick = next_on_topic(
+        services, memory, topic, found.groups, found.searched, asked, at, level, found.in_passing
+    )
+    if pick is None:
+        return {"messages": [AIMessage(none_left(memory, topic, found, at))], "quiz": None}
+    lead = prompts.QUIZ_IN_PASSING if found.in_passing else ""
+    lead = prompts.QUIZ_RELATED if found.related else lead
+    return ask_card(pick, at, lead.format(topic=shown))
+
+
+def ask_card(pick: Pick, at: datetime, lead: str = "") -> dict[str, Any]:
+    """The question of a card, waiting for its answer."""
     question = Question.from_dict(pick.card["question"])
-    lead = prompts.QUIZ_REVIEW.format(when=ago(due_at(pick.card), at)) if pick.review else ""
+    review = prompts.QUIZ_REVIEW.format(when=ago(due_at(pick.card), at)) if pick.review else ""
     note = pick.card.pop(FELL_BACK_KEY, "")
     pending = {**question.as_dict(), "card": pick.card, "review_id": uuid.uuid4().hex}
-    return {
-        "messages": [AIMessage("\n\n".join(filter(None, [lead, question.render(), note])))],
-        "quiz": pending,
-        "sources": [question.source],
-    }
+    text = "\n\n".join(filter(None, [lead, review, question.render(), note]))
+    return {"messages": [AIMessage(text)], "quiz": pending, "sources": [question.source]}
+
+
+def shown_topic(topic: str) -> str:
+    """The topic as a reply names it: no Markdown of its own, at most about 80 characters."""
+    plain = " ".join(MARKDOWN.sub(" ", topic).split()) or topic
+    return plain if len(plain) <= 80 else plain[:80].rsplit(" ", 1)[0] + " …"
+
+
+def not_in_notes(services: Services, topic: str, found: OnTopic) -> str:
+    """The notes have nothing on the topic: say so, and offer the nearest topics they have."""
+    lines = [prompts.QUIZ_NOT_IN_NOTES.format(topic=shown_topic(topic))]
+    offered = nearest_topics(services, topic, found.searched)
+    if offered:
+        lines += ["", prompts.QUIZ_NEAREST_TOPICS, *(f"- {name}" for name in offered)]
+        lines += ["", prompts.QUIZ_TRY_TOPIC.format(topic=offered[0])]
+    return "\n".join(lines)
+
+
+def none_left(memory: LearnerMemory | None, topic: str, found: OnTopic, at: datetime) -> str:
+    """Why no question on a topic the notes have: all were asked, or none can be made."""
+    shown = shown_topic(topic)
+    upcoming = next_due(memory.cards(), at) if memory is not None else None
+    if upcoming is not None:
+        return prompts.QUIZ_ALL_ASKED_ON_TOPIC.format(topic=shown, when=ahead(upcoming, at))
+    return prompts.QUIZ_NONE_ON_TOPIC.format(topic=shown, where=found.passages[0].citation)
 
 
 def due_card_on(services: Services, memory: LearnerMemory, topic: str, at: datetime) -> Any:
