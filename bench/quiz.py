@@ -226,8 +226,7 @@ def print_agreement(answers: list[Labelled], graders: dict[str, list[str]]) -> N
         f"\n2. Auto-grade agreement with {len(answers)} labelled answers to {questions} questions"
     )
     print(
-        "   auto_estimate: free text by the calibrated model (bench/fit_grading.py); choices in "
-        f"words: cosine {estimate.SIMILAR_FROM}..{estimate.SIMILAR_AT} adds up to "
+        f"   auto_estimate: cosine {estimate.SIMILAR_FROM}..{estimate.SIMILAR_AT} adds up to "
         f"{estimate.SIMILARITY_WEIGHT} to the key-term score; correct at {grading.CORRECT_AT}, "
         f"partial at {grading.PARTIAL_AT}\n"
     )
