@@ -34,7 +34,7 @@ PPO = (
     "2.  **Reinforcement Learning**:\n"
     "    *   The LLM generates a response.\n"
     "    *   The RM gives it a score.\n"
-    "    *   PPO updates the LLM weights to maximize this score.\n"
+    "    *   PPO updates the LLM weights to maximize the reward score.\n"
     "    *   **KL Divergence Penalty**: Prevents the model from drifting too far from the "
     'original SFT model (prevents "reward hacking" or gibberish).'
 )
@@ -206,8 +206,10 @@ def test_examples_make_no_cloze_but_a_labelled_remark_does() -> None:
 def test_cloze_blanks_the_salient_term_of_a_key_sentence() -> None:
     heading = "RLHF & Alignment › 2. The classic method"
     clozes = of_kind(questions_from_passage(passage(PPO, heading)), "cloze")
-    ppo = next(q for q in clozes if "maximize this score" in q.prompt)
-    assert ppo.prompt == "Fill in the blank: _____ updates the LLM weights to maximize this score."
+    ppo = next(q for q in clozes if "maximize the reward score" in q.prompt)
+    assert ppo.prompt == (
+        "Fill in the blank: _____ updates the LLM weights to maximize the reward score."
+    )
     assert ppo.reference == "PPO" and ppo.key_terms == ["ppo"]
     for q in clozes:
         sentence = q.prompt.removeprefix("Fill in the blank: ")

@@ -18,6 +18,7 @@ from tutor.learning.recall_blocks import (
     termlike,
     trim,
 )
+from tutor.learning.standalone import stands_alone
 from tutor.learning.structure import SENTENCE_END, Definition, bare, same_term, variants
 
 BLANK = "_____"
@@ -32,6 +33,17 @@ ORDINAL_LEAD = re.compile(
     re.I,
 )
 LABEL_LEAD = re.compile(r"^[A-Z][\w-]*(?: [\w-]+){0,3}:\s+(?=\S)")
+# A blank in a list of examples ('like _____ or GPT') has as many answers as there are examples.
+EXAMPLE_SLOT = re.compile(
+    r"\b(?:like|such as|e\.g\.|eg|including|for example|for instance)[\s,:]+"
+    r"(?:[\w.-]+,?\s+(?:(?:and|or)\s+)?){0,3}$",
+    re.I,
+)
+REMARK = re.compile(
+    r"^(?:so|basically|hence|thus|therefore|i\.e|in short|in other words|remember|note"
+    r"|that means|this means|which means|meaning|e\.g|for example|example)\b",
+    re.I,
+)
 OPTION_BLANK = "___"
 # A masked definition that opens with its (blanked) subject: 'A ___ (RM) is a ...', '___ uses ...'.
 SUBJECT = re.compile(
@@ -75,6 +87,8 @@ def blank_key_term(
     # An ordinal and a step's label are not what the sentence says ('Third, Attention Score:').
     sentence = LABEL_LEAD.sub("", ORDINAL_LEAD.sub("", plain(raw)))
     if len(WORD.findall(sentence)) < 8 or sentence.endswith(("?", ":")) or is_example(sentence):
+        return None
+    if not stands_alone(sentence):
         return None
     bold = [(0, bare(plain(b))) for b in BOLD.findall(raw)]
     candidates = [*bold, *topics, *((2, a) for a in ACRONYM.findall(sentence))]
@@ -121,13 +135,19 @@ def _given_away(
 ) -> bool:
     """Whether the blank's neighbours tell it: its other form in parentheses ('_____ (Long
     Short-Term Memory)', 'through time (_____)'), its spelled-out form elsewhere in the
-    sentence, or a name it is only part of ('_____ Score', 'A _____ Neural Network')."""
+    sentence ('Batch Normalization … _____' for BN), or a name it is only part of ('_____
+    Score', 'A _____ Neural Network'). A blank among examples ('like _____ or GPT') counts
+    too: any other example would fill it."""
     before, after = sentence[: m.start()], sentence[m.end() :]
     if after.lstrip().startswith("(") or before.rstrip().endswith("("):
         return True
+    if EXAMPLE_SLOT.search(before) or _spelled_elsewhere(term, f"{before} {after}"):
+        return True
     if any(_abbreviates(term, inner) for inner in re.findall(r"\(([^)]+)\)", sentence)):
         return True
-    longer = [t for _, t in candidates if len(t) > len(term) and _blank_pattern(term).search(t)]
+    # Names only: a bold sentence holding the term is not a name it is part of.
+    names = [t for _, t in candidates if len(t.split()) <= 5]
+    longer = [t for t in names if len(t) > len(term) and _blank_pattern(term).search(t)]
     if any(_blank_pattern(t).search(sentence) for t in longer):
         return True
     if " " not in term:
@@ -139,6 +159,29 @@ def _given_away(
         if cap_prev or (nxt is not None and nxt.group(1)[:1].isupper() and term[:1].isupper()):
             return True
     return False
+
+
+def _spelled_elsewhere(term: str, text: str) -> bool:
+    """Whether the text holds the term's other form: an acronym's words ('Batch Normalization'
+    for BN), a name's initials ('SA' for self attention)."""
+    words = re.findall(r"[A-Za-z0-9]+", text)
+    letters = re.sub(r"[^A-Za-z]", "", term)
+    if len(letters) > 2 and letters.endswith("s") and letters[:-1].isupper():
+        letters = letters[:-1]  # 'LSTMs'
+    if 2 <= len(letters) <= 6 and letters.isupper():
+        n = len(letters)
+        for i in range(len(words) - n + 1):
+            window = words[i : i + n]
+            if window[0].lower() in STOPWORDS or window[-1].lower() in STOPWORDS:
+                continue
+            if "".join(w[0] for w in window).upper() == letters:
+                return True
+        return False
+    parts = re.findall(r"[A-Za-z0-9]+", bare(term))
+    if len(parts) < 2:
+        return False
+    initials = "".join(p[0] for p in parts).upper()
+    return re.search(rf"\b{initials}s?\b", text) is not None
 
 
 def masked(d: Definition) -> str:
@@ -159,7 +202,11 @@ def masked(d: Definition) -> str:
     text = re.sub(r"___(?:\s*___)+", OPTION_BLANK, text).strip()
     m = SUBJECT.match(text) or NAMED_SUBJECT.match(text)
     text = text[m.end() :] if m else text
-    text = " ".join(s for s in SENTENCE_END.split(text) if OPTION_BLANK not in s).strip()
+    sentences = SENTENCE_END.split(text)
+    # What describes the term comes first; a remark after it ('So we are saying …') is
+    # another kind of option, and a reader would spot it.
+    cut = next((i for i, s in enumerate(sentences) if i and REMARK.match(s)), len(sentences))
+    text = " ".join(s for s in sentences[:cut] if OPTION_BLANK not in s).strip()
     if re.match(r"[a-z][a-z ]", text):  # a sentence, not a formula such as 'f(x)=...'
         text = text[:1].upper() + text[1:]
     return trim(text, 220)

@@ -15,7 +15,7 @@ from typing import Any
 from tutor.knowledge.retriever import STOPWORDS, keywords
 from tutor.learning.question import Question, key_terms
 from tutor.learning.recall_blocks import BULLET, GENERIC, WORD, leaf, plain, trim
-from tutor.learning.structure import SENTENCE_END, statements
+from tutor.learning.structure import SENTENCE_END, statements, variants
 
 ITEM = re.compile(
     r"^(?:\*\*([^*]{1,40}?):?\*\*:?\s*(?:[:=]|→|->|-|–|—)?|([A-Z][\w .()/-]{0,35}?)\s*(?::|→|->))"
@@ -23,6 +23,11 @@ ITEM = re.compile(
 )
 UNLIKE = re.compile(r"^Unlike ([^,]{2,40}), (.+)$")
 CONTRASTING = re.compile(r"\b(compar\w*|vs\.?|versus|differen\w*|types?|kinds?)\b", re.I)
+PARTS = re.compile(
+    r"\b(components?|parts?|consists?|made (?:up )?of|composed|contains?|includes?|steps?"
+    r"|stages?|phases?|pipeline|process|workflow|architecture|elements?|blocks?|modules?)\b",
+    re.I,
+)
 HALVES = re.compile(r";\s+|,\s+(?:while|whereas)\s+")
 NAME_LED = re.compile(r"^((?:[A-Z][\w-]*)(?: [A-Z][\w-]*){0,2})\s+([a-z]\w*\b.*)$")
 PRONOUN = re.compile(r"^(?:it|they|this)\s+", re.I)
@@ -52,28 +57,36 @@ def _side_by_side(text: str) -> list[tuple[Side, Side, int]]:
     list sets them against each other (see `_contrasting`)."""
     out: list[tuple[Side, Side, int]] = []
     run: list[Side] = []
-    lead = ""
+    lead, numbered = "", False
     for raw in [*text.split("\n"), ""]:
         bullet = BULLET.match(raw)
         m = ITEM.match(raw[bullet.end() :].strip()) if bullet and not bullet.group(1) else None
         name = plain(m.group(1) or m.group(2) or "").strip() if m else ""
         if m and _is_name(name):
             run.append((name, plain(m.group(3))))
+            numbered = numbered or bool(re.match(r"\s*\d+[.)]", raw))
             continue
-        if 2 <= len(run) <= 5 and _contrasting(lead, run):
+        if 2 <= len(run) <= 5 and _contrasting(lead, run, numbered):
             for i, (first, second) in enumerate(zip(run, run[1:], strict=False)):
                 out.append((first, second, i % 2))
-        run = []
+        run, numbered = [], False
         lead = raw if raw.strip() and not bullet else lead
     return out
 
 
-def _contrasting(lead: str, run: list[Side]) -> bool:
+def _contrasting(lead: str, run: list[Side], numbered: bool = False) -> bool:
     """A list that contrasts its items, not one that goes through parts or steps: its lead-in
     says so ('Quick comparison:', 'Types of GD'), its names share a word ('Batch GD',
-    'Stochastic GD') or are short codes ('L1', 'L2'), or each item is a pithy gloss."""
+    'Stochastic GD') or are short codes ('L1', 'L2'), or each item is a pithy gloss.
+
+    A numbered list goes in order, and a lead-in that speaks of parts or steps ('The main
+    components:', 'It consists of:') lists what a whole is made of: neither contrasts its
+    items unless its lead-in says so.
+    """
     if CONTRASTING.search(lead):
         return True
+    if numbered or PARTS.search(lead):
+        return False
     words = [set(keywords(name)) - GENERIC for name, _ in run]
     if all(w & words[0] for w in words[1:]):
         return True
@@ -171,9 +184,21 @@ def _verb_like(word: str, after: str) -> bool:
 
 
 def _names_a_side(clause: str, a: str, b: str) -> bool:
-    """Whether the description names either side (it would give the answer away)."""
+    """Whether the description names either side, even by one word of it that the other side
+    lacks: 'which one computes the loss using a batch of data' gives 'Mini Batch GD' away."""
     said = set(keywords(clause))
-    return any(set(keywords(name)) - GENERIC <= said for name in (a, b) if keywords(name))
+    if any(set(keywords(name)) - GENERIC <= said for name in (a, b) if keywords(name)):
+        return True
+    ka, kb = (set(keywords(" ".join(variants(n)).replace("-", " "))) - GENERIC for n in (a, b))
+    own = {w for w in ka ^ kb if w not in STOPWORDS and len(w) > 1}
+    return any(_same_word(w, s) for w in own for s in said)
+
+
+def _same_word(a: str, b: str) -> bool:
+    """One word in two forms ('batch', 'batches'; 'stochastic', 'stochastically')."""
+    if a == b:
+        return True
+    return min(len(a), len(b)) >= 5 and a[:5] == b[:5] and abs(len(a) - len(b)) <= 4
 
 
 def _is_name(text: str) -> bool:

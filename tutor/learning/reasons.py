@@ -26,6 +26,8 @@ CONNECTIVES = frozenset(
 )
 OPENERS = frozenset("unlike for in while when if as with after before by".split())
 VAGUE = frozenset("this that it these those them".split())
+DEMONSTRATIVES = frozenset("these those that them such".split())
+NEW_CLAUSE = re.compile(r"(?:but|and|so|which|while|whereas|as|though|although)\b", re.I)
 MAX_WORDS = 18
 PLURAL_SUBJECTS = frozenset("we you they i".split())
 PURPOSE_VERBS = frozenset(
@@ -74,7 +76,10 @@ def reason_of(sentence: str, previous: str = "") -> tuple[str, str] | None:
     """(what happens, why) if the sentence gives a reason; `previous` is the sentence before."""
     m = THEREFORE.match(sentence)
     if m and previous and len(WORD.findall(previous)) >= 4:
-        return re.split(r",\s*", m.group(1))[0], "Because " + _reason(previous.rstrip("."))
+        said, *rest = re.split(r",\s*", m.group(1), maxsplit=1)
+        if rest and not NEW_CLAUSE.match(rest[0]):
+            return None  # 'use SGD with momentum, AdaGrad, …': the cut would leave half out
+        return said, "Because " + _reason(previous.rstrip("."))
     for pattern, shape in CUES:
         m = pattern.match(sentence)
         if not m:
@@ -105,14 +110,24 @@ def invert(clause: str, topic: str = "") -> str | None:
     if len(words) < 3 or len(words) > MAX_WORDS or words[0].lower() in OPENERS:
         return None
     head = 1
-    if words[0].lower() in VAGUE | {"they"}:
+    first = words[0].lower()
+    if first in DEMONSTRATIVES or (first == "this" and not _verb(words[1])):
+        return None  # 'These gradients update …': which ones, another sentence says
+    if first in VAGUE | {"they"}:
         if not topic:
             return None
         words, head = [*topic.split(), *words[1:]], len(topic.split())
     asked = _turned(words, head)
-    if asked is None or asked.split()[-1].lower().strip("?.") in VAGUE:
+    # A question ending on 'in', 'the' or 'this' was cut short or points elsewhere.
+    if asked is None or asked.split()[-1].lower().strip("?.") in VAGUE | STOPWORDS:
         return None
     return asked
+
+
+def _verb(word: str) -> bool:
+    """'is', 'can', 'uses': a verb, so the word before it is the subject."""
+    low = word.lower()
+    return low in AUX or (_third_person(low) and low.isalpha())
 
 
 def _turned(words: list[str], head: int) -> str | None:
@@ -173,8 +188,22 @@ def _topic(heading: str, text: str) -> str:
         return asked.group(1)
     if termlike(first.rstrip(":")):
         return first.rstrip(":")
+    # A heading stands for 'it' only when the passage names it: 'Memory Trick' or 'Level 2'
+    # pasted in as a subject makes a question the passage does not ask.
     name = leaf(heading)
-    return name if termlike(name) else ""
+    return name if termlike(name) and _named_in(name, text) else ""
+
+
+def _named_in(name: str, text: str) -> bool:
+    """Whether the text names the heading's term, in full, bare or by its acronym."""
+    low = plain(text).lower()
+    forms = [name, re.sub(r"\s*\([^)]*\)", "", name), *re.findall(r"\(([^)]+)\)", name)]
+    initials = "".join(w[0] for w in re.findall(r"[A-Za-z][\w-]*", name))
+    if len(initials) >= 2:
+        forms.append(initials)
+    return any(
+        re.search(rf"(?<!\w){re.escape(f.strip().lower())}(?!\w)", low) for f in forms if f.strip()
+    )
 
 
 def _reason(text: str) -> str:
@@ -188,6 +217,8 @@ def _reason(text: str) -> str:
 def _lower(text: str) -> str:
     """The text with its first word in lower case, unless that word is part of a name."""
     words = text.split()
+    if words and words[0] in ("A", "An", "The"):
+        return words[0].lower() + text[len(words[0]) :]  # 'Why is the Decoder used?'
     if not words or any(c.isupper() for c in words[0][1:]):
         return text  # 'RNNs', 'LSTM'
     if len(words) > 1 and words[1][:1].isupper():

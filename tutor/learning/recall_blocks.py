@@ -20,6 +20,7 @@ BOLD = re.compile(r"\*\*(.+?)\*\*")
 ITALIC = re.compile(r"(?<![\w*])\*(?!\s)([^*\n]+?)(?<!\s)\*(?![\w*])")
 WORD = re.compile(r"[A-Za-z0-9][\w'’@^-]*")
 ACRONYM = re.compile(r"\b[A-Za-z]*[A-Z][a-z]*[A-Z][A-Za-z]*\b")
+ACTOR = re.compile(r"^(The|A|An) (\w+(?: \w+)?):$")
 QUESTION_START = re.compile(
     r"^(what|why|how|when|where|which|who|explain|describe|define|compare|list)\b", re.I
 )
@@ -88,7 +89,9 @@ def recall_blocks(heading: str, lines: list[Line | None]) -> list[Recall]:
             block = block[: block.index(None)]
         prompt = _title_prompt(line_text(lines[i]), topic)
         points = _points(block)
-        actor = bool(prompt) and line_text(lines[i]).endswith(":") and "ways" not in str(prompt)
+        # Only a title naming who acts ('The model:') needs its points to say what it does;
+        # a question title ('How to handle VGP:') is answered by any points.
+        actor = ACTOR.match(line_text(lines[i])) is not None
         if actor and not all(verb_led(p) for p in points):
             prompt = None  # 'The model:' asks what it does only over what it does
         if prompt and points:
@@ -115,7 +118,20 @@ def recall_blocks(heading: str, lines: list[Line | None]) -> list[Recall]:
 
 def heading_recall(heading: str, text: str) -> list[Recall]:
     """'What do your notes say about <heading>?' with the passage's points: for a passage that
-    asks nothing else, so every passage with prose is asked about."""
+    asks nothing else, so every passage with prose is asked about.
+
+    A passage that opens with its own title over bullets ('To stop BP:') answers that title,
+    not the wider heading above it: it is asked about the title when that names a thing, else
+    not at all. One point will do when it is a sentence of eight words or more.
+    """
+    lines = read_lines(text)
+    start = next((i for i, line in enumerate(lines) if line is not None), 0)
+    if is_title(lines, start):
+        title = line_text(lines[start]).rstrip(":").strip()
+        if keywords(title) != keywords(leaf(heading)):
+            if not termlike(title):
+                return []
+            heading, lines = f"{heading} › {title}", lines[start + 1 :]
     topic = re.sub(r"^(?:eg|step|example)\s*\d*\s*[.:]\s*", "", leaf(heading), flags=re.I)
     topic = re.sub(r"\s*(?:--|—|:)\s*", ": ", topic).strip(" :")
     parent = re.sub(r"\s*\(.*?\)", "", leaf(heading, 2)).strip()
@@ -125,8 +141,9 @@ def heading_recall(heading: str, text: str) -> list[Recall]:
         prompt = f"What do your notes say about {topic}?"
     else:
         return []
-    points = _points(read_lines(text))
-    return [Recall(prompt, tuple(points))] if len(points) >= 2 else []
+    points = _points(lines)
+    enough = len(points) >= 2 or (points and len(WORD.findall(points[0])) >= 8)
+    return [Recall(prompt, tuple(points))] if enough else []
 
 
 def heading_question(topic: str, parent: str = "") -> str | None:
@@ -232,7 +249,7 @@ def _title_prompt(title: str, context: str, strict: bool = False) -> str | None:
         ways = re.match(r"^(?:You|We) can (.{3,60}?) in (\d+|two|three|four) ways:$", title, re.I)
         if ways:
             return f"What are the {ways.group(2)} ways to {ways.group(1)}?"
-        actor = re.match(r"^(The|A|An) (\w+(?: \w+)?):$", title)
+        actor = ACTOR.match(title)
         return f"What does {actor.group(0)[:-1].lower()} do in {context}?" if actor else None
     t = title.strip()
     words = t.split()

@@ -14,8 +14,8 @@ from typing import Any
 
 from tutor.knowledge.retriever import keywords
 from tutor.learning.question import Question, key_terms
-from tutor.learning.recall_blocks import BULLET, FENCE, WORD, join, leaf, plain, trim
-from tutor.learning.structure import BOLD_LEAD, COLON_DEF
+from tutor.learning.recall_blocks import BULLET, FENCE, WORD, join, leaf, plain, trim, verb_led
+from tutor.learning.structure import BOLD_LEAD, COLON_DEF, IMPERATIVES
 
 NUMBERED = re.compile(r"^(\s*)(\d+)[.)]\s+(.*)$")
 ORDINAL = re.compile(
@@ -41,6 +41,12 @@ ASKING = re.compile(
 )
 MAX_PER_PASSAGE = 3
 MAX_NAME_WORDS = 14
+MAX_CONTEXT_WORDS = 8
+# A line that says more about the step before it rather than being a step of its own.
+POINTS_BACK = re.compile(
+    r"^(?:these|this|it|they|that|which|here|so|such|where|hence|thus|because|i\.e|e\.g|note)\b",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -66,7 +72,19 @@ def sequences(heading: str, text: str) -> list[tuple[str, list[Step]]]:
     """The ordered sequences of a passage, each with what it is the sequence of."""
     lines = _prose_lines(text)
     found = _numbered_runs(heading, lines) + _titled_runs(lines) + _counted_runs(heading, lines)
-    return [(context, steps) for context, steps in found if len(steps) >= 2]
+    out = []
+    for context, steps in found:
+        # What the sequence is of must read as a name, never a pasted paragraph.
+        name = next((c for c in (context, leaf(heading)) if _short(c)), None)
+        if name is not None and len(steps) >= 2:
+            out.append((name, steps))
+    return out
+
+
+def _short(context: str) -> bool:
+    """A heading or list title: a few words, no sentence inside it."""
+    words = WORD.findall(context)
+    return 1 <= len(words) <= MAX_CONTEXT_WORDS and not re.search(r"[.;!?](?:\s|$)", context)
 
 
 def _prose_lines(text: str) -> list[str]:
@@ -104,7 +122,9 @@ def _numbered_runs(heading: str, lines: list[str]) -> list[tuple[str, list[Step]
             j += 1
         steps = [_step(item) for item in items]
         context = f"{plain(lead)} {leaf(heading)}"
-        named = all(s.labelled for s in steps)
+        # Numbers alone do not make an order ('1. **Counting**', '2. **Spelling**'): named
+        # items are stages only when each says what is done in it ('Train on …').
+        named = all(s.labelled and _acts(s) for s in steps)
         if not ENUMERATION.search(context) and (ORDERED.search(context) or named):
             out.append((_context(heading, lead), steps))
         i = max(j, i + 1)
@@ -129,25 +149,43 @@ def _titled_runs(lines: list[str]) -> list[tuple[str, list[Step]]]:
 
 
 def _counted_runs(heading: str, lines: list[str]) -> list[tuple[str, list[Step]]]:
-    """Lines that count on from 'First …'; lines between carry the step before them on."""
+    """Lines that count on from 'First …'.
+
+    A line between two counted ones carries the step before it on only when it is nested
+    under it or points back at it ('These are computed by …'); any other line at the same
+    level ('we add positional encodings') is a step the count skipped, so the order is
+    interrupted there and the run ends: what follows it is not known to come next.
+    """
     out: list[tuple[str, list[Step]]] = []
     items: list[list[str]] = []
     title = ""
+    level: tuple[bool, int] | None = None  # bullet or not, and indent, of the counted lines
+
+    def close() -> None:
+        if len(items) >= 3:
+            out.append((_context(heading, title), [_step(item) for item in items]))
+
     for line in lines:
         said = BULLET.sub("", line).strip()
         if not said:
             continue
         counted = ORDINAL.match(said)
+        here = (bool(BULLET.match(line)), _depth(line))
         if counted and counted.group(1).lower().startswith("first"):
-            items = [[said[counted.end() :]]]
-        elif counted and items:
+            close()
+            items, level = [[said[counted.end() :]]], here
+        elif level is None:
+            title = said if not BULLET.match(line) else title
+        elif here[1] > level[1] or (here[0] and not level[0]):
+            items[-1].append(said)  # nested under the step
+        elif counted and here == level:
             items.append([said[counted.end() :]])
-        elif items:
+        elif POINTS_BACK.match(said):
             items[-1].append(said)
-        elif not BULLET.match(line):
-            title = said
-    if len(items) >= 3:
-        out.append((_context(heading, title), [_step(item) for item in items]))
+        else:
+            close()
+            items, level = [], None
+    close()
     return out
 
 
@@ -180,6 +218,16 @@ def _after_question(
         return None
     rubric = [f"Names the next step: {trim(after.text, 160)}"]
     return Question("steps", prompt, after.text, terms, source, rubric=rubric)
+
+
+def _acts(step: Step) -> bool:
+    """Whether a labelled step says what is done in it: 'Train on …', 'Uses labeled data'."""
+    said = step.text.split(":", 1)[-1].strip() if step.labelled else step.text
+    words = said.split()
+    if not words:
+        return False
+    first = re.sub(r"[^a-z]", "", words[0].lower())
+    return first in IMPERATIVES or first in ("further", "then") or verb_led(said)
 
 
 def _context(heading: str, title: str) -> str:

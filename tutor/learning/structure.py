@@ -43,6 +43,14 @@ LABEL_TERMS = frozenset(
     "intuition definition formula drawbacks structure purpose usage working".split()
 )
 LABEL_LEADS = frozenset("key why when how what quick intuitive answer".split())
+# A label that opens with one of these verbs names a step to do ('Compute Loss gradient:',
+# 'Collect data:'), not a term: 'What is Compute Loss gradient?' asks nothing.
+IMPERATIVES = frozenset(
+    "compute calculate find collect apply use get take train initialize initialise repeat "
+    "continue choose select load split evaluate gather download preprocess tokenize define "
+    "remove perform identify create send optimize estimate write give provide run build "
+    "combine multiply divide convert prepare generate append check do make ask start".split()
+)
 HEDGES = frozenset("even also just more most less very only so".split())
 PRONOUNS = frozenset("you it they this these we he she i there".split())
 
@@ -173,6 +181,8 @@ def _heading_definition(heading: str, lines: list[Line | None]) -> Definition | 
     first = next((line for line in lines if line is not None), None)
     if not term or first is None or first.bullet or not termlike(term, strict=True):
         return None
+    if term.split()[0].lower() in IMPERATIVES:
+        return None  # a step's heading ('Train the Reward Model'), not a term
     text = first.text
     if text.endswith(":") or as_question(text) or is_example(text) or len(WORD.findall(text)) < 6:
         return None
@@ -208,7 +218,9 @@ def _is_term(term: str) -> bool:
     if not 1 <= len(words) <= 6 or "?" in term or "," in term or not re.search("[A-Za-z]", term):
         return False
     low = term.lower()
-    if low in LABEL_TERMS or words[0].lower() in LABEL_LEADS or low.startswith(("step", "eg")):
+    if low in LABEL_TERMS or words[0].lower() in LABEL_LEADS | IMPERATIVES:
+        return False
+    if low.startswith(("step", "eg")):
         return False
     # 'Even more subtle: ...' is a remark; 'Reason are: ...' a lead-in.
     return words[0].lower() not in STOPWORDS | HEDGES and words[-1].lower() not in STOPWORDS
