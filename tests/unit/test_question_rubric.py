@@ -191,3 +191,18 @@ def test_a_passage_is_asked_about_its_own_title_not_the_wider_heading() -> None:
     naive = "* run RL as usual of 1,000 updates of 1,000 prompts of 1,000 rollouts, scored by hand"
     recalls = asked(naive, "RL in un-verifiable domains › Naive approach:", "recall")
     assert [q.prompt for q in recalls] == ["What do your notes say about Naive approach?"]
+
+
+def test_a_cloze_never_blanks_what_the_line_above_it_asks_about() -> None:
+    text = (
+        "What is hallucination?\n"
+        "- Hallucination is when a language model generates factually incorrect but plausible "
+        "sounding text.\n"
+        "\n"
+        "Retrieval\n"
+        "- RAG reduces hallucination by retrieving relevant external documents at runtime for "
+        "the generator.\n"
+    )
+    clozes = asked(text, "Transformers › RAG", "cloze")
+    assert not [q for q in clozes if "plausible" in q.prompt]  # under "What is hallucination?"
+    assert [q.reference for q in clozes if "RAG reduces" in q.prompt] == ["hallucination"]

@@ -27,7 +27,7 @@ from tutor.knowledge.records import FileRecord, Records
 from tutor.text_in import path_text
 
 COLLECTION = "notes"
-PIPELINE = "8"
+PIPELINE = "9"
 """Bump when cleaning, chunking or the question bank changes: every file is re-chunked and its
 questions rebuilt (unchanged text keeps its vectors, since chunk ids come from content)."""
 EMBED_BATCH = 64

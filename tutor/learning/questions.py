@@ -28,10 +28,13 @@ from tutor.learning.recall_blocks import (
     WEAK,
     WORD,
     Recall,
+    as_question,
     heading_recall,
+    is_title,
     join,
     leaf,
     plural,
+    read_lines,
     trim,
 )
 from tutor.learning.steps import steps_questions
@@ -163,13 +166,28 @@ def _clozes(
 ) -> list[Question]:
     """Key sentences with one salient term blanked (at most three a passage, best terms first)."""
     topics = topic_terms([leaf(heading), *(r.prompt for r in recalls)])
+    titles = _titles_above(text)
     found: list[tuple[int, int, Question]] = []
     for n, line in statements(text):
+        shown = " › ".join([heading, *titles.get(n, [])])  # what the line sits under
         for sentence in SENTENCE_END.split(line):
-            picked = _cloze(sentence, topics, source, heading)
+            picked = _cloze(sentence, topics, source, shown)
             if picked:
                 found.append((picked[0], n, picked[1]))
     return [q for _, _, q in sorted(found, key=lambda f: f[:2])[:3]]
+
+
+def _titles_above(text: str) -> dict[int, list[str]]:
+    """For each line, the sub-title or question line it sits under in its passage ("What is
+    hallucination?" over "_____ is when a model…"): a blank that line names tests nothing."""
+    lines = read_lines(text)
+    above: dict[int, list[str]] = {}
+    title: list[str] = []
+    for n, line in enumerate(lines):
+        if line is not None and (as_question(line.text) or is_title(lines, n)):
+            title = [line.text]
+        above[n] = title
+    return above
 
 
 def _cloze(
