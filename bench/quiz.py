@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib.util
+import json
 import random
 import statistics
 import tempfile
@@ -52,6 +53,7 @@ from tutor.learning.questions import Question, questions_from_passage
 from tutor.learning.structure import has_prose
 
 ROOT = Path(__file__).resolve().parent.parent
+QUESTION_LABELS = ROOT / "evals" / "quiz_questions.jsonl"
 KINDS = ("recall", "definition", "choice", "cloze", "steps", "compare", "why", "output")
 LABEL_VERDICT = {"right": "correct", "partial": "partial", "wrong": "incorrect"}
 VERDICTS = ("correct", "partial", "incorrect")
@@ -363,6 +365,33 @@ def print_quiz_topics(home: Path, notes: Path, show: bool) -> None:
                 print(f"  {row['id']} {row['topic']}: {row['answer'][:100]!r}")
 
 
+# ---- 5. generated questions against the rubric ----------------------------------------
+
+
+def print_question_labels(notes: Path) -> None:
+    """The share of acceptable questions in evals/quiz_questions.jsonl (labelled against
+    evals/RUBRIC.md by helpers who never saw the code): as each reading found it, and over the
+    questions the generators make now (totals only; unlabelled ones are counted apart)."""
+    from question_sample import banked_rows  # bench/, beside this script
+
+    labelled = [json.loads(line) for line in QUESTION_LABELS.read_text().splitlines() if line]
+    print(f"\n5. Generated questions against the rubric ({QUESTION_LABELS.name})\n")
+    print(f"{'half':<9} {'reading':<24} {'acceptable':>10} {'n':>4} {'share':>6}")
+    by_reading: dict[tuple[str, int], list[bool]] = defaultdict(list)
+    for row in labelled:
+        by_reading[row["half"], row["reading"]].append(row["label"] == "acceptable")
+    for (half, reading), marks in sorted(by_reading.items()):
+        print(f"{half:<9} {f'sample {reading}':<24} {sum(marks):>10} {len(marks):>4} "
+              f"{sum(marks) / len(marks):>6.2f}")  # fmt: skip
+    label = {row["prompt"]: row["label"] == "acceptable" for row in labelled}
+    for half in ("tune", "heldout"):
+        now = [row["prompt"] for row in banked_rows(notes, half)]
+        marks = [label[p] for p in now if p in label]
+        share = sum(marks) / len(marks) if marks else 0.0
+        print(f"{half:<9} {f'made now ({len(now) - len(marks)} unlabelled)':<24} "
+              f"{sum(marks):>10} {len(marks):>4} {share:>6.2f}")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--notes", type=Path, default=ROOT / "knowledge")
@@ -397,6 +426,7 @@ def main() -> None:
         index.close()
         print_store_latency(Path(tmp) / "store", questions, args.cards)
         print_quiz_topics(Path(tmp) / "topics", args.notes, args.show)
+    print_question_labels(args.notes)
 
 
 if __name__ == "__main__":

@@ -409,3 +409,17 @@ def test_a_broken_labelled_set_is_a_clear_error(tmp_path: Path) -> None:
     bad.write_text('{"id": "1", "text": "hi", "route": "help", "split": "train"}\n', "utf-8")
     with pytest.raises(TutorError, match="unknown splits"):
         load_labelled(bad, "text", "route")
+
+
+def test_labelled_questions_keep_to_their_half_of_the_passages() -> None:
+    """evals/quiz_questions.jsonl: every labelled question's half is its passage's half, so
+    tuning on `tune` rows never reads a held-out passage's question."""
+    from tutor.config import PACKAGE_ROOT
+    from tutor.evals.dataset import question_half
+
+    path = PACKAGE_ROOT.parent / "evals" / "quiz_questions.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) >= 80 and len({r["id"] for r in rows}) == len(rows)
+    assert {r["label"] for r in rows} == {"acceptable", "unacceptable"}
+    assert all(r["why"] for r in rows if r["label"] == "unacceptable")
+    assert all(question_half(r["file"], r["heading"]) == r["half"] for r in rows)
