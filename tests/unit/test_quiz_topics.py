@@ -116,6 +116,15 @@ def test_odd_topics_get_a_question_or_a_plain_message(make_tutor: MakeTutor, typ
         assert len(turn.answer) < 1000  # a 300-character topic is not echoed whole
 
 
+def test_a_topic_reply_names_markup_as_typed_and_drops_only_emphasis() -> None:
+    from tutor.nodes.quiz import shown_topic
+
+    assert shown_topic("*PPO*") == "PPO" and shown_topic("[[LoRA]]") == "LoRA"
+    assert shown_topic("(.*)+") == "`(.*)+`"  # shown as typed: a star that is not emphasis
+    assert shown_topic("C++") == "C++"
+    assert len(shown_topic("gradient " * 40)) < 90
+
+
 def test_lora_in_wikilink_brackets_is_lora(make_tutor: MakeTutor) -> None:
     tutor = make_tutor()
     turn = tutor.ask("/quiz [[LoRA]]", "w1")

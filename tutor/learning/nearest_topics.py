@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 OFFERED = 3
 MAX_WORDS = 6
 NUMBERING = re.compile(r"^\s*(?:step\s*\d+|eg\s*\d+|\d+)\s*[.:)]*\s*", re.I)
+LABELLED = re.compile(r"\s(?:[A-Z]|\d+|#\d+)$")
 BOLD = re.compile(r"\*\*([^*\n]{3,50})\*\*|==([^=\n]{3,50})==")
 LEADING_TERM = re.compile(r"^\s*(?:[-*+]\s*)?([A-Za-z][\w\- ()/]{2,40}?)\s*:\s")
 
@@ -48,12 +49,15 @@ def names_in(passage: Passage) -> list[str]:
 
 
 def _offerable(name: str) -> bool:
-    """A name worth offering: a few words, one of them a content word, and not one everyday
-    word alone ("Input", "Important": labels, not topics)."""
+    """A name worth offering: a few words, one of them a content word, not one everyday word
+    alone ("Input", "Important") and not a numbered label ("Mitigation 2"): labels, not
+    topics."""
     from tutor.knowledge.coverage import plain_english
 
     words = terms(name)
     if len(name.split()) == 1 and plain_english(name):
+        return False
+    if LABELLED.search(name):  # "Answer A", "Mitigation 2": a label of a list, not a topic
         return False
     return 0 < len(name.split()) <= MAX_WORDS and any(
         len(w) > 2 and w not in GENERIC and w.isalpha() for w in words

@@ -27,8 +27,11 @@ from tutor.learning.selection import FELL_BACK_KEY, Pick, next_card, next_on_top
 from tutor.nodes.router import split_command
 from tutor.state import TutorState, reply_message
 
-MARKDOWN = re.compile(r"[*_`\[\]#|]+")
+MARKDOWN = re.compile(r"\[\[|\]\]|(?<!\w)[*_`]+(?=\w)|(?<=\w)[*_`]+(?!\w)|^#+\s")
 """Markup a typed topic may carry ("[[LoRA]]", "*PPO*"), left out where a reply names it."""
+LITERAL = re.compile(r"[\\*_\[\]#|<>]")
+"""Characters Markdown would read: a topic still holding one ("(.*)+", "a|b") is shown as
+code, as typed, in the terminal and in Slack alike."""
 QUIZ = re.compile(
     r"\b(quiz|test)\s+me\b|\bask me (a )?(question|questions|about)\b"
     r"|\bgive me (a |another )?(question|quiz)|^/?quiz\b",
@@ -113,7 +116,8 @@ def ask_card(pick: Pick, at: datetime, lead: str = "") -> dict[str, Any]:
 def shown_topic(topic: str) -> str:
     """The topic as a reply names it: no Markdown of its own, at most about 80 characters."""
     plain = " ".join(MARKDOWN.sub(" ", topic).split()) or topic
-    return plain if len(plain) <= 80 else plain[:80].rsplit(" ", 1)[0] + " …"
+    short = plain if len(plain) <= 80 else plain[:80].rsplit(" ", 1)[0] + " …"
+    return f"`{short.replace('`', '')}`" if LITERAL.search(short) else short
 
 
 def not_in_notes(services: Services, topic: str, found: OnTopic) -> str:
