@@ -19,17 +19,13 @@ from tutor.learning.recall_blocks import (
     trim,
 )
 from tutor.learning.standalone import stands_alone
+from tutor.learning.steps import ORDINAL
 from tutor.learning.structure import SENTENCE_END, Definition, bare, same_term, variants
 
 BLANK = "_____"
 ASKED_ABOUT = re.compile(
     r"^(?:explain|describe|what (?:is|are)|how (?:does|do))\s+(?:a |an |the )?(.+?)"
     r"(?:\s+and\s+(?:its|their|explain)\b.*|\s+works?|\s+working)?$",
-    re.I,
-)
-ORDINAL_LEAD = re.compile(
-    r"^(?:and\s+)?(?:first(?:ly)?|second(?:ly)?|third(?:ly)?|fourth|fifth|then|next|finally"
-    r"|lastly)\b,?\s*",
     re.I,
 )
 LABEL_LEAD = re.compile(r"^[A-Z][\w-]*(?: [\w-]+){0,3}:\s+(?=\S)")
@@ -85,7 +81,7 @@ def blank_key_term(
     from, so that blank would test nothing.
     """
     # An ordinal and a step's label are not what the sentence says ('Third, Attention Score:').
-    sentence = LABEL_LEAD.sub("", ORDINAL_LEAD.sub("", plain(raw)))
+    sentence = LABEL_LEAD.sub("", ORDINAL.sub("", plain(raw)))
     if len(WORD.findall(sentence)) < 8 or sentence.endswith(("?", ":")) or is_example(sentence):
         return None
     if not stands_alone(sentence):
