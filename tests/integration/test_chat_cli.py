@@ -246,10 +246,10 @@ def test_ctrl_c_kills_the_running_code_at_once_and_retry_runs_it_again() -> None
 def test_quiz_review_session_from_stdin_then_progress_in_another_process() -> None:
     # Two questions: the first skipped (rated again), the second answered and rated easy
     # ("A" is an answer to any kind of question: a label, or a wrong free answer).
-    result = tutor("quiz", "softmax", "--count", "2", stdin="/skip\nA\neasy\n")
+    result = tutor("quiz", "LSTM", "--count", "2", stdin="/skip\nA\neasy\n")
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "review · offline · learner default · 0 cards due · topic softmax" in out
+    assert "review · offline · learner default · 0 cards due · topic LSTM" in out
     assert out.count("**Reference:**") == 0 and out.count("Reference:") == 2
     assert "Rated again" in out and "Rated easy" in out
     assert "Say /quiz" not in out  # the session asks the next question itself

@@ -22,9 +22,11 @@ def cards_of(tutor: Tutor, learner: str = "default") -> list[dict[str, Any]]:
     return LearnerMemory(tutor.store, learner).cards()
 
 
-def answer_a_question(tutor: Tutor, thread: str, learner: str = "default") -> Turn:
+def answer_a_question(
+    tutor: Tutor, thread: str, learner: str = "default", topic: str = "softmax"
+) -> Turn:
     """Ask for a question and answer it with its own reference: the rating is asked next."""
-    asked = tutor.ask("/quiz softmax", thread, learner=learner)
+    asked = tutor.ask(f"/quiz {topic}", thread, learner=learner)
     assert asked.pending is not None and asked.pending["type"] == "quiz_answer"
     quiz = tutor.graph.get_state({"configurable": {"thread_id": thread}}).values["quiz"]
     reply = "ABCDEFGH"[quiz["answer_index"]] if quiz["options"] else quiz["reference"]
@@ -399,9 +401,9 @@ def test_a_request_without_a_question_mark_sets_the_quiz_aside(make_tutor: MakeT
 
 def test_skip_at_the_rating_means_again(make_tutor: MakeTutor) -> None:
     tutor = make_tutor()
-    answer_a_question(tutor, "y1")
+    answer_a_question(tutor, "y1", topic="LSTM")  # the notes make two questions on LSTMs
     assert "Rated **again**" in tutor.ask("/skip", "y1").answer
-    answer_a_question(tutor, "y2")
+    answer_a_question(tutor, "y2", topic="LSTM")
     assert "Rated **hard**" in tutor.ask("hard, I guessed", "y2").answer
 
 

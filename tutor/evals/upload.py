@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from tutor.config import Settings
 from tutor.errors import FAILED, TutorError
-from tutor.evals.dataset import QUESTIONS, QUIZ_ANSWERS, EvalQuestion, QuizAnswer
+from tutor.evals.dataset import QUESTIONS, QUIZ_ANSWER_SETS, EvalQuestion, QuizAnswer
 from tutor.evals.metrics import QUESTION_METRICS, QUIZ_METRICS, score_grade, score_question
 from tutor.evals.report import EvalReport, question_row, quiz_row, summarize
 from tutor.evals.runner import EvalRunner, load_eval_set
@@ -83,7 +83,7 @@ def upload_eval(
     embeddings: Embeddings | None = None,
     chat_model: BaseChatModel | None = None,
     questions_path: Path = QUESTIONS,
-    quiz_path: Path = QUIZ_ANSWERS,
+    quiz_path: Path | Sequence[Path] = QUIZ_ANSWER_SETS,
 ) -> EvalReport:
     """Sync the datasets, run the eval as two LangSmith experiments, report the numbers.
 
