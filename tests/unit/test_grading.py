@@ -7,8 +7,9 @@ import json
 import pytest
 
 from tutor.knowledge.retriever import Passage
+from tutor.learning.choices import parse_choice
 from tutor.learning.estimate import auto_estimate
-from tutor.learning.grading import grade_answer, parse_choice
+from tutor.learning.grading import grade_answer
 from tutor.learning.questions import Question, questions_from_passage
 
 SOURCE = {
@@ -316,7 +317,7 @@ REWARD_MODELING = Question(
 
 def test_a_choice_answered_in_words_is_graded_by_the_option_it_names() -> None:
     # The README's example: no label, but plainly option C.
-    from tutor.learning.grading import says_something
+    from tutor.learning.choices import says_something
 
     answer = "humans rank pairs of answers"
     assert says_something(REWARD_MODELING, answer)
@@ -329,7 +330,7 @@ def test_a_choice_answered_in_words_is_graded_by_the_option_it_names() -> None:
 
 
 def test_a_vague_reply_to_a_choice_says_nothing_and_is_asked_again() -> None:
-    from tutor.learning.grading import says_something
+    from tutor.learning.choices import says_something
 
     assert not says_something(REWARD_MODELING, "something vague about principles")
     assert not says_something(REWARD_MODELING, "reward modeling")  # the question's own words

@@ -8,12 +8,12 @@ import math
 from collections.abc import Callable, Sequence
 
 from tutor.knowledge.retriever import keywords
+from tutor.learning.choices import parse_choice
 from tutor.learning.grading import (
     Grade,
     choice_grade,
     free_text_feedback,
     grade_answer,
-    parse_choice,
     verdict_for,
 )
 from tutor.learning.questions import Question

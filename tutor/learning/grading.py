@@ -4,13 +4,21 @@ automatic estimate that adds, for free answers, their similarity in meaning to t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from difflib import SequenceMatcher
 from typing import Any, Literal
 
-from tutor.knowledge.retriever import keywords, one_edit
+from tutor.knowledge.retriever import keywords
 from tutor.learning.answer_aliases import alias_words, names
+from tutor.learning.answer_words import (
+    fills_blank,
+    key_of,
+    mentions,
+    share,
+    surfaces,
+    words_of,
+)
+from tutor.learning.choices import LABEL, LABEL_PREFIX, parse_choice
 from tutor.learning.contradiction import contradiction, wrong_number
 from tutor.learning.kind_rules import first_step, output_match, picked_side, right_side
 from tutor.learning.questions import LABELS, WEAK, Question
@@ -18,27 +26,14 @@ from tutor.learning.questions import LABELS, WEAK, Question
 Verdict = Literal["correct", "partial", "incorrect", "skipped"]
 CORRECT_AT = 0.6
 PARTIAL_AT = 0.3
-TYPO_RATIO = 0.85
 JOINERS = frozenset(["a", "an", "and", "by", "for", "from", "in", "of", "on", "the", "to", "with"])
 SKIPS = frozenset(
     ["", "skip", "/skip", "idk", "i don't know", "i dont know", "no idea", "dunno", "pass", "?"]
-)
-# What people type around a label: "option b", "the answer is (B)", "I'd say c".
-LABEL_PREFIX = re.compile(
-    r"^(?:(?:i think|i'd say|i would say|my answer is|the answer is|answer|option|choice)"
-    r"\s*(?:is)?\s*[:#]?\s*)+",
-    re.I,
 )
 OPENING = re.compile(r"[,;:.(]|\bwhich\b")
 """Where the first phrase of an answer ends: "Masked attention, which …" names its step first."""
 REASONS = frozenset("because due since reason".split())
 """Words that say a reason is coming, not what it is."""
-ABOUT_OPTIONS = frozenset(
-    "option choice answer number first second third fourth last one two three four think "
-    "guess maybe probably".split()
-)
-"""Words that talk about the options, not the subject ("I think it's option number two")."""
-LABEL = re.compile(r"^\(?([a-h])\)?(?:\s*[.):\-]\s*(.*))?$", re.I | re.S)
 
 
 @dataclass
@@ -63,7 +58,7 @@ def grade_answer(question: Question, answer: str) -> Grade:
     """Grade a free-text answer against the question's reference, options or blank."""
     text = answer.strip()
     if is_skip(text):
-        missed = _surfaces(question.key_terms[:3], question.reference)
+        missed = surfaces(question.key_terms[:3], question.reference)
         return Grade(0.0, "skipped", "No answer this time; here is what the notes say.", [], missed)
     if question.kind == "choice":
         return _grade_choice(question, text)
@@ -73,44 +68,6 @@ def grade_answer(question: Question, answer: str) -> Grade:
         return grade_output(question, text)
     grade = _grade_free_text(question, text)
     return kind_rule(question, text, grade) or grade
-
-
-def parse_choice(answer: str, options: Sequence[str]) -> int | None:
-    """The option an answer picks: by label ('B', 'b)', '(B)', 'option b') or by its text."""
-    text = LABEL_PREFIX.sub("", answer.strip()).strip()
-    m = LABEL.match(text)
-    if m:
-        index = ord(m.group(1).lower()) - ord("a")
-        return index if index < len(options) else None
-    said = _norm(text)
-    if not said:
-        return None
-    close = [i for i, o in enumerate(options) if _ratio(said, _norm(o)) >= TYPO_RATIO]
-    if len(close) == 1:
-        return close[0]
-    words = set(keywords(text))
-    overlapping = [i for i, option in enumerate(options) if _overlaps(words, option)]
-    if len(overlapping) == 1:
-        return overlapping[0]
-    return _most_shared(words, options)
-
-
-def _most_shared(words: set[str], options: Sequence[str]) -> int | None:
-    """The one option sharing the most of the answer's telling words, two at least."""
-    telling = {w for w in words if w not in WEAK and len(w) > 2}
-    shared = [len(telling & set(keywords(option))) for option in options]
-    best = max(shared, default=0)
-    return shared.index(best) if best >= 2 and shared.count(best) == 1 else None
-
-
-def says_something(question: Question, answer: str) -> bool:
-    """Whether a reply that names no option still answers, to be graded in its own words: it
-    shares a word with an option or the notes' answer ("humans rank pairs of answers"), or
-    states something of its own in three telling words or more ("something vague" does not)."""
-    said = {w for w in keywords(answer) if len(w) > 2} - set(keywords(question.prompt))
-    said -= WEAK | ABOUT_OPTIONS
-    have = set(keywords(" ".join([question.reference, *question.options])))
-    return len(said) >= 3 or any(_same_word(w, h) for w in said for h in have)
 
 
 def choice_grade(question: Question, picked: int, how: str = "picked") -> Grade:
@@ -144,11 +101,11 @@ def _grade_choice(question: Question, text: str) -> Grade:
 
 
 def _grade_cloze(question: Question, text: str) -> Grade:
-    said = _key(text)
-    wanted = question.key_terms or [_key(question.reference)]
+    said = key_of(text)
+    wanted = question.key_terms or [key_of(question.reference)]
     short = len(text.split()) <= 2  # "PPO" for "Proximal Policy Optimization", not a list
     if said and (
-        any(_fills_blank(said, term) for term in wanted)
+        any(fills_blank(said, term) for term in wanted)
         or spells_out(text, question.reference)
         or (short and names(question.reference, text))
     ):
@@ -172,17 +129,17 @@ def spells_out(text: str, acronym: str) -> bool:
 def _grade_free_text(question: Question, text: str) -> Grade:
     # Words of the question earn nothing: repeating the question is not an answer, nor is
     # naming its abbreviation's long form.
-    asked = _words(question.prompt) | alias_words(question.prompt, [question.reference])
-    said = _words(text) | alias_words(text, [question.reference, question.prompt])
+    asked = words_of(question.prompt) | alias_words(question.prompt, [question.reference])
+    said = words_of(text) | alias_words(text, [question.reference, question.prompt])
     said -= asked
-    matched = [t for t in question.key_terms if _mentions(said, t)]
+    matched = [t for t in question.key_terms if mentions(said, t)]
     missed = [t for t in question.key_terms if t not in matched]
     # A term of several words earns its share of them: "cross atention" half of "cross attention".
-    shares = [_share(said, t) for t in question.key_terms]
+    shares = [share(said, t) for t in question.key_terms]
     coverage = sum(shares) / len(shares) if shares else 0.0
     # Credit for saying other things the reference says, in the learner's own selection.
     reference = {k for k in keywords(question.reference) if len(k) > 2} - asked - WEAK - REASONS
-    hits = [k for k in reference if _mentions(said, k)]
+    hits = [k for k in reference if mentions(said, k)]
     overlap = min(1.0, len(hits) / min(len(reference), 8)) if reference else 0.0
     score = round(min(1.0, max(coverage, (coverage + overlap) / 2)), 2)
     if note := contradiction(text, question.reference):
@@ -233,11 +190,11 @@ def kind_rule(question: Question, text: str, grade: Grade) -> Grade | None:
                          ceiling=PARTIAL_AT)  # fmt: skip
     if question.kind == "steps":
         first, rest = first_step(text)
-        opening = {w for w in _words(OPENING.split(first)[0]) if w not in WEAK}
-        if opening and opening <= _words(question.prompt):
+        opening = {w for w in words_of(OPENING.split(first)[0]) if w not in WEAK}
+        if opening and opening <= words_of(question.prompt):
             feedback = f"That is the step the question starts from; next is “{question.reference}”."
             return _settled(0.0, "incorrect", feedback, [], grade.matched + grade.missed)
-        named = {w for w in _words(first) if w not in WEAK and len(w) > 2}
+        named = {w for w in words_of(first) if w not in WEAK and len(w) > 2}
         if rest and len(named) >= 2 and _terms_in(question, rest) > _terms_in(question, first):
             feedback = (
                 f"That is not the next step: the notes say “{question.reference}” comes next."
@@ -249,7 +206,7 @@ def kind_rule(question: Question, text: str, grade: Grade) -> Grade | None:
 def _terms_in(question: Question, text: str) -> int:
     """How many of the question's key terms a part of an answer names."""
     said = set(keywords(text)) | alias_words(text, [question.reference])
-    return sum(_mentions(said, t) for t in question.key_terms)
+    return sum(mentions(said, t) for t in question.key_terms)
 
 
 def _settled(
@@ -271,8 +228,8 @@ def free_text_feedback(
     similar: bool = False,
 ) -> str:
     """What went right and what the notes stress; `similar`: credit came from the meaning."""
-    got = _list(_surfaces(matched[:3], question.reference))
-    lacking = _list(_surfaces(missed[:3], question.reference))
+    got = _list(surfaces(matched[:3], question.reference))
+    lacking = _list(surfaces(missed[:3], question.reference))
     if verdict == "correct":
         if similar:
             named = f", naming {got}" if got else ", in your own words"
@@ -302,81 +259,7 @@ def is_skip(text: str) -> bool:
     return said in SKIPS or bool(DECLINES.match(said))
 
 
-def _fills_blank(said: str, term: str) -> bool:
-    """The answer is the term, contains it in a short phrase, or is a near-spelling of it."""
-    if said == term or said.replace(" ", "") == term.replace(" ", ""):
-        return True
-    if f" {term} " in f" {said} " and len(said.split()) <= len(term.split()) + 4:
-        return True
-    return _ratio(said.replace(" ", ""), term.replace(" ", "")) >= TYPO_RATIO
-
-
-def _mentions(said: set[str], term: str) -> bool:
-    """Every word of the term is among the answer's words, allowing stems and typos."""
-    return all(any(_same_word(part, word) for word in said) for part in term.split())
-
-
-def _share(said: set[str], term: str) -> float:
-    """The share of the term's words among the answer's words."""
-    parts = term.split()
-    return sum(any(_same_word(part, word) for word in said) for part in parts) / len(parts)
-
-
-def _words(text: str) -> set[str]:
-    """The text's keywords, with the parts of hyphenated ones ("multi-head": multi, head)."""
-    found = set(keywords(text))
-    return found | {part for k in found if "-" in k for part in k.split("-") if part}
-
-
-def _same_word(a: str, b: str) -> bool:
-    """Equal, sharing a long stem ('probabilit-y/-ies'), or one typo apart."""
-    if a == b:
-        return True
-    stem = len(_common_prefix(a, b))
-    if stem >= 5 and stem >= 0.8 * min(len(a), len(b)):
-        return True
-    if min(len(a), len(b)) >= 4 and max(len(a), len(b)) >= 5 and one_edit(a, b):
-        return True  # "trian" for "train", "tokn" for "token"
-    return min(len(a), len(b)) >= 5 and _ratio(a, b) >= TYPO_RATIO
-
-
-def _common_prefix(a: str, b: str) -> str:
-    n = 0
-    while n < min(len(a), len(b)) and a[n] == b[n]:
-        n += 1
-    return a[:n]
-
-
-def _overlaps(words: set[str], option: str) -> bool:
-    """Most of the answer's words are the option's, and at least two of them (or all)."""
-    have = set(keywords(option))
-    shared = words & have
-    return len(shared) >= min(2, len(have)) and len(shared) >= 0.6 * min(len(words), len(have))
-
-
-def _surfaces(terms: Iterable[str], reference: str) -> list[str]:
-    """Key terms as the reference spells them ('probabilities', not 'probabilitie')."""
-    words = re.findall(r"[A-Za-z0-9][\w'-]*", reference)
-    spelled: dict[str, str] = {}
-    for word in words:
-        for k in keywords(word):
-            spelled.setdefault(k, word if word.isupper() else word.lower())
-    return [spelled.get(t, t) for t in terms]
-
-
 def _list(items: Sequence[str]) -> str:
     if len(items) < 2:
         return "".join(items)
     return ", ".join(items[:-1]) + f" and {items[-1]}"
-
-
-def _key(text: str) -> str:
-    return " ".join(keywords(text.replace("-", " ")))
-
-
-def _norm(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
-
-
-def _ratio(a: str, b: str) -> float:
-    return SequenceMatcher(None, a, b).ratio()

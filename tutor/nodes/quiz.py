@@ -18,7 +18,8 @@ from tutor.errors import TutorError
 from tutor.learning.authoring import grade_with_model
 from tutor.learning.balance import balanced_card
 from tutor.learning.cards import ago, ahead, due_at, next_due, now, suggested_rating
-from tutor.learning.grading import Grade, grade_answer, is_skip, parse_choice, says_something
+from tutor.learning.choices import parse_choice, says_something
+from tutor.learning.grading import Grade, grade_answer, is_skip
 from tutor.learning.memory import LearnerMemory
 from tutor.learning.nearest_topics import nearest_topics
 from tutor.learning.on_topic import OnTopic, find_on_topic
