@@ -88,10 +88,6 @@ class Aliases:
         """The other names of a term, longest first; [] when the notes give none."""
         return sorted(self._names.get(key(term), ()), key=lambda n: (-len(n), n))
 
-    def names(self, term: str) -> list[str]:
-        """The term and its other names."""
-        return [_clean(term), *self.of(term)]
-
     def pairs(self) -> list[tuple[str, str]]:
         """Every (term, other name) pair, for display and tests."""
         return sorted((k, v) for k, vs in self._names.items() for v in vs)

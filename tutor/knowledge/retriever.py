@@ -268,6 +268,12 @@ class HybridRetriever(BaseRetriever):
         self._refresh()
         return [text for text, _ in self._rows.values()]
 
+    def rows(self) -> list[tuple[str, str, dict[str, Any]]]:
+        """Every passage as (id, text, metadata), in the index's order: kept with the keyword
+        index, so a quiz reads them from memory rather than from Chroma each turn."""
+        self._refresh()
+        return [(cid, text, meta) for cid, (text, meta) in self._rows.items()]
+
     @property
     def vocabulary(self) -> frozenset[str]:
         """Every keyword of the notes (as `keywords` spells them)."""
@@ -307,5 +313,4 @@ class HybridRetriever(BaseRetriever):
         """The passages of the notes whose front-matter tags name the topic."""
         from tutor.knowledge.tags import tagged_passages
 
-        self._refresh()
-        return tagged_passages(topic, ((cid, t, m) for cid, (t, m) in self._rows.items()))
+        return tagged_passages(topic, self.rows())

@@ -100,11 +100,11 @@ def _where(source: Mapping[str, Any]) -> Where:
 
 def _askable(services: Services, taken: set[str]) -> list[Passage]:
     """Every passage, or with only the rules' bank to ask from, those with a question left."""
-    ids, texts, metas = services.index.everything()
-    passages = [Passage.from_row(*row) for row in zip(ids, texts, metas, strict=True)]
+    rows = services.retriever.rows()
+    passages = [Passage.from_row(*row) for row in rows]
     if services.structured is not None:
         return passages  # a model can write a question on any passage
-    banked = services.index.records.questions_for(ids, by="rules")
+    banked = services.index.records.questions_for([cid for cid, _, _ in rows], by="rules")
     if not banked:
         return passages  # an index built before the bank: questions are built on the spot
     left = {

@@ -254,10 +254,8 @@ def find_on_topic(services: Services, topic: str) -> OnTopic:
         return OnTopic()
     if tagged := services.retriever.tagged(topic):  # a front-matter tag names the notes
         return OnTopic([tagged], searched=searched)
-    ids, texts, metas = services.index.everything()
     near = {p.chunk_id: p for p in searched}
-    rows = zip(ids, texts, metas, strict=True)
-    every = [near.get(i) or Passage.from_row(i, t, m) for i, t, m in rows]
+    every = [near.get(i) or Passage.from_row(i, t, m) for i, t, m in services.retriever.rows()]
     rank = {p.chunk_id: n for n, p in enumerate(searched)}
     result = on_topic(topic, every, services.retriever.aliases, rank)
     result.searched = searched
