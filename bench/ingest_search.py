@@ -92,8 +92,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     from tutor.config import load_settings
+    from tutor.context import open_index
     from tutor.evals.dataset import load_questions
-    from tutor.knowledge.index import NotesIndex
     from tutor.knowledge.retriever import HybridRetriever
 
     questions = [q.question for q in load_questions(QUESTIONS)]
@@ -104,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         settings = load_settings(home=home, notes=args.notes)
 
         # (a) cold ingest: fresh home, model not loaded yet
-        index = NotesIndex(settings)
+        index = open_index(settings)
         seconds, report = timed(lambda: index.ingest([settings.notes]))
         table.add(
             "(a) ingest cold, in-process",
@@ -120,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             "<= 0.3 s",
             seconds <= 0.3 and report.unchanged == report.seen,  # type: ignore[attr-defined]
         )
-        again = NotesIndex(settings)
+        again = open_index(settings)
         seconds, report = timed(lambda: again.ingest([settings.notes]))
         table.add(
             "(b') ingest again, no change (new NotesIndex)",

@@ -28,7 +28,7 @@ from tutor.config import load_settings
 from tutor.evals.dataset import question_half
 from tutor.knowledge.chunking import chunk_note
 from tutor.knowledge.loaders import parse_note, read_note_bytes
-from tutor.knowledge.retriever import Passage
+from tutor.knowledge.passage import Passage
 from tutor.learning.bank import build_bank
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -45,9 +45,10 @@ from pathlib import Path
 from typing import Any
 
 from tutor.config import load_settings
+from tutor.context import open_index
 from tutor.evals.dataset import QUIZ_ANSWER_SETS, load_quiz_answers
 from tutor.knowledge.index import NotesIndex
-from tutor.knowledge.retriever import Passage
+from tutor.knowledge.passage import Passage
 from tutor.learning import estimate, grading
 from tutor.learning.questions import Question, questions_from_passage
 from tutor.learning.structure import has_prose
@@ -303,10 +304,10 @@ def timed_ms(call: Callable[[], object]) -> float:
 
 
 def review_and_put(memory: Any, card: dict[str, Any]) -> None:
-    from tutor.learning.cards import now, review
+    from tutor.learning.cards import now, review_card
 
     grade = {"score": 0.8, "verdict": "correct", "graded_by": "rules"}
-    memory.put_card(review(card, "good", uuid.uuid4().hex, grade, now()))
+    memory.put_card(review_card(card, "good", uuid.uuid4().hex, grade, now()))
 
 
 def print_store_latency(home: Path, questions: list[Question], n: int) -> None:
@@ -404,7 +405,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="tutor-bench-") as tmp:
         settings = load_settings(home=Path(tmp) / "home", notes=args.notes)
-        index = NotesIndex(settings)
+        index = open_index(settings)
         start = time.perf_counter()
         report = index.ingest([settings.notes])
         from tutor.knowledge.embeddings import model_id_of

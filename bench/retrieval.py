@@ -94,10 +94,10 @@ def load_questions(path: Path = QUESTIONS) -> list[dict[str, str]]:
 def build_index(notes: Path, home: Path) -> Any:
     """Ingest `notes` into a NotesIndex living under `home`."""
     from tutor.config import load_settings
-    from tutor.knowledge.index import NotesIndex
+    from tutor.context import open_index
 
     settings = load_settings(home=home, notes=notes)
-    index = NotesIndex(settings)
+    index = open_index(settings)
     index.ingest([settings.notes])
     return index
 

@@ -6,7 +6,7 @@ Run from the repository root:
     .venv/bin/python bench/sandbox.py [--runs 30]
 
 Runs are interleaved so both sides see the same machine load. Rows:
-(a) bare `python -I -c 'print(1)'` in a subprocess, (b) `tutor.sandbox.run("print(1)")`,
+(a) bare `python -I -c 'print(1)'` in a subprocess, (b) `tutor.sandbox.runner.run("print(1)")`,
 (c) bubblewrap plus the limit tools running `/usr/bin/true` (namespace setup alone), then
 the sandboxed run split into its phases. Numbers only; nothing asserts.
 """
@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from tutor.sandbox import Limits, run
-from tutor.sandbox_isolation import bwrap_command_for, prlimit_argv
+from tutor.sandbox.isolation import bwrap_command_for, prlimit_argv
 
 
 def bare() -> float:

@@ -1,5 +1,6 @@
 """Entry point for langgraph.json / LangGraph Studio: the compiled indexer graph."""
 
 from tutor.knowledge.indexer import build_indexer
+from tutor.learning.bank import build_bank
 
-graph = build_indexer().compile(name="indexer")
+graph = build_indexer(questions=build_bank).compile(name="indexer")

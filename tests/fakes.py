@@ -7,7 +7,7 @@ import math
 
 from langchain_core.embeddings import Embeddings
 
-from tutor.knowledge.retriever import keywords
+from tutor.knowledge.words import keywords
 
 
 class HashEmbeddings(Embeddings):

@@ -40,13 +40,13 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable J
 
 
 def _err() -> Console:
-    from tutor.terminal import console
+    from tutor.terminal.output import console
 
     return console(stderr=True)
 
 
 def _out() -> Console:
-    from tutor.terminal import console
+    from tutor.terminal.output import console
 
     return console()
 
@@ -58,7 +58,7 @@ def friendly(command: F) -> F:
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from tutor.errors import TutorError
-        from tutor.sandbox_runs import stop_on_signals
+        from tutor.sandbox import stop_on_signals
 
         stop_on_signals()  # Ctrl-C, SIGTERM and exit kill running code first, never orphan it
         try:
@@ -66,7 +66,7 @@ def friendly(command: F) -> F:
         except TutorError as exc:
             from rich.markup import escape
 
-            from tutor.terminal import error_json
+            from tutor.terminal.output import error_json
 
             if kwargs.get("as_json"):
                 typer.echo(json.dumps(error_json(exc), ensure_ascii=False))
@@ -89,7 +89,7 @@ def _send_traces() -> None:
     could not go (only when a command traced anything: tracing is imported lazily)."""
     import sys
 
-    if "tutor.tracing" in sys.modules:
+    if "tutor.tracing.traces" in sys.modules:
         from tutor.tracing import shutdown
 
         shutdown(warn=lambda line: _err().print(line, style="yellow", markup=False))
@@ -109,16 +109,16 @@ def _settings() -> Settings:
 
 
 def _index(settings: Settings) -> NotesIndex:
-    from tutor.knowledge.index import NotesIndex
+    from tutor.context import open_index
 
-    return NotesIndex(settings)
+    return open_index(settings)
 
 
 def _status_line(settings: Settings, index: NotesIndex) -> str:
     from tutor.knowledge.embeddings import model_id_of
-    from tutor.prompts import OFFLINE_MODE, counted
+    from tutor.prompts import LLM_MODE, OFFLINE_MODE, counted
 
-    mode = f"llm mode · {settings.model}" if settings.model else OFFLINE_MODE
+    mode = LLM_MODE.format(model=settings.model) if settings.model else OFFLINE_MODE
     embeddings = model_id_of(index.embeddings)
     return f"tutor · {mode} · embeddings {embeddings} · {counted(index.count(), 'passage')}"
 
@@ -127,7 +127,7 @@ def _services(settings: Settings, quiet: bool = False) -> Services:
     """The turn's collaborators; an empty index is filled from TUTOR_NOTES with a progress
     bar, as `tutor ingest` shows it, and a missing notes folder stops the command."""
     from tutor.context import Services
-    from tutor.terminal import ingesting_first
+    from tutor.terminal.output import ingesting_first
 
     services = Services(settings, first_ingest=ingesting_first(quiet))
     _need_notes(settings, lambda: services.index)
@@ -156,7 +156,8 @@ def ingest(
 ) -> None:
     """Index notes (Markdown, Obsidian, text, Jupyter) for search; only changes are redone."""
     from tutor.errors import USAGE
-    from tutor.terminal import ingest_with_progress
+    from tutor.prompts import PATH_MISSING
+    from tutor.terminal.output import ingest_with_progress
 
     settings = _settings()
     targets = list(paths or [settings.notes])
@@ -166,7 +167,7 @@ def ingest(
         typer.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     else:
         _print_report(report)
-    missing = [s for s in report.skipped if s.reason == "path does not exist"]
+    missing = [s for s in report.skipped if s.reason == PATH_MISSING]
     if missing and len(missing) == len(targets):
         raise typer.Exit(USAGE)  # nothing given exists: the command line must change
 
@@ -206,7 +207,7 @@ def search(
 
     from tutor.errors import TutorError
     from tutor.knowledge.retriever import HybridRetriever
-    from tutor.terminal import print_markdown
+    from tutor.terminal.output import print_markdown
     from tutor.text_in import message_text
 
     query = message_text(query)
@@ -236,7 +237,7 @@ def _excerpt(text: str, limit: int = 600) -> str:
 @friendly
 def doctor() -> None:
     """Check the setup: versions, mode, embeddings, index, LangSmith and Slack."""
-    from tutor.doctor import run_checks
+    from tutor.terminal.doctor import run_checks
 
     settings = _settings()
     console = _out()
@@ -292,13 +293,13 @@ def ask(
     if as_json:
         typer.echo(json.dumps(turn.as_dict(), indent=2, ensure_ascii=False))
         return
-    from tutor.prompts import OFFLINE_MODE
-    from tutor.terminal import print_markdown
+    from tutor.prompts import LLM_MODE, NO_ANSWER, OFFLINE_MODE
+    from tutor.terminal.output import print_markdown
 
-    mode = f"llm mode · {turn.model}" if turn.mode == "llm" else OFFLINE_MODE
+    mode = LLM_MODE.format(model=turn.model) if turn.mode == "llm" else OFFLINE_MODE
     traced = f" · trace {turn.run_id}" if turn.run_id else ""
     _err().print(f"[dim]tutor · {mode} · thread {thread} · route {turn.route}{traced}[/]")
-    print_markdown(_out(), turn.answer or "(no answer)")
+    print_markdown(_out(), turn.answer or NO_ANSWER)
     if turn.pending:
         reply = {"quiz_answer": "YOUR ANSWER", "rating": "good"}.get(turn.pending["type"], "yes")
         _err().print(f'[yellow]waiting for you:[/] tutor ask --thread {thread} "{reply}"')
@@ -320,7 +321,7 @@ def quiz(
     count: Annotated[int, typer.Option("--count", "-n", min=1, help="How many questions.")] = 5,
 ) -> None:
     """A review session: due cards first, then new questions; a summary at the end."""
-    from tutor.review import run_review
+    from tutor.terminal.review import run_review
     from tutor.text_in import identifier, message_text
 
     learner = identifier(learner, "--learner")
@@ -333,7 +334,7 @@ def quiz(
 @friendly
 def chat(thread: ThreadOption = None, learner: LearnerOption = "default") -> None:
     """Talk with the tutor in the terminal (slash commands: /help)."""
-    from tutor.chat import run_chat
+    from tutor.terminal.chat import run_chat
     from tutor.text_in import identifier
 
     thread = identifier(thread, "--thread") if thread else None
@@ -351,7 +352,7 @@ def progress(learner: LearnerOption = "default", as_json: JsonFlag = False) -> N
     from tutor.learning.cards import now
     from tutor.learning.memory import LearnerMemory, close_store, open_store
     from tutor.learning.progress import progress_report
-    from tutor.terminal import print_progress
+    from tutor.terminal.output import print_progress
     from tutor.text_in import identifier
 
     learner = identifier(learner, "--learner")
@@ -398,7 +399,7 @@ def slack(
     """Run the Slack bot: Socket Mode with SLACK_APP_TOKEN, or HTTP events with --port."""
     from rich.markup import escape
 
-    from tutor.slack_app import run_slack
+    from tutor.slack.app import run_slack
 
     console = _err()
     settings = _settings()
@@ -509,10 +510,10 @@ def _print_eval_report(report: Any) -> None:
     from rich.markup import escape
     from rich.table import Column, Table
 
-    from tutor.prompts import counted
+    from tutor.prompts import LLM_MODE, counted
 
     console = _out()
-    mode = f"llm mode · {report.model}" if report.mode == "llm" else "offline mode"
+    mode = LLM_MODE.format(model=report.model) if report.mode == "llm" else "offline mode"
     console.print(
         f"tutor eval · {mode} · embeddings {report.embeddings} · "
         f"{counted(report.passages, 'passage')} · {counted(report.questions, 'question')}, "
@@ -549,7 +550,7 @@ def main() -> None:
         code = 130
     except typer.TyperException as exc:  # typer's own click: bad option, value or argument
         from tutor.errors import TutorError
-        from tutor.terminal import error_json
+        from tutor.terminal.output import error_json
 
         said = exc.format_message() if hasattr(exc, "format_message") else str(exc)
         usage = TutorError(said, "see `tutor COMMAND --help`")

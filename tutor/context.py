@@ -23,9 +23,10 @@ if TYPE_CHECKING:
 
     from tutor.knowledge.coverage import Coverage
     from tutor.knowledge.index import NotesIndex
-    from tutor.knowledge.retriever import HybridRetriever, Passage
+    from tutor.knowledge.passage import Passage
+    from tutor.knowledge.retriever import HybridRetriever
     from tutor.learning.memory import LearnerMemory
-    from tutor.models import Kind, StructuredCaller
+    from tutor.llm import Kind, StructuredCaller
     from tutor.sandbox import RunResult
 
     FirstIngest = Callable[[NotesIndex, list[Path]], object]
@@ -66,14 +67,14 @@ class Services:
         """The chat model, or None in offline mode."""
         if self._chat_model is not None:
             return self._chat_model
-        from tutor.models import make_chat_model
+        from tutor.llm import make_chat_model
 
         return make_chat_model(self.settings)
 
     def ask(self, kind: Kind, messages: Sequence[Any]) -> AIMessage:
         """The model's reply, bounded in tokens and in the turn's time (LLM mode only); a
         failure of any kind is a ModelFailure."""
-        from tutor.models import ask_model
+        from tutor.llm import ask_model
 
         assert self.chat is not None, "asked the model in offline mode"
         return ask_model(self.chat, self.settings, kind, messages)
@@ -81,16 +82,14 @@ class Services:
     @cached_property
     def structured(self) -> StructuredCaller | None:
         """Structured output from the chat model (None offline)."""
-        from tutor.models import StructuredCaller
+        from tutor.llm import StructuredCaller
 
         return StructuredCaller(self.chat, self.settings) if self.chat is not None else None
 
     @cached_property
     def index(self) -> NotesIndex:
         """The notes index; filled from TUTOR_NOTES on first use if it is empty."""
-        from tutor.knowledge.index import NotesIndex
-
-        index = NotesIndex(self.settings, self._embeddings)
+        index = open_index(self.settings, self._embeddings)
         if index.count() == 0 and self.settings.notes.exists():
             if self.first_ingest is not None:
                 self.first_ingest(index, [self.settings.notes])
@@ -147,7 +146,7 @@ class Services:
 
     def random_passages(self, n: int) -> list[Passage]:
         """A random sample of passages (a quiz with no topic)."""
-        from tutor.knowledge.retriever import Passage
+        from tutor.knowledge.passage import Passage
 
         ids, texts, metas = self.index.everything()
         picks = self.rng.sample(range(len(ids)), min(n, len(ids)))
@@ -161,6 +160,15 @@ class Services:
         """Release the index's files."""
         if "index" in self.__dict__:
             self.index.close()
+
+
+def open_index(settings: Settings, embeddings: Embeddings | None = None) -> NotesIndex:
+    """The notes index with the rules' question bank built at ingest (the hook that keeps
+    `tutor.knowledge` from importing `tutor.learning`)."""
+    from tutor.knowledge.index import NotesIndex
+    from tutor.learning.bank import build_bank
+
+    return NotesIndex(settings, embeddings, questions=build_bank)
 
 
 def _run_inputs(inputs: dict[str, Any]) -> dict[str, Any]:

@@ -3,6 +3,9 @@
 OK, FAILED, USAGE = 0, 1, 2
 """The CLI's exit codes: it worked; it failed (a server, a check, a model); the command line,
 the input or a setting must change. Ctrl-C ends with 130; `tutor run` with the code's own."""
+WRITABLE_HOME = "set TUTOR_HOME to a folder you can write to"
+"""The hint for a TUTOR_HOME the tutor cannot write to (here, not in `tutor.prompts`: this
+module sits below it)."""
 
 
 class TutorError(Exception):
@@ -34,6 +37,5 @@ def unwritable(what: str, folder: object, exc: BaseException) -> TutorError:
     reason = "the folder is read-only" if read_only else exc
     return TutorError(
         f"cannot keep {what} in {folder}: {reason}",
-        "set TUTOR_HOME to a folder you can write to"
-        + (", or make this one writable" if read_only else ""),
+        WRITABLE_HOME + (", or make this one writable" if read_only else ""),
     )

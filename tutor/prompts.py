@@ -113,6 +113,13 @@ SWITCH_ON = (
 )
 OFFLINE_BANNER = f"Offline mode: answers come only from your notes. For LLM mode, {SWITCH_ON}."
 OFFLINE_MODE = "offline mode (set TUTOR_MODEL for LLM mode)"
+LLM_MODE = "llm mode · {model}"
+"""The mode in a status line (the CLI's and the Slack bot's banners, a turn's footer)."""
+NO_ANSWER = "(no answer)"
+TOP_OF_NOTE = "(top of note)"
+"""Where a heading is shown: the part of a note above its first heading."""
+PATH_MISSING = "path does not exist"
+"""Why ingest skipped a path given to it; the CLI knows a mistyped command line by it."""
 
 NOT_COVERED = "Your notes don't cover **{topic}**."
 PART_MISSING = "_Your notes don't cover **{parts}**, so this answers only the rest._"
@@ -232,6 +239,57 @@ LEVEL_OFFLINE = (
 LEVEL_UNKNOWN = "`{wanted}` is not a level. "
 LEVEL_NOW = "Your level is {level}; choose with `/level beginner|intermediate|advanced`."
 UNKNOWN_COMMAND = "I don't know `{command}`.\n\n"
+
+
+# --- Fixed texts the Slack bot shows (Slack mrkdwn, not Markdown) ------------------------
+
+SLACK_COMMAND = "/tutor"
+SLACK_THINKING = ":hourglass_flowing_sand: _Thinking…_"
+SLACK_ERROR = ":warning: {message}"
+SLACK_HINT = "_{hint}_"
+SLACK_KEPT = "_Your message is kept: send it again to retry._"
+SLACK_CRASHED = (
+    ":warning: Something went wrong on my side (the details are in the tutor's log). "
+    "Send your message again to retry."
+)
+SLACK_RATE_LIMITED = (
+    "You're going faster than I can keep up: {limit} messages a minute is my limit. "
+    "Send it again in {wait} s and I'll take it."
+)
+SLACK_ANSWER_HERE = "Reply in this thread with your answer, or `skip`."
+SLACK_ANSWER_DM = "Reply with your answer, or `skip`."
+SLACK_RUN_BUTTONS = "Only <@{owner}> can decide: they asked for it."
+SLACK_CHOSE = ":white_check_mark: <@{user}> chose *{label}*"
+SLACK_NOT_YOURS_RATE = "Only <@{owner}> can rate that answer: it's their card."
+SLACK_NOT_YOURS_RUN = "Only <@{owner}> can run that code: they asked for it."
+SLACK_WAITING_FOR = (
+    "I'm waiting for <@{owner}> to decide here (rate their answer, or run the code they "
+    "asked for). Mention me again once they have, or ask me in a new thread."
+)
+SLACK_STALE = "That button belongs to something I'm no longer waiting for, so I left it alone."
+SLACK_ALREADY = "That was already pressed; nothing more to do."
+SLACK_FEEDBACK_THANKS = "Thanks, your feedback on that answer is recorded."
+SLACK_FEEDBACK_OFF = "Thanks! (It isn't recorded: LangSmith tracing is off on this tutor.)"
+SLACK_FEEDBACK_AGAIN = "You already gave feedback on that answer."
+SLACK_QUIZ_IN_DM = "A question is on its way to our direct messages (Apps › tutor)."
+SLACK_USAGE = (
+    "`/tutor quiz [topic]` sends you a question in our direct messages · "
+    "`/tutor progress` shows your cards and what is due · `/tutor help` explains the rest."
+)
+SLACK_SOURCES = ":page_facing_up: *Sources*"
+SLACK_GUIDE = """*In Slack*
+• Mention me in a channel (`@tutor explain softmax`) and I answer in a thread; or message \
+me directly.
+• In a thread I answered in, reply without mentioning me while it's just the two of us, or \
+when I'm waiting for your answer; once others join, mention me.
+• Slack keeps messages starting with `/` for its own commands: write mine without it \
+(`quiz softmax`, `progress`, `level beginner`, `search PPO`), or start with `@tutor /quiz`.
+• `/tutor quiz [topic]`, `/tutor progress`, `/tutor help` work anywhere.
+• You are learner `{learner}` here; {mode}."""
+SLACK_MODE_OFFLINE = "I'm in offline mode (answers come only from the notes)"
+SLACK_MODE_LLM = "I'm using the model {model}"
+SLACK_USERS_MAPPED = "{users} mapped to learners"
+"""How many Slack users have a learner of their own (`tutor slack`'s banner, `tutor doctor`)."""
 
 
 def counted(n: int, noun: str, plural: str = "") -> str:

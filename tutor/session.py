@@ -8,22 +8,31 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from tutor.config import Settings
 from tutor.context import Services, TutorContext
 from tutor.errors import TutorError, unwritable
-from tutor.state import is_reply
+from tutor.messages import is_reply, last_human, last_human_index, last_human_text
 from tutor.text_in import message_text
 from tutor.tracing import TURN_RUN, app_version, new_run_id, tracing_for, turn_feedback
 
 if TYPE_CHECKING:
+    from uuid import UUID
+
+    from langchain_core.messages import AnyMessage
     from langchain_core.runnables import RunnableConfig
     from langgraph.checkpoint.base import BaseCheckpointSaver
     from langgraph.graph.state import CompiledStateGraph
     from langgraph.store.base import BaseStore
+    from langgraph.types import Command, StateSnapshot
 
+    from tutor.knowledge.passage import Source
+    from tutor.state import TutorState
     from tutor.tracing import Tracing
+
+    TurnInput = Command[Any] | TutorState | None
+    """What a turn feeds the graph: a resumed wait, a new message, or None to retry."""
 
 OnToken = Callable[[str], None]
 """Called with each streamed piece of the tutor's answer (LLM mode)."""
@@ -78,7 +87,7 @@ class Turn:
     mode: str
     model: str | None
     answer: str
-    sources: list[dict[str, Any]] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
     pending: dict[str, str] | None = None
     run_id: str | None = None
     """The turn's LangSmith root run id, when tracing is on (for feedback)."""
@@ -140,47 +149,71 @@ class Tutor:
         interface: str = "cli",
         on_token: OnToken | None = None,
     ) -> Turn:
-        """Run one turn: answer a pending question with `text`, or start a new exchange."""
+        """Run one turn: answer a pending question with `text`, or start a new exchange.
+
+        A turn is five steps: take the thread's lock; read the thread, once what an earlier
+        turn left undone is finished; decide the input (or show again what a reply sent twice
+        got); run the graph; build the Turn from what it said."""
         text, thread = message_text(text), message_text(thread)
         with thread_lock(self.settings, thread):
             config = self._config(thread, learner, interface)
-            repair: RunnableConfig = {**config, "run_name": REPAIR_RUN}
-            snapshot = self._put_back_waiting(repair, self.graph.get_state(config))
-            if _finishes_first(snapshot, text):
-                # A rating was given but the turn died recording it: record it before
-                # anything else, so no review is ever lost.
-                for _ in self._stream(None, repair):
-                    pass
-                snapshot = self.graph.get_state(config)
-            values = snapshot.values or {}
-            if _sent_again(snapshot, text):
-                # The reply to a question that was already handled, sent again (its process
-                # was killed before printing, or it was sent twice): show what it got.
-                turn = self.last_turn(thread, since=_last_human_index(values) + 1)
-                turn.answer = f"{REPLAYED}\n\n{turn.answer}"
-                return turn
-            before = len(values.get("messages", []))
-            turn_input = self._input(text, snapshot, learner, interface)
-            tracing = tracing_for(self.settings)
-            run_id = new_run_id() if tracing is not None else None
-            if tracing is not None:
-                config = self._traced(tracing, config, snapshot, text, run_id)
-            for piece in self._stream(turn_input, config, run_id):
-                if on_token is not None:
-                    on_token(piece)
-            after = self.graph.get_state(config)
-            turn = self._turn(thread, after, since=before)
-            if tracing is not None and run_id is not None:
-                turn.run_id = str(run_id)
-                turn_feedback(tracing, str(run_id), values, after.values or {})
-            return turn
+            before = self._recovered(config, text)
+            if _sent_again(before, text):
+                return self._replayed(thread, before)
+            turn_input = self._input(text, before, learner, interface)
+            after, run_id = self._run(turn_input, config, before, text, on_token)
+            return self._result(thread, before, after, run_id)
+
+    def _recovered(self, config: RunnableConfig, text: str) -> StateSnapshot:
+        """The thread as this turn finds it, once the recovery runs (traced as such) have
+        finished what an earlier turn left: a wait put back, a rating recorded."""
+        repair: RunnableConfig = {**config, "run_name": REPAIR_RUN}
+        snapshot = self._put_back_waiting(repair, self.graph.get_state(config))
+        return self._finish_recording(repair, snapshot, text)
+
+    def _run(
+        self,
+        turn_input: TurnInput,
+        config: RunnableConfig,
+        before: StateSnapshot,
+        text: str,
+        on_token: OnToken | None,
+    ) -> tuple[StateSnapshot, UUID | None]:
+        """Run the graph on `turn_input`, passing each streamed piece of the answer to
+        `on_token`: the thread after it, and the turn's root run id when tracing is on."""
+        tracing = tracing_for(self.settings)
+        run_id = None
+        if tracing is not None:
+            run_id = new_run_id()
+            config = self._traced(tracing, config, before, text, run_id)
+        for piece in self._stream(turn_input, config, run_id):
+            if on_token is not None:
+                on_token(piece)
+        return self.graph.get_state(config), run_id
+
+    def _result(
+        self, thread: str, before: StateSnapshot, after: StateSnapshot, run_id: UUID | None
+    ) -> Turn:
+        """The Turn: what the tutor said after the messages `before` held, what it waits for,
+        and, for a traced turn, its run id, with its grades and rating sent as feedback."""
+        turn = self._turn(thread, after, since=len(_messages(before)))
+        tracing = tracing_for(self.settings)
+        if tracing is not None and run_id is not None:
+            turn.run_id = str(run_id)
+            turn_feedback(tracing, str(run_id), _values(before), _values(after))
+        return turn
 
     def _traced(
-        self, tracing: Tracing, config: RunnableConfig, snapshot: Any, text: str, run_id: Any
+        self,
+        tracing: Tracing,
+        config: RunnableConfig,
+        snapshot: StateSnapshot,
+        text: str,
+        run_id: UUID,
     ) -> RunnableConfig:
         """The turn's config with its root run id, tags and, for a resumed turn (the router
         does not run), the route that asked; the learner's words are noted for hiding."""
-        values = snapshot.values or {}
+        values = _values(snapshot)
         said = [str(m.text) for m in values.get("messages", []) if m.type == "human"]
         tracing.redactor.learner_said([text, *said])
         route = values.get("route") if snapshot.interrupts else None
@@ -190,13 +223,14 @@ class Tutor:
             config = {**config, "metadata": {**config.get("metadata", {}), "route": route}}
         return tracing.turn_config(config, run_id=run_id, tags=tags)
 
-    def _put_back_waiting(self, config: RunnableConfig, snapshot: Any) -> Any:
-        """A turn cancelled (Ctrl-C) while a node ran can leave that node's result in the
-        thread with the wait after it not reached: a question nobody waits for, a grade with
-        no rating asked. Go on to the wait, so the next message answers it."""
+    def _put_back_waiting(self, config: RunnableConfig, snapshot: StateSnapshot) -> StateSnapshot:
+        """A waiting question put back. A turn cancelled (Ctrl-C) while a node ran can leave
+        that node's result in the thread with the wait after it not reached: a question nobody
+        waits for, a grade with no rating asked. Go on to the wait, so the next message
+        answers it."""
         if snapshot.interrupts:
             return snapshot
-        values = snapshot.values or {}
+        values = _values(snapshot)
         if not snapshot.next:
             if values.get("review"):
                 self.graph.update_state(config, None, as_node="grade")
@@ -206,12 +240,34 @@ class Tutor:
                 return snapshot
         elif not set(snapshot.next) <= WAITING:
             return snapshot
+        return self._go_on(config)
+
+    def _finish_recording(
+        self, config: RunnableConfig, snapshot: StateSnapshot, text: str
+    ) -> StateSnapshot:
+        """A failure while recording a rating. The rating was given but the turn died
+        recording it: when a different message arrives, record it before anything else, so
+        no review is ever lost (the same message retries it, see `_retried`)."""
+        if not _finishes_first(snapshot, text):
+            return snapshot
+        return self._go_on(config)
+
+    def _go_on(self, config: RunnableConfig) -> StateSnapshot:
+        """Run the thread on from where it stopped, showing nothing; the thread after."""
         for _ in self._stream(None, config):
             pass
         return self.graph.get_state(config)
 
+    def _replayed(self, thread: str, snapshot: StateSnapshot) -> Turn:
+        """A reply sent again. The reply to a question that was already handled came back
+        (its process was killed before printing, or it was sent twice): show what it got,
+        marked as already answered, and run nothing."""
+        turn = self.last_turn(thread, since=last_human_index(_messages(snapshot)) + 1)
+        turn.answer = f"{REPLAYED}\n\n{turn.answer}"
+        return turn
+
     @staticmethod
-    def _input(text: str, snapshot: Any, learner: str, interface: str) -> Any:
+    def _input(text: str, snapshot: StateSnapshot, learner: str, interface: str) -> TurnInput:
         """Resume what waits, retry what failed, or start a new exchange."""
         from langchain_core.messages import HumanMessage
         from langgraph.types import Command
@@ -224,20 +280,21 @@ class Tutor:
         if snapshot.interrupts:
             # Whoever answers is the learner the answer counts for (a shared Slack thread).
             return Command(resume=text, update={"learner": learner, "interface": interface})
-        if snapshot.next and _last_human(snapshot.values) == text:
-            return None  # the same message after a failed turn: retry where it stopped
+        if _retried(snapshot, text):
+            return None
         return {"messages": [HumanMessage(text)], "learner": learner, "interface": interface}
 
     def failed_message(self, thread: str) -> str | None:
         """The learner's message of a turn that stopped before finishing (to retry), if any."""
         snapshot = self.graph.get_state(self._config(message_text(thread)))
-        if snapshot.next and not snapshot.interrupts:
-            return _last_human(snapshot.values)
-        return None
+        said = last_human(_messages(snapshot)) if _failed(snapshot) else None
+        return str(said.text) if said is not None else None
 
-    def _stream(self, turn_input: Any, config: RunnableConfig, run_id: Any = None) -> Iterator[str]:
-        from tutor.models import turn_budget
-        from tutor.sandbox_runs import Runs
+    def _stream(
+        self, turn_input: TurnInput, config: RunnableConfig, run_id: UUID | None = None
+    ) -> Iterator[str]:
+        from tutor.llm import turn_budget
+        from tutor.sandbox import Runs
 
         context = TutorContext(services=self.services, run_id=str(run_id or ""))
         # TUTOR_MODEL_TIMEOUT bounds the model's whole turn; Ctrl-C or a shutdown stops the
@@ -258,10 +315,10 @@ class Tutor:
         """The thread's latest answer (everything the tutor said after message `since`)."""
         return self._turn(thread, self.graph.get_state(self._config(thread)), since)
 
-    def _turn(self, thread: str, snapshot: Any, since: int | None) -> Turn:
+    def _turn(self, thread: str, snapshot: StateSnapshot, since: int | None) -> Turn:
         """What `snapshot` of the thread shows: its answer since message `since`, sources and
         what it waits for."""
-        values = snapshot.values or {}
+        values = _values(snapshot)
         pending = None
         if snapshot.interrupts:
             value = snapshot.interrupts[0].value
@@ -271,15 +328,15 @@ class Tutor:
             route=values.get("route"),
             mode=self.services.mode,
             model=self.services.model_name,
-            answer=_answer(values, since),
+            answer=_answer(values.get("messages", []), since),
             sources=list(values.get("sources") or []),
             pending=pending,
         )
 
     def history(self, thread: str) -> list[tuple[str, str]]:
         """The thread's messages as (role, text) pairs, oldest first."""
-        values = self.graph.get_state(self._config(thread)).values or {}
-        return [(m.type, str(m.text)) for m in values.get("messages", [])]
+        messages = _messages(self.graph.get_state(self._config(thread)))
+        return [(m.type, str(m.text)) for m in messages]
 
     def close(self) -> None:
         """Release the index, the checkpoint database and the store."""
@@ -310,38 +367,48 @@ def surface(interface: str) -> str:
     return SURFACES.get(interface, interface or "cli")
 
 
-def _finishes_first(snapshot: Any, text: str) -> bool:
+def _values(snapshot: StateSnapshot) -> TutorState:
+    """The thread's state in `snapshot` (empty for a thread that has not started)."""
+    return cast("TutorState", snapshot.values or {})
+
+
+def _messages(snapshot: StateSnapshot) -> list[AnyMessage]:
+    """The thread's conversation in `snapshot`, oldest first."""
+    return _values(snapshot).get("messages", [])
+
+
+def _failed(snapshot: StateSnapshot) -> bool:
+    """Whether the thread's last turn stopped before finishing, not to wait for the learner."""
+    return bool(snapshot.next) and not snapshot.interrupts
+
+
+def _retried(snapshot: StateSnapshot, text: str) -> bool:
+    """Whether `text` is the message of a turn that failed: sent again, it retries the turn
+    where it stopped instead of starting a new one."""
+    return _failed(snapshot) and last_human_text(_messages(snapshot)) == text
+
+
+def _finishes_first(snapshot: StateSnapshot, text: str) -> bool:
     """Whether a turn stopped while recording a rating, and a different message arrived."""
-    return "record" in (snapshot.next or ()) and _last_human(snapshot.values or {}) != text
+    said = last_human(_messages(snapshot))
+    return "record" in snapshot.next and (said is None or str(said.text) != text)
 
 
-def _sent_again(snapshot: Any, text: str) -> bool:
+def _sent_again(snapshot: StateSnapshot, text: str) -> bool:
     """Whether `text` repeats a reply to a question or confirmation that was already handled
     (its process was killed before printing, or it was sent twice)."""
     if snapshot.interrupts or snapshot.next:
         return False
-    messages = (snapshot.values or {}).get("messages", [])
-    at = _last_human_index(snapshot.values or {})
+    messages = _messages(snapshot)
+    at = last_human_index(messages)
     if at < 0 or at == len(messages) - 1:
         return False
     last = messages[at]
     return is_reply(last) and str(last.text) == text
 
 
-def _last_human_index(values: dict[str, Any]) -> int:
-    messages = values.get("messages", [])
-    return max((i for i, m in enumerate(messages) if m.type == "human"), default=-1)
-
-
-def _last_human(values: dict[str, Any]) -> str | None:
-    for message in reversed(values.get("messages", [])):
-        if message.type == "human":
-            return str(message.text)
-    return None
-
-
-def _answer(values: dict[str, Any], since: int | None) -> str:
-    messages = values.get("messages", [])
+def _answer(messages: list[AnyMessage], since: int | None) -> str:
+    """What the tutor said after message `since`, or its last message when `since` is None."""
     if since is None:
         return str(messages[-1].text) if messages and messages[-1].type == "ai" else ""
     return "\n\n".join(str(m.text) for m in messages[since:] if m.type == "ai")

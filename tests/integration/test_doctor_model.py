@@ -7,7 +7,7 @@ import pytest
 from tests.conftest import free_port
 from tests.integration.openai_stub import running_stub
 from tutor.config import load_settings
-from tutor.doctor import run_checks
+from tutor.terminal.doctor import run_checks
 
 pytestmark = pytest.mark.integration
 

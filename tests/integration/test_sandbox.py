@@ -21,8 +21,7 @@ import tutor
 from tests.integration.processes import alive, gone, wait_until_alive
 from tutor.cli import app
 from tutor.errors import TutorError
-from tutor.sandbox import Limits, RunResult, run
-from tutor.sandbox_runs import Runs, RunStopped
+from tutor.sandbox import Limits, RunResult, Runs, RunStopped, run
 
 pytestmark = pytest.mark.integration
 
@@ -556,7 +555,7 @@ def test_namespace_escape_tricks_fail(planted: Planted) -> None:
 def test_a_sandbox_that_cannot_start_is_an_error(
     planted: Planted, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tutor import sandbox_isolation
+    from tutor.sandbox import isolation as sandbox_isolation
 
     real = sandbox_isolation.bwrap_command
 
@@ -565,7 +564,7 @@ def test_a_sandbox_that_cannot_start_is_an_error(
         command.argv.insert(1, "--bind-fd")  # a malformed option: bwrap refuses to start
         return command
 
-    monkeypatch.setattr("tutor.sandbox.bwrap_command", broken)
+    monkeypatch.setattr("tutor.sandbox.runner.bwrap_command", broken)
     with pytest.raises(TutorError, match="the sandbox could not start"):
         planted.run("print('ran anyway')")
 

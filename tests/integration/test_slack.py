@@ -26,9 +26,9 @@ from tests.integration.slack_stub import BOT_ID, BOT_USER, TEAM, Posted, SlackSt
 from tutor.errors import TutorError
 from tutor.learning.memory import LearnerMemory
 from tutor.session import Turn, Tutor
+from tutor.slack.app import SlackHTTPServer, build_bot
 from tutor.slack.inbound import SlackBot
 from tutor.slack.workers import RateLimiter
-from tutor.slack_app import SlackHTTPServer, build_bot
 
 pytestmark = pytest.mark.integration
 
@@ -653,7 +653,7 @@ def test_tutor_slack_names_the_missing_token_and_where_to_get_it() -> None:
 def test_tutor_slack_in_socket_mode_says_how_it_runs_and_stops_cleanly(
     make_tutor: MakeTutor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tutor import slack_app
+    from tutor.slack import app as slack_app
 
     monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
     monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1-A0TUTOR-test")
@@ -688,7 +688,7 @@ def test_sigterm_kills_running_code_at_once_and_the_turn_says_to_send_it_again(
     import os
     import signal
 
-    from tutor import slack_app
+    from tutor.slack import app as slack_app
 
     monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
     monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1-A0TUTOR-test")
@@ -737,7 +737,7 @@ def test_sigterm_kills_running_code_at_once_and_the_turn_says_to_send_it_again(
 
 def bot_over_stub(monkeypatch: pytest.MonkeyPatch, tutor: Tutor, base_url: str) -> None:
     """`tutor slack` builds its bot with this tutor and a WebClient on the stub at `base_url`."""
-    from tutor import slack_app
+    from tutor.slack import app as slack_app
 
     client = WebClient(token=TOKEN, base_url=base_url)
     real = slack_app.build_bot
@@ -753,7 +753,7 @@ def test_tutor_slack_over_http_says_when_its_port_is_taken(
 ) -> None:
     import socket
 
-    from tutor import slack_app
+    from tutor.slack import app as slack_app
 
     monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
     monkeypatch.setenv("SLACK_SIGNING_SECRET", SECRET)

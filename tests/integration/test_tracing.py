@@ -46,9 +46,9 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[CaptureServer]:
 
 def flushed(server: CaptureServer, roots: int = 1) -> None:
     """Wait until the tutor's queued runs have arrived: `roots` traces, every run ended."""
-    from tutor import tracing
+    from tutor.tracing import traces
 
-    active = tracing._active
+    active = traces._active
     assert active is not None, "tracing should be on"
     assert active.flush(timeout=10)
 
@@ -182,7 +182,7 @@ def test_chat_good_and_bad_are_feedback_on_the_last_answer(
 ) -> None:
     from rich.console import Console
 
-    from tutor.chat import ChatSession
+    from tutor.terminal.chat import ChatSession
 
     tutor = make_tutor()
     session = ChatSession(tutor.settings, "c1", "ann", tutor=tutor)

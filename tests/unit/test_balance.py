@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 from tests.fakes import HashEmbeddings
 from tutor.cli import app
 from tutor.config import load_settings
-from tutor.knowledge.retriever import Passage, keywords
+from tutor.knowledge.passage import Passage
+from tutor.knowledge.words import keywords
 from tutor.learning.balance import asked_before, turns
 from tutor.learning.memory import LearnerMemory, close_store, open_store
 

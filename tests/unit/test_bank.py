@@ -11,10 +11,10 @@ import pytest
 from tests.fakes import HashEmbeddings
 from tutor.config import load_settings
 from tutor.knowledge.index import NotesIndex
+from tutor.knowledge.passage import Passage
 from tutor.knowledge.records import Records
-from tutor.knowledge.retriever import Passage
 from tutor.learning import bank as bank_module
-from tutor.learning.cards import new_card, now, question_id, review
+from tutor.learning.cards import new_card, now, question_id, review_card
 from tutor.learning.memory import LearnerMemory
 from tutor.learning.questions import Question
 from tutor.learning.refresh import card_status, refresh_cards, regenerate
@@ -25,7 +25,11 @@ RUNNING = "llm-running-notes.md"
 
 
 def make_index() -> NotesIndex:
-    return NotesIndex(load_settings(), HashEmbeddings())
+    """The index as the tutor opens it, its bank built by `build_bank` (looked up at each
+    ingest, so a test can spy on it)."""
+    return NotesIndex(
+        load_settings(), HashEmbeddings(), questions=lambda ps: bank_module.build_bank(ps)
+    )
 
 
 def bank_of(index: NotesIndex, file: str) -> dict[str, list[dict[str, Any]]]:
@@ -51,7 +55,7 @@ def reviewed_card(index: NotesIndex, file: str, prompt: str) -> dict[str, Any]:
             if q["prompt"] == prompt:
                 card = new_card(Question.from_dict(q), chunk_id, q["qid"])
                 grade = {"score": 0.9, "verdict": "correct"}
-                return review(card, "good", "r1", grade, now())
+                return review_card(card, "good", "r1", grade, now())
     raise AssertionError(f"no banked question {prompt!r} in {file}")
 
 

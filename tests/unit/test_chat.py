@@ -11,10 +11,10 @@ import pytest
 from rich.console import Console
 
 from tests.fakes import HashEmbeddings
-from tutor.chat import ChatSession
 from tutor.config import load_settings
 from tutor.context import Services
 from tutor.session import Tutor
+from tutor.terminal.chat import ChatSession
 
 
 def chat_on(notes: Path, thread: str) -> tuple[ChatSession, io.StringIO]:

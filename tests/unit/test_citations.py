@@ -16,7 +16,7 @@ from tutor.knowledge.chunking import chunk_note
 from tutor.knowledge.compose import compose_explanation
 from tutor.knowledge.index import NotesIndex
 from tutor.knowledge.loaders import parse_note
-from tutor.knowledge.retriever import Passage
+from tutor.knowledge.passage import Passage
 from tutor.session import Turn
 from tutor.slack.render import turn_messages
 

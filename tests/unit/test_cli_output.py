@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from tests.fakes import HashEmbeddings
 from tutor.cli import app
 from tutor.prompts import counted
-from tutor.terminal import print_markdown
+from tutor.terminal.output import print_markdown
 
 runner = CliRunner()
 EMPTY_INDEX = "the index is empty: ingesting"
@@ -59,7 +59,7 @@ def test_the_slack_bot_ingests_an_empty_index_the_same_way(
     def run_slack(settings: Any, port: Any, host: Any, *, say: Any, services: Any) -> None:
         started["passages"] = services.index.count()  # what the bot's warm-up does first
 
-    monkeypatch.setattr("tutor.slack_app.run_slack", run_slack)
+    monkeypatch.setattr("tutor.slack.app.run_slack", run_slack)
     result = runner.invoke(app, ["slack"])
 
     assert result.exit_code == 0, result.output
@@ -206,7 +206,7 @@ def test_a_home_that_cannot_keep_the_thread_is_not_offered_for_retry(
 def test_a_turn_that_failed_after_it_was_kept_names_its_thread_and_exits_1(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from tutor.models import ModelFailure
+    from tutor.llm import ModelFailure
 
     def unreachable(*args: Any, **kwargs: Any) -> Any:
         raise ModelFailure("cannot reach the model server at http://127.0.0.1:9", "retry")

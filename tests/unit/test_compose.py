@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 
-from tutor.knowledge.compose import Explanation, compose_explanation, topic_of
-from tutor.knowledge.retriever import Passage
+from tutor.knowledge.compose import Explanation, asked_concept, compose_explanation
+from tutor.knowledge.passage import Passage
 
 DL = "deep-learning-qa-notebook.md"
 RLHF = "training-finetuning-rlhf.md"
@@ -123,10 +123,10 @@ def shown(explanation: Explanation) -> list[str]:
 
 
 def test_topic_drops_the_question_scaffolding() -> None:
-    assert topic_of("What is the softmax function?") == "softmax function"
-    assert topic_of("/explain how does PPO work") == "PPO"
-    assert topic_of("tell me about the reward model") == "reward model"
-    assert topic_of("what are logits?") == "logits"
+    assert asked_concept("What is the softmax function?") == "softmax function"
+    assert asked_concept("/explain how does PPO work") == "PPO"
+    assert asked_concept("tell me about the reward model") == "reward model"
+    assert asked_concept("what are logits?") == "logits"
 
 
 def test_lead_is_the_definition_of_the_topic_even_from_a_lower_ranked_passage() -> None:

@@ -13,7 +13,8 @@ from tutor.knowledge.coverage import (
     spelled_out,
     unknown_words,
 )
-from tutor.knowledge.retriever import Passage, keywords
+from tutor.knowledge.passage import Passage
+from tutor.knowledge.words import keywords
 
 BACKPROP = Passage(
     file="dl.md",

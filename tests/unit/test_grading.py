@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tutor.knowledge.retriever import Passage
+from tutor.knowledge.passage import Passage
 from tutor.learning.choices import parse_choice
 from tutor.learning.estimate import auto_estimate
 from tutor.learning.grading import grade_answer

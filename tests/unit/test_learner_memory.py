@@ -13,7 +13,7 @@ from tests.conftest import MakeTutor
 from tests.fakes import HashEmbeddings
 from tutor.config import load_settings
 from tutor.context import Services
-from tutor.learning.cards import due_at, now, topic_of
+from tutor.learning.cards import due_at, now, section_of
 from tutor.learning.memory import LearnerMemory, learner_label
 from tutor.session import Turn, Tutor
 
@@ -232,7 +232,7 @@ def test_explain_shows_the_learners_record_on_the_topic(make_tutor: MakeTutor) -
     tutor.ask("/skip", "e1")
     [card] = cards_of(tutor)
     turn = tutor.ask(f"/explain {card['source']['heading']}", "e2")
-    assert card["topic"] in [topic_of(s) for s in turn.sources]
+    assert card["topic"] in [section_of(s) for s in turn.sources]
     assert "Your record here" in turn.answer and "0% mastery" in turn.answer
 
 

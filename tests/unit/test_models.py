@@ -6,7 +6,7 @@ import pytest
 
 from tutor.config import load_settings
 from tutor.errors import TutorError
-from tutor.models import make_chat_model
+from tutor.llm import make_chat_model
 
 
 def test_offline_mode_has_no_model() -> None:

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from tutor.cli import app
 from tutor.config import load_settings
 from tutor.learning import memory as memory_module
-from tutor.learning.cards import RATING_SCORE, Rating, new_card, review
+from tutor.learning.cards import RATING_SCORE, Rating, new_card, review_card
 from tutor.learning.memory import LearnerMemory, close_store, open_store
 from tutor.learning.progress import (
     SHOWN,
@@ -44,7 +44,7 @@ def reviewed(card: dict[str, Any], *reviews: tuple[datetime, Rating]) -> dict[st
     """The card after the learner rated it at each of these times, in order."""
     for n, (when, rating) in enumerate(reviews):
         grade = {"score": RATING_SCORE[rating], "verdict": "correct", "graded_by": "rules"}
-        card = review(card, rating, f"{card['id']}-{n}", grade, when)
+        card = review_card(card, rating, f"{card['id']}-{n}", grade, when)
     return card
 
 

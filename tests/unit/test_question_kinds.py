@@ -6,7 +6,7 @@ from __future__ import annotations
 from tests.conftest import SHIPPED_NOTES
 from tutor.knowledge.chunking import chunk_note
 from tutor.knowledge.loaders import parse_note
-from tutor.knowledge.retriever import Passage
+from tutor.knowledge.passage import Passage
 from tutor.learning.bank import build_bank
 from tutor.learning.blanks import BLANK
 from tutor.learning.questions import Question, questions_from_passage

@@ -4,7 +4,7 @@ order when the notes keep counting, a why question is a whole sentence about a n
 
 from __future__ import annotations
 
-from tutor.knowledge.retriever import Passage
+from tutor.knowledge.passage import Passage
 from tutor.learning.blanks import BLANK
 from tutor.learning.questions import Question, questions_from_passage
 

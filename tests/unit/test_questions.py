@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import random
 
-from tutor.knowledge.retriever import Passage, keywords
+from tutor.knowledge.passage import Passage
+from tutor.knowledge.words import keywords
 from tutor.learning.questions import Question, pick_question, questions_from_passage
 
 # Passages as the index returns them from the shipped notes (text copied from knowledge/*.md).

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from tutor.code_input import code_in, with_echo
 from tutor.intent.classifier import MODEL, examples_digest
 from tutor.intent.topic import read_request, topic_of
-from tutor.nodes.router import route_offline, split_command
+from tutor.messages import split_command
+from tutor.nodes.code_input import code_in, with_echo
+from tutor.nodes.router import route_offline
 
 
 @pytest.mark.parametrize(

@@ -9,12 +9,11 @@ from pathlib import Path
 import pytest
 
 import tutor
-from tutor import sandbox_isolation
 from tutor.config import load_settings
-from tutor.doctor import _sandbox
 from tutor.errors import TutorError
 from tutor.sandbox import RunResult, run
-from tutor.sandbox_isolation import (
+from tutor.sandbox import isolation as sandbox_isolation
+from tutor.sandbox.isolation import (
     Limits,
     bwrap_command,
     child_env,
@@ -22,7 +21,8 @@ from tutor.sandbox_isolation import (
     python_argv,
     resolve_mode,
 )
-from tutor.sandbox_process import decode_capped
+from tutor.sandbox.process import decode_capped
+from tutor.terminal.doctor import _sandbox
 
 REPO = Path(tutor.__file__).resolve().parents[1]
 SECRET = "sk-canary-0123456789"

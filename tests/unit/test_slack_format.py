@@ -9,13 +9,13 @@ import re
 import pytest
 
 from tutor.config import load_settings
-from tutor.doctor import run_checks
 from tutor.errors import TutorError
 from tutor.session import Turn
 from tutor.slack.connect import choose_connection, learner_map
 from tutor.slack.listening import slack_command
 from tutor.slack.mrkdwn import from_slack, split_mrkdwn, to_mrkdwn
 from tutor.slack.render import error_message, pending_key, turn_messages
+from tutor.terminal.doctor import run_checks
 
 EXPLAINED = """**Softmax function**
 
@@ -215,8 +215,8 @@ def test_slack_users_map_to_cli_learners() -> None:
 def test_the_doctor_names_the_tokens_and_the_mode_but_never_their_values(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("tutor.doctor._sandbox", lambda settings: None)
-    monkeypatch.setattr("tutor.doctor._embeddings", lambda settings: None)
+    monkeypatch.setattr("tutor.terminal.doctor._sandbox", lambda settings: None)
+    monkeypatch.setattr("tutor.terminal.doctor._embeddings", lambda settings: None)
     secrets = {"slack_bot_token": "xoxb-SECRET-1", "slack_signing_secret": "SECRET-2"}
     [check] = [c for c in run_checks(load_settings(**secrets)) if c and c.name == "slack"]
     assert check.status == "ok"
@@ -235,11 +235,11 @@ def test_the_manifest_asks_for_what_the_bot_handles() -> None:
     import yaml
 
     from tests.conftest import REPO
-    from tutor.slack import texts
+    from tutor import prompts
 
     manifest = yaml.safe_load((REPO / "slack" / "manifest.yml").read_text(encoding="utf-8"))
     [command] = manifest["features"]["slash_commands"]
-    assert command["command"] == texts.COMMAND
+    assert command["command"] == prompts.SLACK_COMMAND
     settings = manifest["settings"]
     assert {"app_mention", "message.im", "message.channels"} <= set(
         settings["event_subscriptions"]["bot_events"]

@@ -112,7 +112,7 @@ def _parse_demo(name: str, code: str) -> Demo:
 def _terms(text: str) -> list[str]:
     # Imported here because the retriever module pulls in langchain; the tokenizer is shared
     # so demo keywords are normalised exactly like the notes' keywords.
-    from tutor.knowledge.retriever import keywords
+    from tutor.knowledge.words import keywords
 
     # Hyphens split so "cross-entropy" and "cross entropy" match each other.
     return keywords(text.replace("-", " "))

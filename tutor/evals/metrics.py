@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from tutor.knowledge.retriever import keywords, near_word
+from tutor.knowledge.words import keywords, near_word
 
 HIT_AT = 5
 RANK_WITHIN = 10

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from tutor.evals.dataset import QuizTopic
 
 if TYPE_CHECKING:
+    from tutor.knowledge.passage import Source
     from tutor.session import Tutor
 
 SPLITS = ("tune", "heldout")
@@ -54,7 +55,7 @@ def quiz_topic_row(tutor: Tutor, item: QuizTopic, asks: int = FIRST_FEW) -> dict
         offered = len(re.findall(r"^\s*[-•*] ", first.answer, re.M))
         row["ok"] = first.pending is None and bool(ABSENT.search(first.answer)) and offered >= 3
         return row
-    sources: list[dict[str, Any] | None] = []
+    sources: list[Source | None] = []
     turn = first
     for n in range(asks):
         if turn.pending is None or turn.pending.get("type") != "quiz_answer":

@@ -6,13 +6,12 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tutor.answers import where
 from tutor.evals.dataset import answer_half
 from tutor.evals.metrics import QUESTION_METRICS, QUIZ_METRICS, mean
+from tutor.knowledge.citations import where
 
 if TYPE_CHECKING:
     from tutor.evals.dataset import EvalQuestion, QuizAnswer
-    from tutor.evals.runner import EvalRunner
 
 Scores = Mapping[str, float | None]
 LABELS = {
@@ -146,15 +145,24 @@ def quiz_row(a: QuizAnswer, outputs: Mapping[str, Any], scores: Scores) -> dict[
     }
 
 
+@dataclass
+class Setup:
+    """What an eval ran with: the mode, the model, the embeddings and how many passages."""
+
+    mode: str
+    model: str | None
+    embeddings: str
+    passages: int
+
+
 def summarize(
-    runner: EvalRunner,
+    setup: Setup,
     question_rows: list[dict[str, Any]],
     quiz_rows: list[dict[str, Any]],
     timings: dict[str, float],
     problems: list[str],
 ) -> EvalReport:
     """The report: each metric's mean over the rows it applies to."""
-    from tutor.knowledge.embeddings import model_id_of
     from tutor.tracing import app_version
 
     metrics: dict[str, float | None] = {}
@@ -165,10 +173,10 @@ def summarize(
             metrics[key] = mean(values)
             counts[key] = sum(v is not None for v in values)
     return EvalReport(
-        mode=runner.mode,
-        model=runner.model,
-        embeddings=model_id_of(runner.services.index.embeddings),
-        passages=len(runner.passages),
+        mode=setup.mode,
+        model=setup.model,
+        embeddings=setup.embeddings,
+        passages=setup.passages,
         version=app_version(),
         questions=len(question_rows),
         quiz_answers=len(quiz_rows),

@@ -25,7 +25,7 @@ from tutor.evals.dataset import (
     spread,
 )
 from tutor.evals.metrics import RANK_WITHIN, contains_fact, same_place, score_grade, score_question
-from tutor.evals.report import EvalReport, question_row, quiz_row, summarize
+from tutor.evals.report import EvalReport, Setup, question_row, quiz_row, summarize
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -85,7 +85,7 @@ class EvalRunner:
             raise
         self.ingest_s = time.perf_counter() - started
         self.tutor = Tutor(self.settings, self.services, InMemorySaver(), InMemoryStore())
-        from tutor.knowledge.retriever import Passage
+        from tutor.knowledge.passage import Passage
 
         _, texts, metas = self.services.index.everything()
         self.passages = [{**m, "text": t} for t, m in zip(texts, metas, strict=True)]
@@ -108,6 +108,13 @@ class EvalRunner:
     def model(self) -> str | None:
         """The chat model, None offline."""
         return self.services.model_name
+
+    def setup(self) -> Setup:
+        """What this eval runs with, as its report states it."""
+        from tutor.knowledge.embeddings import model_id_of
+
+        embeddings = model_id_of(self.services.index.embeddings)
+        return Setup(self.mode, self.model, embeddings, len(self.passages))
 
     def check(self, questions: list[EvalQuestion]) -> list[str]:
         """Questions whose key facts are not in a passage of their file and heading."""
@@ -150,7 +157,7 @@ class EvalRunner:
         its rubric grade (the reference is the rubric of a stored question that has none)."""
         from tutor.learning.authoring import grade_with_model
         from tutor.learning.questions import Question
-        from tutor.models import ModelFailure, turn_budget
+        from tutor.llm import ModelFailure, turn_budget
         from tutor.nodes.quiz import auto_grade
 
         question = Question.from_dict(dict(inputs["question"]))
@@ -237,7 +244,7 @@ def run_eval(
             "understanding_s": t3 - t2,
             "total_s": t3 - started,
         }
-        report = summarize(runner, q_rows, quiz_rows, timings, problems)
+        report = summarize(runner.setup(), q_rows, quiz_rows, timings, problems)
         report.understanding = understood
         report.quiz_topics = on_topic
         return report

@@ -132,7 +132,7 @@ def record_experiments(
         if (a := a_by_id.get(i)) is not None
     ]
     timings = {"ingest_s": runner.ingest_s, "questions_s": t1 - t0, "quiz_s": t2 - t1}
-    report = summarize(runner, q_rows, a_rows, timings, runner.check(questions))
+    report = summarize(runner.setup(), q_rows, a_rows, timings, runner.check(questions))
     report.experiments = [q_exp, a_exp]
     return report
 

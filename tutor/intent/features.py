@@ -10,10 +10,10 @@ from __future__ import annotations
 import ast
 import re
 import zlib
-from functools import cache
 from typing import TYPE_CHECKING
 
-from tutor.knowledge.retriever import one_edit
+from tutor.knowledge.embeddings import known_words
+from tutor.knowledge.words import one_edit
 
 if TYPE_CHECKING:
     import numpy as np
@@ -40,16 +40,10 @@ CODE_NODES = (
 )  # fmt: skip
 
 
-@cache
-def known_words() -> frozenset[str]:
-    """Whole words of the MiniLM vocabulary: a word there is spelled as meant ("five" is not
-    a typo of "file", "show" not of "how")."""
-    import json
-
-    from tutor.knowledge.embeddings import TOKENIZER_PATH
-
-    vocab = json.loads(TOKENIZER_PATH.read_text(encoding="utf-8"))["model"]["vocab"]
-    return frozenset(word for word in vocab if word.isalpha())
+RUN_PREFIX = re.compile(
+    r"^\s*(please\s+)?(run|execute)(\s+(this|that|it|the code|my code))?\s*:?", re.I
+)
+"""What asks to run the code after it ("run this:", "please execute")."""
 
 
 def corrected(token: str) -> str:
@@ -67,8 +61,6 @@ def tokens(text: str) -> list[str]:
 def is_program(text: str) -> bool:
     """Whether the message is Python that does something (a call, an assignment, a loop…),
     not words that happen to parse ("not bad", "softmax")."""
-    from tutor.code_input import RUN_PREFIX
-
     candidate = RUN_PREFIX.sub("", text, count=1).strip()
     if not candidate or len(candidate) > 20_000:
         return False

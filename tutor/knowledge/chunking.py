@@ -12,11 +12,11 @@ import re
 from dataclasses import dataclass
 
 from tutor.knowledge.loaders import NoteText
+from tutor.knowledge.markdown import FENCE
 
 HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 BOLD_HEADING = re.compile(r"^\s*\*\*([^*]+?)\*\*\s*$")
 BULLET = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
-FENCE = re.compile(r"^\s*(```|~~~)")
 RULE = re.compile(r"^\s*(?:-{3,}|\*{3,}|_{3,})\s*$")
 PSEUDO_LEVEL = 7
 SEPARATOR = " › "

@@ -21,11 +21,11 @@ from tutor.knowledge.explanation_parts import (
     overlap,
     pieces,
 )
-from tutor.knowledge.note_units import Unit, plain, read_units, topic_of
-from tutor.knowledge.retriever import Passage, keywords
-from tutor.knowledge.words import word_count
+from tutor.knowledge.note_units import Unit, asked_concept, read_units
+from tutor.knowledge.passage import Passage
+from tutor.knowledge.words import keywords, word_count
 
-__all__ = ["Explanation", "KeyPoint", "compose_explanation", "overlap", "plain", "topic_of"]
+__all__ = ["Explanation", "KeyPoint", "asked_concept", "compose_explanation", "overlap"]
 
 COMPARE = re.compile(r"\b(vs\.?|versus|compared?|differences?|differ)\b", re.I)
 # Sentences that lean on their title for a subject: "It squishes…", "Solves vanishing…".
@@ -147,9 +147,9 @@ def compose_explanation(
     topic, one example and side remarks, deduplicated, with sources.
     `spelled` is the query with the notes' own spellings added ("BLEU (blue)"), for matching;
     `aliases` are other names the notes give the topic ("Proximal Policy Optimization")."""
-    topic = topic_of(query)
+    topic = asked_concept(query)
     compare = bool(COMPARE.search(topic))
-    named = set(keywords(topic_of(spelled) if spelled else topic)) - COMPARING
+    named = set(keywords(asked_concept(spelled) if spelled else topic)) - COMPARING
     wanted = named - GENERIC or named
     others = [words for name in aliases if (words := set(keywords(name)))]
     if 1 < len(spoken := keywords(topic)) <= TERM_WORDS:  # "PE is …" for positional encoding

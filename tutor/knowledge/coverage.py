@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tutor.knowledge.retriever import STOPWORDS, Passage, keywords, near_word, one_edit
-from tutor.knowledge.words import spaceless
+from tutor.knowledge.passage import Passage
+from tutor.knowledge.words import STOPWORDS, keywords, near_word, one_edit, spaceless
 
 GENERIC = frozenset(
     "explain tell describe show work mean define teach help use used using way thing things "
@@ -204,7 +204,7 @@ def plain_english(word: str) -> bool:
     MiniLM vocabulary): "squashing" or "tiny" is the learner's own wording, "bottleneck"
     or "watermarking" is a term. A script without spaces tells no terms apart: MiniLM knows its
     characters one by one, not its words, so its words count as plain."""
-    from tutor.intent.features import known_words
+    from tutor.knowledge.embeddings import known_words
 
     english = known_words()
     for part in re.split(r"[-'’]", word.lower()):

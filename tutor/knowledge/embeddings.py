@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable, Sequence
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -28,6 +29,16 @@ TOKENIZER_PATH = Path(__file__).parent / "assets" / "tokenizer.json"
 TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
 MAX_TOKENS = 256
 BATCH = 8
+
+
+@cache
+def known_words() -> frozenset[str]:
+    """Whole words of the MiniLM vocabulary: a word there is spelled as meant ("five" is not
+    a typo of "file", "show" not of "how")."""
+    import json
+
+    vocab = json.loads(TOKENIZER_PATH.read_text(encoding="utf-8"))["model"]["vocab"]
+    return frozenset(word for word in vocab if word.isalpha())
 
 
 class LocalMiniLM(Embeddings):

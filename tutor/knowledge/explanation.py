@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tutor.knowledge.retriever import Passage
+from tutor.knowledge.passage import Passage
 
 __all__ = [
     "BODY",

@@ -12,8 +12,10 @@ import re
 from dataclasses import dataclass
 
 from tutor.knowledge.explanation import BODY, EXAMPLE, HOW_IT_WORKS, SIDE_REMARK, WHY_IT_MATTERS
-from tutor.knowledge.note_units import Unit, plain
-from tutor.knowledge.retriever import Passage, keywords, near_word
+from tutor.knowledge.markdown import plain
+from tutor.knowledge.note_units import Unit
+from tutor.knowledge.passage import Passage
+from tutor.knowledge.words import keywords, near_word
 
 __all__ = [
     "Wanted",

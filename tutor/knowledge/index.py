@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,8 +23,12 @@ from tutor.knowledge.loaders import (
     parse_note,
     read_note_bytes,
 )
+from tutor.knowledge.passage import Passage
 from tutor.knowledge.records import FileRecord, Records
 from tutor.text_in import path_text
+
+QuestionBank = Callable[[Sequence[Passage]], Mapping[str, list[dict[str, Any]]]]
+"""Builds a file's question bank at ingest: its passages in, each chunk id's questions out."""
 
 COLLECTION = "notes"
 PIPELINE = "9"
@@ -57,9 +61,18 @@ class IngestReport:
 class NotesIndex:
     """Chroma collection plus ingest record under TUTOR_HOME (or a Chroma server)."""
 
-    def __init__(self, settings: Settings, embeddings: Embeddings | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        embeddings: Embeddings | None = None,
+        *,
+        questions: QuestionBank | None = None,
+    ) -> None:
         self.settings = settings
         self._embeddings = embeddings
+        self._questions = questions
+        """Builds the rules' question bank of a file's passages at ingest (`tutor.learning.bank`
+        through `tutor.context.open_index`); None keeps no bank (search only)."""
         self._collection: Any = None
         self._records: Records | None = None
         self.rebuilt_from: str | None = None
@@ -224,10 +237,8 @@ class NotesIndex:
 
     def _store_questions(self, file: str, chunks: list[Chunk], ids: list[str]) -> None:
         """Rebuild the rules' question bank of a file's chunks; model-written questions stay."""
-        # Lazy: tutor.learning imports tutor.knowledge.
-        from tutor.knowledge.retriever import Passage
-        from tutor.learning.bank import build_bank
-
+        if self._questions is None:
+            return
         passages = [
             Passage(
                 file,
@@ -242,7 +253,7 @@ class NotesIndex:
             )
             for c, cid in zip(chunks, ids, strict=True)
         ]
-        for chunk_id, questions in build_bank(passages).items():
+        for chunk_id, questions in self._questions(passages).items():
             self.records.put_questions(chunk_id, "rules", questions)
 
     def _remove_missing(self, paths: list[Path], seen: set[str]) -> int:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
 from tutor.config import load_settings
+
+if TYPE_CHECKING:
+    from tutor.knowledge.index import QuestionBank
 
 
 @dataclass
@@ -34,24 +37,27 @@ class IndexerState(TypedDict, total=False):
     report: dict[str, Any]
 
 
-def ingest_notes(state: IndexerState, runtime: Runtime[IndexerContext]) -> IndexerState:
-    """Bring the index in step with the notes and report what changed."""
-    from tutor.knowledge.index import NotesIndex
+def build_indexer(
+    questions: QuestionBank | None = None,
+) -> StateGraph[IndexerState, IndexerContext, IndexerState, IndexerState]:
+    """The indexer graph, uncompiled; `questions` builds the question bank at ingest (the
+    entry point passes `tutor.learning.bank.build_bank`, as `tutor ingest` does)."""
 
-    context = runtime.context or IndexerContext()
-    overrides = {k: v for k, v in (("home", context.home), ("notes", context.notes)) if v}
-    settings = load_settings(**overrides)
-    index = NotesIndex(settings)
-    try:
-        paths = [Path(p) for p in state.get("paths", [])] or [settings.notes]
-        report = index.ingest(paths)
-    finally:
-        index.close()
-    return {"report": report.as_dict()}
+    def ingest_notes(state: IndexerState, runtime: Runtime[IndexerContext]) -> IndexerState:
+        """Bring the index in step with the notes and report what changed."""
+        from tutor.knowledge.index import NotesIndex
 
+        context = runtime.context or IndexerContext()
+        overrides = {k: v for k, v in (("home", context.home), ("notes", context.notes)) if v}
+        settings = load_settings(**overrides)
+        index = NotesIndex(settings, questions=questions)
+        try:
+            paths = [Path(p) for p in state.get("paths", [])] or [settings.notes]
+            report = index.ingest(paths)
+        finally:
+            index.close()
+        return {"report": report.as_dict()}
 
-def build_indexer() -> StateGraph[IndexerState, IndexerContext, IndexerState, IndexerState]:
-    """The indexer graph, uncompiled."""
     builder = StateGraph(IndexerState, context_schema=IndexerContext)
     builder.add_node("ingest", ingest_notes)
     builder.add_edge(START, "ingest")

@@ -18,6 +18,7 @@ from tutor.knowledge.cleaning import (
     split_front_matter,
     wikilink_targets,
 )
+from tutor.prompts import PATH_MISSING
 from tutor.text_in import path_text
 
 TEXT_SUFFIXES = {".md", ".markdown", ".txt"}
@@ -58,7 +59,7 @@ def find_notes(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path]], list[Ski
     skipped: list[Skip] = []
     for given in paths:
         if not given.exists() and not given.is_symlink():
-            skipped.append(Skip(path_text(given), "path does not exist"))
+            skipped.append(Skip(path_text(given), PATH_MISSING))
         elif given.is_dir():
             root = given.resolve()
             for path, reason in _walk(given, set()):

@@ -10,8 +10,9 @@ import re
 from dataclasses import dataclass
 
 from tutor.knowledge.loaders import OUTPUT_INFO
-from tutor.knowledge.retriever import Passage, keywords
-from tutor.knowledge.words import word_count
+from tutor.knowledge.markdown import plain
+from tutor.knowledge.passage import Passage
+from tutor.knowledge.words import keywords, word_count
 
 SCAFFOLD = re.compile(
     r"^\s*(/explain\s+)?((please\s+)?(explain|describe|define|tell me about|teach me)\s+)?"
@@ -21,7 +22,6 @@ SCAFFOLD = re.compile(
 )
 QUESTION = re.compile(r"[?？]$|^(what|how|why|explain|describe|define)\b", re.I)
 BULLET = re.compile(r"^\s*(?:[-*•+]|\d+[.)])\s+")
-EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1|(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])")
 SENTENCE_END = re.compile(
     r"(?<=[.!?])(?<!vs\.)(?<!eg\.)(?<!\.g\.)(?<!\.e\.)\s+(?=[A-Z(\"'*_])|(?<=[。！？])\s*(?=\S)"
 )
@@ -52,17 +52,14 @@ class Unit:
     defines: list[tuple[set[str], int]]  # the term it defines: 2 for "X is …", 1 for "X: …"
 
 
-def topic_of(query: str) -> str:
-    """The concept a question asks about: "What is the softmax function?" → "softmax function"."""
+def asked_concept(query: str) -> str:
+    """The concept a question asks about: "What is the softmax function?" → "softmax function".
+
+    Only the question's own scaffolding goes (it reads note titles as well as queries); a
+    learner's whole message is read by `tutor.intent.topic.topic_of`."""
     topic = SCAFFOLD.sub("", query.strip(), count=1).strip(" ?.!")
     topic = re.sub(r"\s+(work|mean|do|and (its|their) \w+)$", "", topic, flags=re.I)
     return topic or query.strip(" ?.!")
-
-
-def plain(text: str) -> str:
-    """Text without Markdown emphasis markers or inline code ticks."""
-    text = EMPHASIS.sub(lambda m: m.group(2) or m.group(3), text)
-    return text.replace("**", "").replace("`", "").strip()
 
 
 def read_units(passage: Passage, rank: int) -> list[Unit]:
@@ -160,7 +157,7 @@ class _Reader:
 
     def entitle(self, text: str) -> None:
         """Start a new section: its first sentence usually defines what the title names."""
-        topic = topic_of(text) if QUESTION.search(text) else text
+        topic = asked_concept(text) if QUESTION.search(text) else text
         if topic.lower() in LABELS:
             topic = self.heading
         self.title = topic if word_count(topic) <= 6 else ""

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tutor.sqlite_files import open_sqlite
+from tutor.storage import open_sqlite
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -14,27 +13,10 @@ from pydantic import ConfigDict, PrivateAttr
 from tutor.knowledge.aliases import Aliases, read_aliases
 from tutor.knowledge.chunking import SEPARATOR
 from tutor.knowledge.index import NotesIndex
-from tutor.knowledge.words import tokens
+from tutor.knowledge.passage import Passage
+from tutor.knowledge.words import keywords, near_word
 
 SearchMode = Literal["hybrid", "dense", "bm25"]
-STOPWORDS = frozenset(
-    "a an and are as at be but by can do does for from has have how i if in into is it its "
-    "me my of on or so than that the their them then there these they this to was we what "
-    "when where which who why will with you your about between should would could".split()
-)
-
-
-def keywords(text: str) -> list[str]:
-    """Lower-cased word tokens without stopwords, lightly stemmed (plural s); in scripts
-    without spaces, pairs of characters (see `tutor.knowledge.words`)."""
-    out = []
-    for token in tokens(text):
-        if token in STOPWORDS:
-            continue
-        if len(token) > 3 and token.endswith("s") and not token.endswith("ss"):
-            token = token[:-1]
-        out.append(token)
-    return out
 
 
 def search_terms(text: str) -> list[str]:
@@ -69,111 +51,7 @@ def alias_terms(text: str, aliases: Aliases) -> list[str]:
     return [f"alias:{concept}" for concept in aliases.concepts_in(text)]
 
 
-@dataclass
-class Passage:
-    """A retrieved passage as the CLI and JSON show it."""
-
-    file: str
-    heading: str
-    start_line: int
-    end_line: int
-    text: str
-    score: float
-    similarity: float = 0.0
-    """Cosine similarity of the passage to the query (0 when dense search did not rank it)."""
-    chunk_id: str = ""
-    """The passage's id in the index (derived from its file and content)."""
-    cell: int | None = None
-    """A notebook passage's first cell (counted from 1, top of the notebook); None elsewhere.
-    Its `start_line` and `end_line` then count lines of the notebook as read, not of the file."""
-    end_cell: int | None = None
-    """A notebook passage's last cell (the same as `cell` within one cell); None elsewhere."""
-
-    @classmethod
-    def from_document(cls, doc: Document) -> Passage:
-        """Build from a retriever document."""
-        m = doc.metadata
-        return replace(
-            cls.from_row(str(doc.id or ""), doc.page_content, m),
-            score=round(float(m.get("score", 0.0)), 6),
-            similarity=round(float(m.get("similarity", 0.0)), 4),
-        )
-
-    @classmethod
-    def from_row(cls, chunk_id: str, text: str, meta: dict[str, Any]) -> Passage:
-        """Build from an index row (id, text, metadata), unranked."""
-        # An index written before cells were cited holds a notebook's first cell without its
-        # last: that passage keeps its line citation until `tutor ingest` refreshes it.
-        cited_by_cell = meta.get("end_cell") is not None
-        return cls(
-            file=str(meta.get("file", "")),
-            heading=str(meta.get("heading", "")),
-            start_line=int(meta.get("start_line", 0)),
-            end_line=int(meta.get("end_line", 0)),
-            text=text,
-            score=0.0,
-            chunk_id=chunk_id,
-            cell=int(meta["cell"]) if cited_by_cell else None,
-            end_cell=int(meta["end_cell"]) if cited_by_cell else None,
-        )
-
-    @property
-    def citation(self) -> str:
-        """`file › heading (lines a–b)`, `(line a)`, or for a notebook `(cell n)`/`(cells m–n)`."""
-        return cite(self.ref())
-
-    def ref(self) -> dict[str, Any]:
-        """Where the passage is, as answers and quiz cards record it (and JSON shows it)."""
-        by_cell = self.cell is not None
-        return {
-            "file": self.file,
-            "heading": self.heading,
-            "start_line": None if by_cell else self.start_line,
-            "end_line": None if by_cell else self.end_line,
-            "cell": self.cell,
-            "end_cell": self.end_cell,
-        }
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-able fields (a notebook passage's lines are null: its cells say where it is)."""
-        return asdict(self) | self.ref()
-
-
-def cite(ref: Mapping[str, Any]) -> str:
-    """`file › heading (lines a–b)` for a source ref: `(line a)` for one line, and for a
-    notebook `(cell n)` or `(cells m–n)`; refs recorded before cells were cited work too."""
-    place = f"{ref['file']} › {ref['heading']}" if ref.get("heading") else str(ref["file"])
-    if ref.get("cell") is not None:
-        first, last, one, many = ref["cell"], ref.get("end_cell"), "cell", "cells"
-    else:
-        first, last, one, many = ref.get("start_line"), ref.get("end_line"), "line", "lines"
-    if first is None:
-        return place
-    if last is None or last == first:
-        return f"{place} ({one} {first})"
-    return f"{place} ({many} {first}–{last})"
-
-
 QUESTION_WORDS = frozenset("explain tell describe show work mean define teach help".split())
-
-
-def near_word(a: str, b: str) -> bool:
-    """The same word, or one a clear prefix of the other ("backprop" ~ "backpropagation")."""
-    short, long = sorted((a, b), key=len)  # "vanish" ~ "vanishing", but "token" !~ "tokenization"
-    close = len(long) - len(short) <= 4 or len(short) >= 7
-    return a == b or (len(short) >= 5 and close and long.startswith(short))
-
-
-def one_edit(a: str, b: str) -> bool:
-    """Whether a and b differ by one insertion, deletion, substitution or swap of neighbours."""
-    if abs(len(a) - len(b)) > 1 or a == b:
-        return False
-    if len(a) == len(b):
-        diff = [i for i in range(len(a)) if a[i] != b[i]]
-        swap = len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
-        return len(diff) == 1 or (swap and a[diff[1]] == b[diff[0]])
-    short, long = sorted((a, b), key=len)
-    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
 def keyword_overlap(query: str, passage: Passage) -> float:

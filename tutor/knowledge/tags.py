@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from itertools import zip_longest
 from typing import Any
 
-from tutor.knowledge.retriever import Passage
+from tutor.knowledge.passage import Passage
 
 SPLIT = re.compile(r"[,\s]+")
 ASIDE = re.compile(r"^(?:my\s+)?(?:notes?\s+)?(?:tagged\s+)?|\s+(?:notes?|tag)$", re.I)

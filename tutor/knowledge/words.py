@@ -70,3 +70,42 @@ def word_count(text: str) -> int:
             continue
         count += (letters + 1) // 2 + bool(re.search(r"\w", SPACELESS_CHAR.sub("", piece)))
     return count
+
+
+STOPWORDS = frozenset(
+    "a an and are as at be but by can do does for from has have how i if in into is it its "
+    "me my of on or so than that the their them then there these they this to was we what "
+    "when where which who why will with you your about between should would could".split()
+)
+
+
+def keywords(text: str) -> list[str]:
+    """Lower-cased word tokens without stopwords, lightly stemmed (plural s); in scripts
+    without spaces, pairs of characters (see `tutor.knowledge.words`)."""
+    out = []
+    for token in tokens(text):
+        if token in STOPWORDS:
+            continue
+        if len(token) > 3 and token.endswith("s") and not token.endswith("ss"):
+            token = token[:-1]
+        out.append(token)
+    return out
+
+
+def near_word(a: str, b: str) -> bool:
+    """The same word, or one a clear prefix of the other ("backprop" ~ "backpropagation")."""
+    short, long = sorted((a, b), key=len)  # "vanish" ~ "vanishing", but "token" !~ "tokenization"
+    close = len(long) - len(short) <= 4 or len(short) >= 7
+    return a == b or (len(short) >= 5 and close and long.startswith(short))
+
+
+def one_edit(a: str, b: str) -> bool:
+    """Whether a and b differ by one insertion, deletion, substitution or swap of neighbours."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        swap = len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+        return len(diff) == 1 or (swap and a[diff[1]] == b[diff[0]])
+    short, long = sorted((a, b), key=len)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable
 
 from tutor.knowledge.aliases import SKIPPABLE
-from tutor.knowledge.retriever import keywords
+from tutor.knowledge.words import keywords
 
 RUN = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 SHORT = re.compile(r"^[A-Za-z][A-Za-z0-9-]{1,7}$")

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from difflib import SequenceMatcher
 
-from tutor.knowledge.retriever import keywords, one_edit
+from tutor.knowledge.words import keywords, one_edit
 
 TYPO_RATIO = 0.85
 

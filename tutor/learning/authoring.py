@@ -8,9 +8,10 @@ from langchain_core.messages import HumanMessage
 from pydantic import BaseModel, Field
 
 from tutor import prompts
-from tutor.answers import source_ref
-from tutor.context import Services
-from tutor.knowledge.retriever import Passage, keywords
+from tutor.knowledge.citations import source_ref
+from tutor.knowledge.passage import Passage
+from tutor.knowledge.words import keywords
+from tutor.learning.collaborators import Collaborators
 from tutor.learning.grading import Grade
 from tutor.learning.questions import Question
 
@@ -33,7 +34,7 @@ class RubricGrade(BaseModel):
     feedback: str = Field(description="one or two specific, encouraging sentences")
 
 
-def write_question(services: Services, passage: Passage, level: str) -> Question | None:
+def write_question(services: Collaborators, passage: Passage, level: str) -> Question | None:
     """A question, reference and rubric written by the model; None if it wrote an empty one
     (a failed call is a ModelFailure)."""
     assert services.structured is not None
@@ -55,7 +56,7 @@ def write_question(services: Services, passage: Passage, level: str) -> Question
     )
 
 
-def grade_with_model(services: Services, question: Question, answer: str) -> Grade | None:
+def grade_with_model(services: Collaborators, question: Question, answer: str) -> Grade | None:
     """The model's rubric grade, or None when it cannot give one (rules grade instead)."""
     assert services.structured is not None
     prompt = prompts.QUIZ_GRADE.format(

@@ -15,11 +15,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from tutor.knowledge.retriever import Passage
+from tutor.knowledge.passage import Passage
+from tutor.learning.cards import Card
+from tutor.learning.grading import GradeRecord
 from tutor.learning.selection import Pick, cards_and_due, new_question, offline_question
 
 if TYPE_CHECKING:
-    from tutor.context import Services
+    from tutor.learning.collaborators import Collaborators
     from tutor.learning.memory import LearnerMemory
 
 TRIES = 40
@@ -30,9 +32,9 @@ Where = tuple[str, str]
 
 
 def balanced_card(
-    services: Services,
+    services: Collaborators,
     memory: LearnerMemory | None,
-    grades: Sequence[Mapping[str, Any]],
+    grades: Sequence[GradeRecord],
     avoid: set[str],
     at: datetime,
     level: str,
@@ -80,9 +82,7 @@ def turns(
     return order
 
 
-def asked_before(
-    cards: Sequence[Mapping[str, Any]], grades: Sequence[Mapping[str, Any]]
-) -> list[Where]:
+def asked_before(cards: Sequence[Card], grades: Sequence[GradeRecord]) -> list[Where]:
     """Where the questions asked so far came from, oldest first, each question once: the
     learner's cards by when they were made, then this conversation's answers in order."""
     seen: dict[str, Where] = {}
@@ -98,7 +98,7 @@ def _where(source: Mapping[str, Any]) -> Where:
     return str(source.get("file", "")), str(source.get("heading", ""))
 
 
-def _askable(services: Services, taken: set[str]) -> list[Passage]:
+def _askable(services: Collaborators, taken: set[str]) -> list[Passage]:
     """Every passage, or with only the rules' bank to ask from, those with a question left."""
     rows = services.retriever.rows()
     passages = [Passage.from_row(*row) for row in rows]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from tutor.knowledge.retriever import Passage
+from tutor.knowledge.passage import Passage
 from tutor.learning.cards import question_id
 from tutor.learning.questions import Question, questions_from_passage
 from tutor.learning.structure import norm

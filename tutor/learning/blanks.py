@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from tutor.knowledge.retriever import STOPWORDS, keywords
+from tutor.knowledge.markdown import plain
+from tutor.knowledge.words import STOPWORDS, keywords
 from tutor.learning.recall_blocks import (
     ACRONYM,
     BOLD,
@@ -14,7 +15,6 @@ from tutor.learning.recall_blocks import (
     WEAK,
     WORD,
     is_example,
-    plain,
     termlike,
     trim,
 )
@@ -81,12 +81,12 @@ def blank_key_term(
     from, so that blank would test nothing.
     """
     # An ordinal and a step's label are not what the sentence says ('Third, Attention Score:').
-    sentence = LABEL_LEAD.sub("", ORDINAL.sub("", plain(raw)))
+    sentence = LABEL_LEAD.sub("", ORDINAL.sub("", plain(raw, squeeze=True)))
     if len(WORD.findall(sentence)) < 8 or sentence.endswith(("?", ":")) or is_example(sentence):
         return None
     if not stands_alone(sentence):
         return None
-    bold = [(0, bare(plain(b))) for b in BOLD.findall(raw)]
+    bold = [(0, bare(plain(b, squeeze=True))) for b in BOLD.findall(raw)]
     candidates = [*bold, *topics, *((2, a) for a in ACRONYM.findall(sentence))]
     shown = heading_words(heading)
     candidates = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from tutor.knowledge.retriever import keywords
+from tutor.knowledge.words import keywords
 from tutor.learning.answer_words import TYPO_RATIO, normalized, ratio, same_word
 from tutor.learning.questions import WEAK, Question
 

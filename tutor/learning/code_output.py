@@ -12,14 +12,16 @@ from __future__ import annotations
 import ast
 import builtins
 import re
-from typing import Any
 
+from tutor.knowledge.loaders import OUTPUT_INFO
+from tutor.knowledge.markdown import PYTHON_INFO
+from tutor.knowledge.passage import Source
 from tutor.learning.question import Question
 
-FENCE_OPEN = re.compile(r"^\s*```\s*(python|py|python3)?\s*$", re.I)
+FENCE_OPEN = re.compile(rf"^\s*```\s*({PYTHON_INFO})?\s*$", re.I)
 FENCE_CLOSE = re.compile(r"^\s*```\s*$")
 OUTPUT_LEAD = re.compile(r"^\s*(?:\*\*)?(?:output|prints?|result)(?:\*\*)?\s*:?\s*(?:\*\*)?$", re.I)
-OUTPUT_FENCE = re.compile(r"^\s*```\s*(output|text)?\s*$", re.I)
+OUTPUT_FENCE = re.compile(rf"^\s*```\s*({OUTPUT_INFO}|text)?\s*$", re.I)
 PURE_MODULES = frozenset(
     "math cmath itertools functools collections string re operator statistics fractions "
     "decimal heapq bisect dataclasses typing enum textwrap json numpy".split()
@@ -31,7 +33,7 @@ MAX_OUTPUT_LINES = 4
 MAX_OUTPUT_CHARS = 120
 
 
-def output_questions(text: str, source: dict[str, Any]) -> list[Question]:
+def output_questions(text: str, source: Source) -> list[Question]:
     """A question for each code cell of the passage with a stored, determined, short output."""
     out: list[Question] = []
     for code, output in cells_with_output(text):
@@ -124,7 +126,7 @@ def _spelled_out(code: str, output: str) -> bool:
     return any(output.strip() == lit.strip() for lit in literals)
 
 
-def _question(code: str, output: str, source: dict[str, Any]) -> Question:
+def _question(code: str, output: str, source: Source) -> Question:
     shows = "print" if "print(" in code else "show when it runs"  # a notebook shows the last value
     prompt = f"What does this code {shows}?\n\n```python\n{code.strip()}\n```"
     values = re.findall(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?|[A-Za-z_]\w*|\S", output)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from tutor.knowledge.retriever import keywords
+from tutor.knowledge.words import keywords
 
 NEGATIONS = frozenset("not no never none neither nor cannot unable nothing nobody".split())
 """Not "without": it negates its object ("without them, …"), not the clause."""

@@ -10,11 +10,12 @@ name, and the reference says what the notes say of both.
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from tutor.knowledge.retriever import STOPWORDS, keywords
+from tutor.knowledge.markdown import plain
+from tutor.knowledge.passage import Source
+from tutor.knowledge.words import STOPWORDS, keywords
 from tutor.learning.question import Question, key_terms
-from tutor.learning.recall_blocks import BULLET, GENERIC, WORD, leaf, plain, trim
+from tutor.learning.recall_blocks import BULLET, GENERIC, WORD, leaf, trim
 from tutor.learning.structure import SENTENCE_END, statements, variants
 
 ITEM = re.compile(
@@ -37,7 +38,7 @@ MAX_PER_PASSAGE = 3
 VERB_LED = "\x00"  # marks a description that opens with its verb (a sentence's second half)
 
 
-def compare_questions(heading: str, text: str, source: dict[str, Any]) -> list[Question]:
+def compare_questions(heading: str, text: str, source: Source) -> list[Question]:
     """The passage's contrasts as 'A vs B: which one …?' questions (a few a passage)."""
     topic = leaf(heading)
     pairs = _side_by_side(text) + _sentence_pairs(text, topic)
@@ -61,9 +62,9 @@ def _side_by_side(text: str) -> list[tuple[Side, Side, int]]:
     for raw in [*text.split("\n"), ""]:
         bullet = BULLET.match(raw)
         m = ITEM.match(raw[bullet.end() :].strip()) if bullet and not bullet.group(1) else None
-        name = plain(m.group(1) or m.group(2) or "").strip() if m else ""
+        name = plain(m.group(1) or m.group(2) or "", squeeze=True).strip() if m else ""
         if m and _is_name(name):
-            run.append((name, plain(m.group(3))))
+            run.append((name, plain(m.group(3), squeeze=True)))
             numbered = numbered or bool(re.match(r"\s*\d+[.)]", raw))
             continue
         if 2 <= len(run) <= 5 and _contrasting(lead, run, numbered):
@@ -99,7 +100,7 @@ def _sentence_pairs(text: str, topic: str) -> list[tuple[Side, Side, int]]:
     """'A does this; B does that' and 'Unlike A, B does …' sentences."""
     out: list[tuple[Side, Side, int]] = []
     for _, line in statements(text):
-        for sentence in SENTENCE_END.split(plain(line)):
+        for sentence in SENTENCE_END.split(plain(line, squeeze=True)):
             unlike = UNLIKE.match(sentence)
             if unlike:
                 subject, said = _led(unlike.group(2), topic)
@@ -125,7 +126,7 @@ def _led(clause: str, topic: str) -> tuple[str, str]:
 
 
 def _question(
-    a: str, said_a: str, b: str, said_b: str, answer: int, source: dict[str, Any]
+    a: str, said_a: str, b: str, said_b: str, answer: int, source: Source
 ) -> Question | None:
     """'A vs B: which one <what the notes say of the answer>?'; None if that tells nothing apart."""
     name, said = (a, said_a) if answer == 0 else (b, said_b)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-from tutor.knowledge.retriever import keywords
+from tutor.knowledge.words import keywords
 from tutor.learning.choices import parse_choice
 from tutor.learning.grading import (
     Grade,

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Literal, TypedDict
 
-from tutor.knowledge.retriever import keywords
+from tutor.knowledge.passage import Source
+from tutor.knowledge.words import keywords
 from tutor.learning.answer_aliases import alias_words, names
 from tutor.learning.answer_words import (
     fills_blank,
@@ -21,9 +22,10 @@ from tutor.learning.answer_words import (
 from tutor.learning.choices import LABEL, LABEL_PREFIX, parse_choice
 from tutor.learning.contradiction import contradiction, wrong_number
 from tutor.learning.kind_rules import first_step, output_match, picked_side, right_side
-from tutor.learning.questions import LABELS, WEAK, Question
+from tutor.learning.questions import LABELS, WEAK, Question, QuestionKind
 
 Verdict = Literal["correct", "partial", "incorrect", "skipped"]
+GradedBy = Literal["rules", "model"]
 CORRECT_AT = 0.6
 PARTIAL_AT = 0.3
 JOINERS = frozenset(["a", "an", "and", "by", "for", "from", "in", "of", "on", "the", "to", "with"])
@@ -34,6 +36,46 @@ OPENING = re.compile(r"[,;:.(]|\bwhich\b")
 """Where the first phrase of an answer ends: "Masked attention, which …" names its step first."""
 REASONS = frozenset("because due since reason".split())
 """Words that say a reason is coming, not what it is."""
+
+
+class GradeFields(TypedDict):
+    """A `Grade` as JSON (`Grade.as_dict`)."""
+
+    score: float
+    """0 to 1."""
+    verdict: Verdict
+    """correct, partial, incorrect or skipped."""
+    feedback: str
+    """A word for the learner: what was right, what was missing."""
+    matched: list[str]
+    """Key terms (or the option) the answer got."""
+    missed: list[str]
+    """Key terms the answer left out."""
+    ceiling: float
+    """See `Grade.ceiling`."""
+
+
+class TracedGrade(TypedDict, total=False):
+    """What a grade record holds only when its turn was traced."""
+
+    run_id: str
+    """The trace run of the turn that graded the answer (the learner's rating is fed back
+    to it)."""
+
+
+class GradeRecord(GradeFields, TracedGrade):
+    """One graded quiz answer, as the thread's `grades` and a review hold it."""
+
+    question: str
+    """The question's prompt."""
+    answer: str
+    """What the learner answered."""
+    kind: QuestionKind
+    """The question's kind."""
+    source: Source
+    """The passage the question comes from."""
+    graded_by: GradedBy
+    """`rules` (the automatic estimate) or `model` (a model's rubric grade)."""
 
 
 @dataclass
@@ -49,9 +91,16 @@ class Grade:
     """The most the answer's meaning may lift the score to: its score when the rules found it
     false (a negation, a number, a wrong order or side), under correct when it is only half."""
 
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-able fields."""
-        return asdict(self)
+    def as_dict(self) -> GradeFields:
+        """JSON-able fields, copied."""
+        return {
+            "score": self.score,
+            "verdict": self.verdict,
+            "feedback": self.feedback,
+            "matched": list(self.matched),
+            "missed": list(self.missed),
+            "ceiling": self.ceiling,
+        }
 
 
 def grade_answer(question: Question, answer: str) -> Grade:

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 from tutor.errors import TutorError
 from tutor.knowledge.aliases import key
 from tutor.knowledge.coverage import GENERIC
-from tutor.knowledge.retriever import Passage
+from tutor.knowledge.passage import Passage
 from tutor.learning.on_topic import MARKUP, terms
 
 if TYPE_CHECKING:
-    from tutor.context import Services
+    from tutor.learning.collaborators import Collaborators
 
 OFFERED = 3
 MAX_WORDS = 6
@@ -65,7 +65,7 @@ def _offerable(name: str) -> bool:
 
 
 def nearest_topics(
-    services: Services, topic: str, passages: Sequence[Passage], n: int = OFFERED
+    services: Collaborators, topic: str, passages: Sequence[Passage], n: int = OFFERED
 ) -> list[str]:
     """Up to n topics of the notes nearest the topic in meaning, each named once; without
     the embedder, those of the passages the search found for it."""
@@ -86,7 +86,7 @@ def nearest_topics(
 _CACHE: dict[int, tuple[tuple[int, float], list[str], list[list[float]]]] = {}
 
 
-def _every_topic(services: Services) -> tuple[list[str], list[list[float]]]:
+def _every_topic(services: Collaborators) -> tuple[list[str], list[list[float]]]:
     """Every topic the notes name, and its embedding: worked out once per version of the
     index (a missing topic is rare; the notes' few hundred names embed in a second or two)."""
     index = services.index

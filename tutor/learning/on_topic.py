@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING
 
 from tutor.knowledge.aliases import Aliases
 from tutor.knowledge.coverage import GENERIC, typo_of
-from tutor.knowledge.retriever import STOPWORDS, Passage, near_word
-from tutor.knowledge.words import tokens
+from tutor.knowledge.passage import Passage
+from tutor.knowledge.words import STOPWORDS, near_word, tokens
 
 if TYPE_CHECKING:
-    from tutor.context import Services
+    from tutor.learning.collaborators import Collaborators
 
 HEADING, DEFINED, UNDER, MENTIONED = 4, 3, 2, 1
 """How a passage names a topic, best first: its own heading, a line that introduces it, a
@@ -246,7 +246,7 @@ RELATED = 0.5
 """A topic no passage names is asked from passages holding this share of its weight."""
 
 
-def find_on_topic(services: Services, topic: str) -> OnTopic:
+def find_on_topic(services: Collaborators, topic: str) -> OnTopic:
     """The passages of the notes about a topic; when none names it but the notes cover it
     in other words ("llm training pipeline"), those whose heading and text share most of it."""
     searched, found = services.look_up(topic, k=SEARCHED)

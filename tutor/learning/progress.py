@@ -15,6 +15,7 @@ from typing import Any
 
 from tutor import prompts
 from tutor.learning.cards import (
+    Card,
     card_mastery,
     due_within,
     is_due,
@@ -111,7 +112,7 @@ class _CardNumbers:
     mastery: float | None
 
 
-def progress_report(cards: list[dict[str, Any]], at: datetime) -> Progress:
+def progress_report(cards: list[Card], at: datetime) -> Progress:
     """Where the learner stands at `at`, from their cards."""
     at = at.astimezone(UTC)
     live = [c for c in cards if c.get("status") != "retired"]
@@ -132,7 +133,7 @@ def progress_report(cards: list[dict[str, Any]], at: datetime) -> Progress:
     )
 
 
-def _place(card: dict[str, Any]) -> tuple[str, str]:
+def _place(card: Card) -> tuple[str, str]:
     source = card.get("source") or {}
     if source.get("file"):
         return str(source["file"]), str(source.get("heading") or "")
@@ -140,7 +141,7 @@ def _place(card: dict[str, Any]) -> tuple[str, str]:
     return file, heading
 
 
-def _numbers(card: dict[str, Any], at: datetime) -> _CardNumbers:
+def _numbers(card: Card, at: datetime) -> _CardNumbers:
     return _CardNumbers(
         reviewed=bool(card.get("history")),
         due_now=is_due(card, at),
@@ -182,7 +183,7 @@ def _or(value: float | None, default: float) -> float:
     return default if value is None else value
 
 
-def _review_times(cards: list[dict[str, Any]]) -> list[datetime]:
+def _review_times(cards: list[Card]) -> list[datetime]:
     # Retired cards count too: the learner did review them on those days.
     return [
         datetime.fromisoformat(str(h["at"])).astimezone(UTC)
@@ -252,7 +253,8 @@ def progress_markdown(report: Progress) -> str:
             f"**{note.file}** · {_counts(note.tally)} · {mastery_bar(note.tally.mastery)}",
         ]
         lines += [
-            f"- {t.heading or '(top of note)'}: {mastery_bar(t.tally.mastery)} · {_counts(t.tally)}"
+            f"- {t.heading or prompts.TOP_OF_NOTE}: {mastery_bar(t.tally.mastery)} · "
+            f"{_counts(t.tally)}"
             for t in note.topics[:SHOWN]
         ]
         if len(note.topics) > SHOWN:

@@ -7,10 +7,12 @@ these, and the graph state and the card store hold them as `as_dict` output.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypedDict, cast
 
-from tutor.knowledge.retriever import keywords
+from tutor.knowledge.passage import Source
+from tutor.knowledge.words import keywords
 from tutor.learning.recall_blocks import ACRONYM, WEAK, WORD
 from tutor.learning.structure import SENTENCE_END
 
@@ -24,6 +26,27 @@ COMMON = frozenset(
 )
 
 
+class QuestionDict(TypedDict):
+    """A `Question` as the graph state, the cards and the question bank store it (`as_dict`)."""
+
+    kind: QuestionKind
+    """What sort of question: recall, definition, cloze, choice, steps, compare, why, output."""
+    prompt: str
+    """The question as the learner reads it (Markdown)."""
+    reference: str
+    """The answer the notes give."""
+    key_terms: list[str]
+    """The reference's most telling words, which an answer is graded on."""
+    source: Source
+    """The passage the question comes from."""
+    options: list[str]
+    """A multiple-choice question's options, in order; empty for other kinds."""
+    answer_index: int | None
+    """The right option's index; None for other kinds."""
+    rubric: list[str]
+    """The points a full answer makes (a model grades by them)."""
+
+
 @dataclass
 class Question:
     """One quiz question, its reference answer and where in the notes it comes from."""
@@ -32,25 +55,34 @@ class Question:
     prompt: str
     reference: str
     key_terms: list[str]
-    source: dict[str, Any]
+    source: Source
     options: list[str] = field(default_factory=list)
     answer_index: int | None = None
     rubric: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-able fields (the question lives in a graph checkpoint)."""
-        return asdict(self)
+    def as_dict(self) -> QuestionDict:
+        """JSON-able fields, copied (the question lives in a graph checkpoint)."""
+        return {
+            "kind": self.kind,
+            "prompt": self.prompt,
+            "reference": self.reference,
+            "key_terms": list(self.key_terms),
+            "source": self.source.copy(),
+            "options": list(self.options),
+            "answer_index": self.answer_index,
+            "rubric": list(self.rubric),
+        }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Question:
-        """Rebuild from `as_dict` output."""
+    def from_dict(cls, data: Mapping[str, Any]) -> Question:
+        """Rebuild from `as_dict` output (a `QuestionDict`, or the bank's JSON of one)."""
         index = data.get("answer_index")
         return cls(
             kind=data["kind"],
             prompt=str(data["prompt"]),
             reference=str(data.get("reference", "")),
             key_terms=[str(t) for t in data.get("key_terms", [])],
-            source=dict(data.get("source", {})),
+            source=cast(Source, dict(data.get("source", {}))),
             options=[str(o) for o in data.get("options", [])],
             answer_index=None if index is None else int(index),
             rubric=[str(r) for r in data.get("rubric", [])],

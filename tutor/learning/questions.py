@@ -15,9 +15,9 @@ from __future__ import annotations
 import hashlib
 import random
 from collections.abc import Collection, Sequence
-from typing import Any
 
-from tutor.knowledge.retriever import Passage, keywords
+from tutor.knowledge.passage import Passage, Source
+from tutor.knowledge.words import keywords
 from tutor.learning.blanks import blank_key_term, masked, related, same_kind, topic_terms
 from tutor.learning.code_output import output_questions
 from tutor.learning.contrasts import compare_questions
@@ -104,7 +104,7 @@ def pick_question(
     return rng.choices(ranked, weights=weights)[0][1]
 
 
-def _recall_question(recall: Recall, source: dict[str, Any]) -> Question | None:
+def _recall_question(recall: Recall, source: Source) -> Question | None:
     """The question or title line; its bullets are the reference answer."""
     reference = join(recall.points, 450)
     terms = _key_terms(reference, set(keywords(recall.prompt)))
@@ -114,7 +114,7 @@ def _recall_question(recall: Recall, source: dict[str, Any]) -> Question | None:
     return Question("recall", recall.prompt, reference, terms, source, rubric=rubric)
 
 
-def _definition_question(d: Definition, source: dict[str, Any]) -> Question | None:
+def _definition_question(d: Definition, source: Source) -> Question | None:
     """ "What is <term>?" with the notes' definition as the reference."""
     prompt = f"What {'are' if plural(d.term) else 'is'} {d.term}?"
     terms = _key_terms(d.text, set(keywords(d.term)))
@@ -123,9 +123,7 @@ def _definition_question(d: Definition, source: dict[str, Any]) -> Question | No
     return Question("definition", prompt, d.text, terms, source, rubric=[trim(d.text, 160)])
 
 
-def _choice_question(
-    d: Definition, pool: Sequence[Definition], source: dict[str, Any]
-) -> Question | None:
+def _choice_question(d: Definition, pool: Sequence[Definition], source: Source) -> Question | None:
     """The definition among three others' definitions; None without three distinct ones."""
     answer = masked(d)
     if len(WORD.findall(answer)) < 4:
@@ -161,9 +159,7 @@ def _choice_question(
     )
 
 
-def _clozes(
-    heading: str, text: str, recalls: Sequence[Recall], source: dict[str, Any]
-) -> list[Question]:
+def _clozes(heading: str, text: str, recalls: Sequence[Recall], source: Source) -> list[Question]:
     """Key sentences with one salient term blanked (at most three a passage, best terms first)."""
     topics = topic_terms([leaf(heading), *(r.prompt for r in recalls)])
     titles = _titles_above(text)
@@ -191,7 +187,7 @@ def _titles_above(text: str) -> dict[int, list[str]]:
 
 
 def _cloze(
-    sentence: str, topics: Sequence[tuple[int, str]], source: dict[str, Any], heading: str
+    sentence: str, topics: Sequence[tuple[int, str]], source: Source, heading: str
 ) -> tuple[int, Question] | None:
     """The sentence with its best candidate term blanked, if it is a key sentence."""
     picked = blank_key_term(sentence, topics, heading)

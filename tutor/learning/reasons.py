@@ -10,11 +10,12 @@ no question. 'It'/'this' as B's subject is the passage's topic, or there is no q
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from tutor.knowledge.retriever import STOPWORDS, keywords
+from tutor.knowledge.markdown import plain
+from tutor.knowledge.passage import Source
+from tutor.knowledge.words import STOPWORDS, keywords
 from tutor.learning.question import Question, key_terms
-from tutor.learning.recall_blocks import WORD, leaf, plain, termlike, trim
+from tutor.learning.recall_blocks import WORD, leaf, termlike, trim
 from tutor.learning.structure import SENTENCE_END, WHAT_IS, statements
 
 AUX = frozenset("is are was were can could will would should must may might".split())
@@ -48,13 +49,13 @@ REASON_LEAD = {"because": "Because", "since": "Because", "due to": "Due to", "so
 MAX_PER_PASSAGE = 3
 
 
-def why_questions(heading: str, text: str, source: dict[str, Any]) -> list[Question]:
+def why_questions(heading: str, text: str, source: Source) -> list[Question]:
     """The passage's reasons as 'Why …?' questions (a few a passage)."""
     topic = _topic(heading, text)
     out: list[Question] = []
     previous = ""
     for _, line in statements(text):
-        for sentence in SENTENCE_END.split(plain(line)):
+        for sentence in SENTENCE_END.split(plain(line, squeeze=True)):
             found = reason_of(sentence.strip().rstrip("."), previous)
             previous = sentence
             if not found:
@@ -182,7 +183,9 @@ def _base(verb: str) -> str:
 def _topic(heading: str, text: str) -> str:
     """What 'it' means in the passage: the term its first line names or asks about, else its
     heading."""
-    first = next((plain(line) for line in text.split("\n") if line.strip()), "").strip()
+    first = next(
+        (plain(line, squeeze=True) for line in text.split("\n") if line.strip()), ""
+    ).strip()
     asked = WHAT_IS.match(first.rstrip(":") + ("" if first.endswith("?") else "?"))
     if asked and termlike(asked.group(1)):
         return asked.group(1)
@@ -196,7 +199,7 @@ def _topic(heading: str, text: str) -> str:
 
 def _named_in(name: str, text: str) -> bool:
     """Whether the text names the heading's term, in full, bare or by its acronym."""
-    low = plain(text).lower()
+    low = plain(text, squeeze=True).lower()
     forms = [name, re.sub(r"\s*\([^)]*\)", "", name), *re.findall(r"\(([^)]+)\)", name)]
     initials = "".join(w[0] for w in re.findall(r"[A-Za-z][\w-]*", name))
     if len(initials) >= 2:

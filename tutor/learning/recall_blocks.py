@@ -11,13 +11,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tutor.knowledge.retriever import STOPWORDS, keywords
+from tutor.knowledge.markdown import FENCE, plain
+from tutor.knowledge.words import STOPWORDS, keywords
 
-FENCE = re.compile(r"^\s*(```|~~~)")
 BULLET = re.compile(r"^(\s*)(?:[-+•]\s*|\*\s+|\d+[.)]\s+)")
 LEAD = re.compile(r"^\s*(?:>\s*|=+>\s*|👉\s*)+")
 BOLD = re.compile(r"\*\*(.+?)\*\*")
-ITALIC = re.compile(r"(?<![\w*])\*(?!\s)([^*\n]+?)(?<!\s)\*(?![\w*])")
+"""A bold span (the notes mark key terms so); `blanks` collects the terms it holds."""
 WORD = re.compile(r"[A-Za-z0-9][\w'’@^-]*")
 ACRONYM = re.compile(r"\b[A-Za-z]*[A-Z][a-z]*[A-Z][A-Za-z]*\b")
 ACTOR = re.compile(r"^(The|A|An) (\w+(?: \w+)?):$")
@@ -189,17 +189,11 @@ def read_lines(text: str) -> list[Line | None]:
         raw = (line[bullet.end() :] if bullet else LEAD.sub("", line)).strip()
         if fenced or FENCE.match(line) or not stripped or stripped.startswith(("|", "`")):
             out.append(None)
-        elif text := plain(raw):
+        elif text := plain(raw, squeeze=True):
             out.append(Line(raw, text, bool(bullet), len(bullet.group(1)) if bullet else 0))
         else:
             out.append(None)
     return out
-
-
-def plain(raw: str) -> str:
-    """Text without emphasis markers, backticks or doubled spaces."""
-    text = ITALIC.sub(r"\1", BOLD.sub(r"\1", raw)).replace("`", "").replace("**", "")
-    return re.sub(r"\s+", " ", text).strip()
 
 
 def line_text(line: Line | None) -> str:
@@ -214,7 +208,7 @@ def leaf(heading: str, depth: int = 1) -> str:
     words = parts[-depth].split()
     while words and not re.search(r"[A-Za-z]", words[0]):
         words.pop(0)
-    return plain(re.sub(r"^\d+[.)]\s*", "", " ".join(words))).rstrip(":").strip()
+    return plain(re.sub(r"^\d+[.)]\s*", "", " ".join(words)), squeeze=True).rstrip(":").strip()
 
 
 def as_question(text: str) -> str | None:

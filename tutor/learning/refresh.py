@@ -9,10 +9,12 @@ gone the card is `retired`.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from tutor.knowledge.retriever import Passage, keyword_overlap, keywords
-from tutor.learning.cards import now, topic_of
+from tutor.knowledge.passage import Passage
+from tutor.knowledge.retriever import keyword_overlap
+from tutor.knowledge.words import keywords
+from tutor.learning.cards import Card, CardStatus, now, section_of
 from tutor.learning.questions import Question
 
 if TYPE_CHECKING:
@@ -25,7 +27,7 @@ SIMILAR = 0.5
 """Share of the old question's words a passage under another heading must hold to replace it."""
 
 
-def card_status(card: dict[str, Any], chunk_files: dict[str, str]) -> str:
+def card_status(card: Card, chunk_files: dict[str, str]) -> CardStatus:
     """`active` while its chunk is indexed, `stale` once its note changed, `retired` when gone."""
     if card.get("chunk_id") in chunk_files:
         return "active"
@@ -43,7 +45,7 @@ def refresh_cards(memory: LearnerMemory, records: Records) -> dict[str, int]:
     return counts
 
 
-def current_cards(memory: LearnerMemory, records: Records) -> list[dict[str, Any]]:
+def current_cards(memory: LearnerMemory, records: Records) -> list[Card]:
     """The learner's cards with their status brought up to date with the index (saved)."""
     chunk_files = records.chunk_files()
     cards = []
@@ -56,9 +58,7 @@ def current_cards(memory: LearnerMemory, records: Records) -> list[dict[str, Any
     return cards
 
 
-def regenerate(
-    card: dict[str, Any], index: NotesIndex, taken: Collection[str] = ()
-) -> dict[str, Any] | None:
+def regenerate(card: Card, index: NotesIndex, taken: Collection[str] = ()) -> Card | None:
     """A stale card rebuilt from its note as indexed now, or None if nothing there replaces it.
 
     `taken` holds prompts the learner already has on other cards, so none is asked twice.
@@ -77,11 +77,11 @@ def file_passages(index: NotesIndex, file: str) -> list[Passage]:
 
 
 def replace_card(
-    card: dict[str, Any],
+    card: Card,
     passages: Sequence[Passage],
     records: Records,
     taken: Collection[str] = (),
-) -> dict[str, Any] | None:
+) -> Card | None:
     """The card moved to the best of these passages that has a question to ask, else None."""
     from tutor.learning.bank import build_bank
 
@@ -116,7 +116,7 @@ def _shared(a: str, b: str) -> float:
     return len(one & two) / (len(one | two) or 1)
 
 
-def _replacements(card: dict[str, Any], passages: Sequence[Passage]) -> list[Passage]:
+def _replacements(card: Card, passages: Sequence[Passage]) -> list[Passage]:
     """Passages that could stand in for the card's old one, best first.
 
     The same heading comes first; another passage qualifies when it holds most of the old
@@ -136,7 +136,7 @@ def _replacements(card: dict[str, Any], passages: Sequence[Passage]) -> list[Pas
     return [p for _, p in sorted(scored, key=lambda s: s[0], reverse=True)]
 
 
-def _moved(card: dict[str, Any], passage: Passage, question: Question) -> dict[str, Any]:
+def _moved(card: Card, passage: Passage, question: Question) -> Card:
     """The card asking `question` about `passage`, its id, schedule and history kept."""
     source = passage.ref()
     question.source = source  # where the passage is now, even if it moved since the bank
@@ -144,7 +144,7 @@ def _moved(card: dict[str, Any], passage: Passage, question: Question) -> dict[s
         **card,
         "chunk_id": passage.chunk_id,
         "source": source,
-        "topic": topic_of(source),
+        "topic": section_of(source),
         "question": question.as_dict(),
         "status": "active",
         "regenerated": now().isoformat(),

@@ -9,22 +9,22 @@ built from the passages on the spot.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from tutor.errors import TutorError
 from tutor.knowledge.aliases import Aliases
-from tutor.knowledge.retriever import Passage
-from tutor.learning.cards import due_at, new_card, question_id
+from tutor.knowledge.passage import Passage, Source
+from tutor.learning.cards import Card, due_at, new_card, question_id
 from tutor.learning.on_topic import find_name, names_for, terms
 from tutor.learning.questions import Question, pick_question
-from tutor.models import ModelFailure
+from tutor.llm import ModelFailure
 from tutor.prompts import BANK_QUESTION
 
 if TYPE_CHECKING:
-    from tutor.context import Services
+    from tutor.learning.collaborators import Collaborators
     from tutor.learning.memory import LearnerMemory
 
 MODEL_PASSAGES = 3
@@ -35,12 +35,12 @@ MODEL_PASSAGES = 3
 class Pick:
     """The card to ask, and whether it is a review of a due card."""
 
-    card: dict[str, Any]
+    card: Card
     review: bool
 
 
 def next_card(
-    services: Services,
+    services: Collaborators,
     memory: LearnerMemory | None,
     topic: str,
     passages: Sequence[Passage],
@@ -59,7 +59,7 @@ def next_card(
 
 
 def next_on_topic(
-    services: Services,
+    services: Collaborators,
     memory: LearnerMemory | None,
     topic: str,
     groups: Sequence[Sequence[Passage]],
@@ -86,15 +86,15 @@ def next_on_topic(
 
 
 def cards_and_due(
-    services: Services,
+    services: Collaborators,
     memory: LearnerMemory | None,
     topic: str,
     passages: Sequence[Passage],
     avoid: set[str],
     at: datetime,
-) -> tuple[list[dict[str, Any]], Pick | None]:
+) -> tuple[list[Card], Pick | None]:
     """The learner's cards, and the due card to review first on the topic (if any)."""
-    held: list[dict[str, Any]] = memory.cards() if memory is not None else []
+    held: list[Card] = memory.cards() if memory is not None else []
     if memory is None:
         return held, None
     due = due_card(services, memory, held, topic, passages, avoid, at)
@@ -102,14 +102,14 @@ def cards_and_due(
 
 
 def due_card(
-    services: Services,
+    services: Collaborators,
     memory: LearnerMemory,
-    held: list[dict[str, Any]],
+    held: list[Card],
     topic: str,
     passages: Sequence[Passage],
     avoid: set[str],
     at: datetime,
-) -> dict[str, Any] | None:
+) -> Card | None:
     """The most overdue card on the topic, refreshed against the notes as they are now."""
     from tutor.learning.refresh import card_status, regenerate
 
@@ -144,7 +144,7 @@ def due_card(
     return None
 
 
-def about(card: dict[str, Any], topic: str, aliases: Aliases | None = None) -> bool:
+def about(card: Card, topic: str, aliases: Aliases | None = None) -> bool:
     """Whether a card's own heading or its question names the topic or another name of it
     (not its file or the headings above: every card of rlhf-and-alignment.md is not on RLHF)."""
     heading = str(card.get("source", {}).get("heading") or card.get("topic", "")).split("›")[-1]
@@ -152,7 +152,7 @@ def about(card: dict[str, Any], topic: str, aliases: Aliases | None = None) -> b
 
 
 def names_topic(
-    question: dict[str, Any], topic: str, aliases: Aliases | None = None, also: str = ""
+    question: Mapping[str, Any], topic: str, aliases: Aliases | None = None, also: str = ""
 ) -> bool:
     """Whether a question asks about the topic: its prompt names it (or another name the
     notes give it), or, for a fill-in-the-blank, the blank is the topic."""
@@ -163,7 +163,7 @@ def names_topic(
     return any(find_name(name, words) >= 0 for name in names_for(topic, aliases))
 
 
-def _aliases(services: Services) -> Aliases | None:
+def _aliases(services: Collaborators) -> Aliases | None:
     """The notes' other names for their terms (none for an index that cannot be read)."""
     try:
         return services.retriever.aliases
@@ -172,13 +172,13 @@ def _aliases(services: Services) -> Aliases | None:
 
 
 def new_question(
-    services: Services,
+    services: Collaborators,
     passages: Sequence[Passage],
     focus: int | None,
     taken: set[str],
     level: str,
     topic: str = "",
-) -> dict[str, Any] | None:
+) -> Card | None:
     """A card for a question not yet taken: the model's (LLM mode), else the bank's."""
     asked_about = list(passages[:focus])
     fell_back = ""
@@ -195,18 +195,18 @@ def new_question(
     return card
 
 
-FELL_BACK_KEY = "fell_back"
+FELL_BACK_KEY: Final = "fell_back"
 """The key of a new card's line saying why the model did not write it."""
 
 
 def offline_question(
-    services: Services,
+    services: Collaborators,
     passages: Sequence[Passage],
     asked_about: list[Passage],
     focus: int | None,
     taken: set[str],
     topic: str = "",
-) -> dict[str, Any] | None:
+) -> Card | None:
     """A card from the bank of questions built at ingest, else built now; questions that
     name the topic first (a passage on the reward model also defines the KL penalty)."""
     records = services.index.records
@@ -229,8 +229,8 @@ def offline_question(
 
 
 def model_question(
-    services: Services, passages: Sequence[Passage], taken: set[str], level: str
-) -> dict[str, Any] | None:
+    services: Collaborators, passages: Sequence[Passage], taken: set[str], level: str
+) -> Card | None:
     """A model-written question, cached per passage so it is written once."""
     from tutor.learning.authoring import write_question
 
@@ -251,16 +251,22 @@ def model_question(
 
 
 def built_on_the_spot(
-    services: Services, passages: Sequence[Passage], focus: int | None, taken: set[str]
-) -> dict[str, Any] | None:
+    services: Collaborators, passages: Sequence[Passage], focus: int | None, taken: set[str]
+) -> Card | None:
     """A question built from the passages now (an index ingested before the bank existed)."""
     question = pick_question(passages, services.rng, avoid=taken, focus=focus)
     if question is None:
         return None
-    place = ("file", "heading", "start_line", "cell")  # a notebook's lines are None
-    chunk_id = next(
-        (p.chunk_id for p in passages if all(p.ref()[k] == question.source.get(k) for k in place)),
-        "",
-    )
+    chunk_id = next((p.chunk_id for p in passages if same_place(p.ref(), question.source)), "")
     card = new_card(question, chunk_id)
     return None if card["id"] in taken else card
+
+
+def same_place(ref: Source, source: Source) -> bool:
+    """Whether a passage's ref is where a question's source says (a notebook's lines are None)."""
+    return (
+        ref["file"] == source.get("file")
+        and ref["heading"] == source.get("heading")
+        and ref["start_line"] == source.get("start_line")
+        and ref.get("cell") == source.get("cell")
+    )

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
-from tutor.knowledge.retriever import keywords
+from tutor.knowledge.markdown import FENCE, plain
+from tutor.knowledge.passage import Source
+from tutor.knowledge.words import keywords
 from tutor.learning.question import Question, key_terms
-from tutor.learning.recall_blocks import BULLET, FENCE, WORD, join, leaf, plain, trim, verb_led
+from tutor.learning.recall_blocks import BULLET, WORD, join, leaf, trim, verb_led
 from tutor.learning.structure import BOLD_LEAD, COLON_DEF, IMPERATIVES
 
 NUMBERED = re.compile(r"^(\s*)(\d+)[.)]\s+(.*)$")
@@ -58,7 +59,7 @@ class Step:
     labelled: bool  # named by a bold or colon label (else by its own words, quoted)
 
 
-def steps_questions(heading: str, text: str, source: dict[str, Any]) -> list[Question]:
+def steps_questions(heading: str, text: str, source: Source) -> list[Question]:
     """'What comes after …?' for each step of the passage's sequences (a few a passage)."""
     out: list[Question] = []
     for context, steps in sequences(heading, text):
@@ -121,7 +122,7 @@ def _numbered_runs(heading: str, lines: list[str]) -> list[tuple[str, list[Step]
                 break
             j += 1
         steps = [_step(item) for item in items]
-        context = f"{plain(lead)} {leaf(heading)}"
+        context = f"{plain(lead, squeeze=True)} {leaf(heading)}"
         # Numbers alone do not make an order ('1. **Counting**', '2. **Spelling**'): named
         # items are stages only when each says what is done in it ('Train on …').
         named = all(s.labelled and _acts(s) for s in steps)
@@ -144,7 +145,7 @@ def _titled_runs(lines: list[str]) -> list[tuple[str, list[Step]]]:
                 break
             items.append([line[bullet.end() :]])
         if len(items) >= 3:
-            out.append((plain(title).rstrip(":"), [_step(item) for item in items]))
+            out.append((plain(title, squeeze=True).rstrip(":"), [_step(item) for item in items]))
     return out
 
 
@@ -192,20 +193,18 @@ def _counted_runs(heading: str, lines: list[str]) -> list[tuple[str, list[Step]]
 def _step(item: list[str]) -> Step:
     """A step named by its bold or colon label, else by its own (short) words."""
     first = item[0].strip()
-    text = join([p for part in item if (p := plain(part))], 300)
+    text = join([p for part in item if (p := plain(part, squeeze=True))], 300)
     text = text[:1].upper() + text[1:]
     bold = BOLD_LEAD.match(first)
     if bold:
-        return Step(plain(bold.group(2)).rstrip(":").strip(), text, labelled=True)
-    label = COLON_DEF.match(plain(first))
+        return Step(plain(bold.group(2), squeeze=True).rstrip(":").strip(), text, labelled=True)
+    label = COLON_DEF.match(plain(first, squeeze=True))
     if label and len(label.group(1).split()) <= 5:
         return Step(label.group(1).strip(), text, labelled=True)
-    return Step(plain(first).rstrip(".,;:"), text, labelled=False)
+    return Step(plain(first, squeeze=True).rstrip(".,;:"), text, labelled=False)
 
 
-def _after_question(
-    context: str, before: Step, after: Step, source: dict[str, Any]
-) -> Question | None:
+def _after_question(context: str, before: Step, after: Step, source: Source) -> Question | None:
     """'In <context>, what comes after <before>?', the next step's text as the reference."""
     if len(WORD.findall(before.name)) > MAX_NAME_WORDS or len(WORD.findall(after.text)) < 2:
         return None
@@ -232,7 +231,7 @@ def _acts(step: Step) -> bool:
 
 def _context(heading: str, title: str) -> str:
     """What the sequence is of: the subject a title line asks about, else the heading."""
-    asked = ASKING.match(plain(title).strip())
+    asked = ASKING.match(plain(title, squeeze=True).strip())
     if asked and len(asked.group(1).split()) <= 6:
         return asked.group(1).strip()
     return leaf(heading)

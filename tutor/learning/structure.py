@@ -10,7 +10,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from tutor.knowledge.retriever import STOPWORDS, keywords
+from tutor.knowledge.markdown import plain
+from tutor.knowledge.words import STOPWORDS, keywords
 from tutor.learning.recall_blocks import (
     GENERIC,
     GROUPS,
@@ -23,7 +24,6 @@ from tutor.learning.recall_blocks import (
     join,
     leaf,
     line_text,
-    plain,
     read_lines,
     recall_blocks,
     termlike,
@@ -147,7 +147,7 @@ def _bold_definition(lines: list[Line | None], i: int) -> Definition | None:
         if not m:
             continue
         inner = m.group(2).strip()
-        term = plain(inner).rstrip(":").strip()
+        term = plain(inner, squeeze=True).rstrip(":").strip()
         if not _is_term(term):
             continue
         rest = " ".join([m.group(3), *segments[k + 1 :]]).strip()
@@ -156,7 +156,7 @@ def _bold_definition(lines: list[Line | None], i: int) -> Definition | None:
             body = [rest[sep.end() :] if sep else rest, *_continuation(lines, i)]
         else:
             body = [f"{m.group(1) or ''} {inner} {rest}", *_mentions(lines, i, term)]
-        text = join([p for b in body if (p := plain(b))], 400)
+        text = join([p for b in body if (p := plain(b, squeeze=True))], 400)
         if len(WORD.findall(text)) >= 6:
             return Definition(term, text, stated=True)
     return None

@@ -12,15 +12,15 @@ from langgraph.types import Command, interrupt
 from pydantic import BaseModel, Field
 
 from tutor import prompts
-from tutor.answers import numbered_passages
-from tutor.code_input import code_in, with_echo
 from tutor.context import Services, TutorContext, services_of
 from tutor.errors import TutorError
-from tutor.models import ModelFailure
-from tutor.nodes.router import last_human_text, split_command
-from tutor.run_report import describe_run
-from tutor.sandbox_runs import RunStopped
-from tutor.state import TutorState, reply_message
+from tutor.knowledge.citations import numbered_passages
+from tutor.llm import ModelFailure
+from tutor.messages import last_human_text, reply_message, split_command
+from tutor.nodes.code_input import code_in, with_echo
+from tutor.nodes.run_report import describe_run
+from tutor.sandbox import CodeRun, RunStopped
+from tutor.state import Proposal, TutorState
 
 YES = {"/yes", "/run"}
 NO = {"/no", "/skip"}
@@ -55,11 +55,11 @@ def code_run(state: TutorState, runtime: Runtime[TutorContext]) -> Command[Any]:
         text = missing + prompts.HOW_TO_RUN.format(names=names) + note
         return Command(goto=END, update={"messages": [AIMessage(text)]})
     shown = f"{proposal['why']}\n\n```python\n{proposal['code']}\n```\n\n{prompts.RUN_IT}{note}"
-    update = {"proposal": proposal, "messages": [AIMessage(shown)]}
+    update: TutorState = {"proposal": proposal, "messages": [AIMessage(shown)]}
     return Command(goto="await_confirm", update=update)
 
 
-def propose(services: Services, topic: str) -> tuple[dict[str, Any] | None, str]:
+def propose(services: Services, topic: str) -> tuple[Proposal | None, str]:
     """A demonstration for a topic (model-written with a model, from the catalogue offline or
     when the model's fails), and the line saying why the model's was not used ("" when it was
     or none was asked for)."""
@@ -82,7 +82,11 @@ def propose(services: Services, topic: str) -> tuple[dict[str, Any] | None, str]
     if found is None:
         return None, why_not
     why = prompts.CATALOGUE_DEMO.format(title=found.title.rstrip("."), summary=found.summary)
-    catalogue = {"code": found.program.strip(), "why": why.strip(), "by": f"catalogue:{found.name}"}
+    catalogue: Proposal = {
+        "code": found.program.strip(),
+        "why": why.strip(),
+        "by": f"catalogue:{found.name}",
+    }
     return catalogue, why_not
 
 
@@ -111,8 +115,9 @@ def does_something(code: str) -> bool:
 
 def await_confirm(state: TutorState) -> Command[Any]:
     """Show the proposed code and wait for yes or no; nothing runs in this node."""
-    proposal = state.get("proposal") or {}
-    prompt = f"{prompts.CONFIRM_RUN}\n```python\n{proposal.get('code', '')}\n```"
+    proposal = state.get("proposal")
+    code = proposal["code"] if proposal else ""
+    prompt = f"{prompts.CONFIRM_RUN}\n```python\n{code}\n```"
     reply = str(interrupt({"type": "confirm_code", "prompt": prompt})).strip()
     said = reply_message(reply)
     command, rest = split_command(reply)
@@ -120,16 +125,16 @@ def await_confirm(state: TutorState) -> Command[Any]:
         return Command(goto="router", update={"messages": [said], "proposal": None})
     answer = reply.lower().strip(" .!")
     if answer in YES or (SAYS_YES.match(answer) and not SAYS_NO.search(answer)):
-        update = {"messages": [said], "to_run": proposal.get("code", ""), "proposal": None}
+        update: TutorState = {"messages": [said], "to_run": code, "proposal": None}
         return Command(goto="run_code", update=update)
     if answer in NO or SAYS_NO.search(answer):
-        declined = {"messages": [said, AIMessage(prompts.NOT_RUN)], "proposal": None}
+        declined: TutorState = {"messages": [said, AIMessage(prompts.NOT_RUN)], "proposal": None}
         return Command(goto=END, update=declined)
     again = AIMessage(prompts.CONFIRM_AGAIN)
     return Command(goto="await_confirm", update={"messages": [said, again]})
 
 
-def run_code(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
+def run_code(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     """Run the code in the sandbox and say what happened."""
     code = state.get("to_run") or ""
     try:
@@ -140,11 +145,11 @@ def run_code(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any
         reason = f"{error.message} ({error.hint})" if error.hint else error.message
         message = AIMessage(prompts.CANNOT_RUN.format(reason=reason))
         return {"messages": [message], "to_run": None, "code": None}
-    record = {"code": code, **result.as_dict()}
+    record: CodeRun = {"code": code, **result.as_dict()}
     return {"messages": [AIMessage(describe_run(record))], "to_run": None, "code": record}
 
 
-def explain_run(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
+def explain_run(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     """With a model, a short explanation of what the run showed; offline, nothing more."""
     services, record = services_of(runtime), state.get("code")
     if services.chat is None or not record:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 
 from tutor import prompts
-from tutor.answers import (
+from tutor.context import Services, TutorContext, level_of, memory_of, services_of
+from tutor.intent.topic import read_request
+from tutor.knowledge.citations import (
     keep_valid_citations,
     not_covered,
     numbered_passages,
@@ -18,22 +19,20 @@ from tutor.answers import (
     wants_general_knowledge,
     without_general_request,
 )
-from tutor.context import Services, TutorContext, level_of, memory_of, services_of
-from tutor.intent.topic import read_request
 from tutor.knowledge.coverage import Coverage, as_noted
-from tutor.knowledge.retriever import Passage
+from tutor.knowledge.passage import Passage, Source
 from tutor.knowledge.tags import as_headings
-from tutor.learning.cards import card_mastery, is_due, now, topic_of
+from tutor.learning.cards import card_mastery, is_due, now, section_of
 from tutor.learning.memory import LearnerMemory
-from tutor.models import ModelFailure
-from tutor.nodes.router import last_human_text, split_command
+from tutor.llm import ModelFailure
+from tutor.messages import last_human_text, split_command
 from tutor.state import TutorState
 
 HISTORY = 6
 """Earlier messages the model sees, so follow-ups like "simpler, please" make sense."""
 
 
-def explain(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
+def explain(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     """Answer from the best passages, or say plainly that the notes do not cover it."""
     services = services_of(runtime)
     if (missing := services.missing_notes()) is not None:
@@ -78,7 +77,7 @@ def offline_answer(
     note: str = "",
     spelled: str = "",
     aliases: Sequence[str] = (),
-) -> dict[str, Any]:
+) -> TutorState:
     """The explanation composed from the notes' own sentences, with no model: the definition,
     why it matters and how it works, an example, then "See also" for remarks elsewhere."""
     from tutor.knowledge.compose import compose_explanation
@@ -110,7 +109,7 @@ def grounded_answer(
     passages: list[Passage],
     level: str,
     memory: LearnerMemory | None = None,
-) -> dict[str, Any]:
+) -> TutorState:
     """The model's answer from numbered passages, with citations checked and listed, adapted
     to the learner's level, goals, style and quiz record on these topics."""
     record = topic_record(memory, [source_ref(p) for p in passages])
@@ -123,7 +122,7 @@ def grounded_answer(
     numbers = cited or list(range(1, len(passages) + 1))
     numbered = [(n, source_ref(passages[n - 1])) for n in numbers]
     refs = [ref for _, ref in numbered]
-    cited_topics = {topic_of(ref) for ref in refs}
+    cited_topics = {section_of(ref) for ref in refs}
     cited_record = [row for row in record if row[0] in cited_topics]
     topic = state.get("topic") or without_general_request(asked)
     footer = sources_footer(numbered) + record_note(cited_record, topic)
@@ -132,12 +131,12 @@ def grounded_answer(
 
 
 def topic_record(
-    memory: LearnerMemory | None, sources: list[dict[str, Any]]
+    memory: LearnerMemory | None, sources: list[Source]
 ) -> list[tuple[str, float, int]]:
     """(topic, mastery, cards due) for each cited topic the learner has been quizzed on."""
     if memory is None or not sources:
         return []
-    wanted = {topic_of(s) for s in sources}
+    wanted = {section_of(s) for s in sources}
     at = now()
     by_topic: dict[str, list[tuple[float, bool]]] = {}
     for card in memory.cards():

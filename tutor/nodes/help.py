@@ -13,11 +13,11 @@ from tutor.context import Services, TutorContext, level_of, memory_of, services_
 from tutor.learning.cards import is_due, now
 from tutor.learning.memory import LearnerMemory
 from tutor.learning.refresh import current_cards
-from tutor.nodes.router import last_human_text, split_command
+from tutor.messages import last_human_text, split_command
 from tutor.state import TutorState
 
 
-def show_help(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
+def show_help(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     """List the commands; set the level on `/level X`; answer a greeting or thanks briefly."""
     command, rest = split_command(last_human_text(state.get("messages", [])))
     memory = memory_of(runtime, state.get("learner"))
@@ -79,7 +79,7 @@ def about_learner(
     )
 
 
-def set_level(state: TutorState, runtime: Runtime[TutorContext], wanted: str) -> dict[str, Any]:
+def set_level(state: TutorState, runtime: Runtime[TutorContext], wanted: str) -> TutorState:
     """Change the level explanations are pitched at, for this thread."""
     services = services_of(runtime)
     offline = prompts.LEVEL_OFFLINE if not services.settings.model else ""

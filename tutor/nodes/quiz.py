@@ -12,47 +12,32 @@ from langgraph.runtime import Runtime
 from langgraph.types import Command, interrupt
 
 from tutor import prompts
-from tutor.answers import where
 from tutor.context import Services, TutorContext, level_of, memory_of, services_of
 from tutor.errors import TutorError
+from tutor.knowledge.citations import where
 from tutor.learning.authoring import grade_with_model
 from tutor.learning.balance import balanced_card
-from tutor.learning.cards import ago, ahead, due_at, next_due, now, suggested_rating
+from tutor.learning.cards import Card, ago, ahead, due_at, next_due, now, suggested_rating
 from tutor.learning.choices import parse_choice, says_something
-from tutor.learning.grading import Grade, grade_answer, is_skip
+from tutor.learning.grading import Grade, GradedBy, GradeRecord, grade_answer, is_skip
 from tutor.learning.memory import LearnerMemory
 from tutor.learning.nearest_topics import nearest_topics
 from tutor.learning.on_topic import OnTopic, find_on_topic
 from tutor.learning.questions import LABELS, Question
 from tutor.learning.selection import FELL_BACK_KEY, Pick, next_card, next_on_topic
-from tutor.nodes.router import split_command
-from tutor.state import TutorState, reply_message
+from tutor.messages import is_new_request, reply_message
+from tutor.state import PendingQuiz, Review, TutorState
 
 MARKDOWN = re.compile(r"\[\[|\]\]|(?<!\w)[*_`]+(?=\w)|(?<=\w)[*_`]+(?!\w)|^#+\s")
 """Markup a typed topic may carry ("[[LoRA]]", "*PPO*"), left out where a reply names it."""
 LITERAL = re.compile(r"[\\*_\[\]#|<>]")
 """Characters Markdown would read: a topic still holding one ("(.*)+", "a|b") is shown as
 code, as typed, in the terminal and in Slack alike."""
-QUIZ = re.compile(
-    r"\b(quiz|test)\s+me\b|\bask me (a )?(question|questions|about)\b"
-    r"|\bgive me (a |another )?(question|quiz)|^/?quiz\b",
-    re.I,
-)
-"""A reply that asks for a quiz is a new request, not an answer."""
 WIDER = 200
 """Passages sampled when the first dozen hold no question the learner has not had."""
-ASKS_WITHOUT_MARK = re.compile(
-    r"^\s*(explain|tell me about|teach me|show me|where (do|does|did)|which notes?)\b", re.I
-)
-"""Openings that make a request even without a question mark ("explain dropout")."""
-REQUEST_START = re.compile(
-    r"^\s*(where|which|explain|tell me|can you|could you|what (is|are|does)"
-    r"|how (do|does|is)|why)\b",
-    re.I,
-)
 
 
-def quiz(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
+def quiz(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     """Ask one question: a due card on the topic first, else a new one from the notes."""
     services = services_of(runtime)
     if (missing := services.missing_notes()) is not None:
@@ -84,7 +69,7 @@ def quiz_on(
     asked: set[str],
     at: datetime,
     level: str,
-) -> dict[str, Any]:
+) -> TutorState:
     """A question from a passage about the topic; when the notes have none, say so and offer
     the nearest topics they do have (a due card that names the topic is still asked)."""
     found = find_on_topic(services, topic)
@@ -104,12 +89,12 @@ def quiz_on(
     return ask_card(pick, at, lead.format(topic=shown))
 
 
-def ask_card(pick: Pick, at: datetime, lead: str = "") -> dict[str, Any]:
+def ask_card(pick: Pick, at: datetime, lead: str = "") -> TutorState:
     """The question of a card, waiting for its answer."""
     question = Question.from_dict(pick.card["question"])
     review = prompts.QUIZ_REVIEW.format(when=ago(due_at(pick.card), at)) if pick.review else ""
     note = pick.card.pop(FELL_BACK_KEY, "")
-    pending = {**question.as_dict(), "card": pick.card, "review_id": uuid.uuid4().hex}
+    pending: PendingQuiz = {**question.as_dict(), "card": pick.card, "review_id": uuid.uuid4().hex}
     text = "\n\n".join(filter(None, [lead, review, question.render(), note]))
     return {"messages": [AIMessage(text)], "quiz": pending, "sources": [question.source]}
 
@@ -140,7 +125,7 @@ def none_left(memory: LearnerMemory | None, topic: str, found: OnTopic, at: date
     return prompts.QUIZ_NONE_ON_TOPIC.format(topic=shown, where=found.passages[0].citation)
 
 
-def due_card_on(services: Services, memory: LearnerMemory, topic: str, at: datetime) -> Any:
+def due_card_on(services: Services, memory: LearnerMemory, topic: str, at: datetime) -> Card | None:
     """A due card on the topic, even when the notes no longer cover it well."""
     from tutor.learning.selection import due_card
 
@@ -170,14 +155,15 @@ def await_answer(state: TutorState) -> Command[Any]:
     return Command(goto="grade", update={"messages": [said], "reply": answer})
 
 
-def grade(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
+def grade(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     """Grade the answer (by the rubric with a model, else an automatic estimate), show the
     reference and source, and ask the learner to rate their recall when no model graded it."""
-    pending = state["quiz"] or {}
-    question = Question.from_dict(pending)
+    pending = state["quiz"]
+    question = Question.from_dict(pending or {})
     answer = state.get("reply") or ""
     services = services_of(runtime)
-    result, graded_by, note = auto_grade(services, question, answer), "rules", ""
+    result, note = auto_grade(services, question, answer), ""
+    graded_by: GradedBy = "rules"
     if services.structured is not None and question.rubric and result.verdict != "skipped":
         try:
             by_model = grade_with_model(services, question, answer)
@@ -187,7 +173,7 @@ def grade(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
             result, graded_by = by_model, "model"
         elif not note:
             note = prompts.MODEL_GRADE_FAILED.format(reason=prompts.UNREADABLE_GRADE)
-    record = {
+    record: GradeRecord = {
         "question": question.prompt,
         "answer": answer,
         "kind": question.kind,
@@ -202,9 +188,9 @@ def grade(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
     # The learner rates their own recall offline; a skip is a miss, a model's grade decides.
     asks = graded_by == "rules" and result.verdict != "skipped"
     has_memory = memory_of(runtime, state.get("learner")) is not None
-    review = None
+    review: Review | None = None
     parts = [feedback(question, result, graded_by), note]
-    if has_memory and pending.get("card"):
+    if has_memory and pending and pending.get("card"):
         review = {
             "card": pending["card"],
             "review_id": pending.get("review_id") or uuid.uuid4().hex,
@@ -236,15 +222,6 @@ def auto_grade(services: Services, question: Question, answer: str) -> Grade:
     except TutorError:
         return grade_answer(question, answer)
     return auto_estimate(question, answer, embed)
-
-
-def is_new_request(answer: str) -> bool:
-    """Whether a reply to a question is really a new request: a command or a clear question."""
-    command, _ = split_command(answer)
-    if command:
-        return command != "/skip"
-    asks = answer.rstrip().endswith("?") and bool(REQUEST_START.match(answer))
-    return asks or bool(QUIZ.search(answer)) or bool(ASKS_WITHOUT_MARK.match(answer))
 
 
 def feedback(question: Question, result: Grade, graded_by: str = "rules") -> str:

@@ -13,10 +13,9 @@ from langgraph.types import Command, interrupt
 
 from tutor import prompts
 from tutor.context import TutorContext, memory_of
-from tutor.learning.cards import RATINGS, Rating, ahead, due_at, now
-from tutor.learning.cards import review as review_card
-from tutor.nodes.quiz import is_new_request
-from tutor.state import TutorState, reply_message
+from tutor.learning.cards import RATINGS, Rating, ahead, due_at, now, review_card
+from tutor.messages import is_new_request, reply_message
+from tutor.state import Rated, RatedBy, Review, TutorState
 
 ACCEPT = frozenset(["ok", "okay", "yes", "y", "sure", "fine", "agreed", "agree", "accept"])
 """Replies that take the suggested rating."""
@@ -32,30 +31,31 @@ def after_grade(state: TutorState) -> Literal["await_rating", "record", "__end__
 
 def await_rating(state: TutorState) -> Command[Any]:
     """Wait for the learner's own rating; nothing else happens here."""
-    review = state.get("review") or {}
-    suggested = str(review.get("suggested", "good"))
+    review = state.get("review")
+    if not review:  # nothing to rate: the graph waits here only with a graded answer
+        return Command(goto="record")
+    suggested = review["suggested"]
     prompt = prompts.RATE.format(suggested=suggested)
     reply = str(interrupt({"type": "rating", "prompt": prompt})).strip()
     said = reply_message(reply)
-    answered = str((review.get("grade") or {}).get("answer", ""))
+    answered = review["grade"]["answer"]
     if reply.strip().lower() == answered.strip().lower():
         # The answer sent again (a retry, a double submit): not a rating.
         again = AIMessage(prompts.RATE_REPEATED.format(suggested=suggested))
         return Command(goto="await_rating", update={"messages": [said, again]})
     rating = parse_rating(reply, suggested)
     if rating is not None:
-        return Command(
-            goto="record", update={"messages": [said], "review": {**review, "rating": rating}}
-        )
+        chosen: Review = {**review, "rating": rating}
+        return Command(goto="record", update={"messages": [said], "review": chosen})
     if is_new_request(reply) and not reply.lower().startswith("/skip"):
         # A new request instead of a rating: keep the estimate, then do what was asked.
-        update = {**review, "rating": suggested, "then": "router", "estimated": True}
+        update: Review = {**review, "rating": suggested, "then": "router", "estimated": True}
         return Command(goto="record", update={"messages": [said], "review": update})
     again = AIMessage(prompts.RATE_AGAIN.format(suggested=suggested))
     return Command(goto="await_rating", update={"messages": [said, again]})
 
 
-def parse_rating(reply: str, suggested: str) -> Rating | None:
+def parse_rating(reply: str, suggested: Rating) -> Rating | None:
     """again/hard/good/easy (a typo is forgiven, words after it ignored); ok/yes takes the
     estimate; skip means again.
 
@@ -66,40 +66,41 @@ def parse_rating(reply: str, suggested: str) -> Rating | None:
         return "again"  # as /skip on a question: not known
     word = word.split(",")[0].split()[0] if word else word  # "hard, I guessed"
     if word in ACCEPT:
-        return suggested  # type: ignore[return-value]
+        return suggested
     close = difflib.get_close_matches(word, RATINGS, n=1, cutoff=0.75)
     return close[0] if close else None  # type: ignore[return-value]
 
 
 def record(state: TutorState, runtime: Runtime[TutorContext]) -> Command[Any]:
     """Apply the rated review to the learner's card (once, even if this node runs again)."""
-    review = state.get("review") or {}
+    review = state.get("review")
     memory = memory_of(runtime, state.get("learner"))
-    then = review.get("then") or END
-    if memory is None or not review.get("rating"):
+    then = (review["then"] if review else None) or END
+    rating = review["rating"] if review else None
+    if not review or memory is None or not rating:
         return Command(goto=then, update={"review": None})
     at = now()
     card = memory.card(review["card"]["id"]) or review["card"]
-    updated = review_card(card, review["rating"], review["review_id"], review["grade"], at)
+    updated = review_card(card, rating, review["review_id"], review["grade"], at)
     memory.put_card(updated)
     form = prompts.SCHEDULED_ESTIMATE if review.get("estimated") else prompts.SCHEDULED
-    text = form.format(rating=review["rating"], when=ahead(due_at(updated), at))
+    text = form.format(rating=rating, when=ahead(due_at(updated), at))
     more = "" if state.get("interface") == "quiz" else f" {prompts.QUIZ_ANOTHER}"
     message = AIMessage(text + more)
-    rated = {
-        "rating": review["rating"],
+    rated: Rated = {
+        "rating": rating,
         "by": rated_by(review),
-        "suggested": review.get("suggested"),
+        "suggested": review["suggested"],
         "review_id": review["review_id"],
-        "run_id": (review.get("grade") or {}).get("run_id", ""),
+        "run_id": review["grade"].get("run_id", ""),
     }
     return Command(goto=then, update={"review": None, "messages": [message], "rated": rated})
 
 
-def rated_by(review: dict[str, Any]) -> str:
+def rated_by(review: Review) -> RatedBy:
     """Who chose a review's rating: the model's grade, the estimate, or the learner."""
-    if (review.get("grade") or {}).get("graded_by") == "model":
+    if review["grade"]["graded_by"] == "model":
         return "model"
-    if review.get("estimated") or (review.get("grade") or {}).get("verdict") == "skipped":
+    if review.get("estimated") or review["grade"]["verdict"] == "skipped":
         return "estimate"
     return "learner"

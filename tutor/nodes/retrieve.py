@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from langchain_core.messages import AIMessage
 from langgraph.runtime import Runtime
 
-from tutor.answers import source_ref
 from tutor.context import TutorContext, services_of
-from tutor.knowledge.chunking import FENCE
-from tutor.knowledge.compose import plain
+from tutor.knowledge.citations import source_ref
 from tutor.knowledge.coverage import CLOSE, NEAR, share_in
-from tutor.knowledge.retriever import Passage, keywords
-from tutor.nodes.router import last_human_text
+from tutor.knowledge.markdown import FENCE, plain
+from tutor.knowledge.passage import Passage
+from tutor.knowledge.words import keywords
+from tutor.messages import last_human_text
 from tutor.prompts import FOUND_IN_NOTES, NO_NOTES, NOT_MENTIONED
 from tutor.state import TutorState
 
@@ -22,7 +20,7 @@ WEAK_MATCHES = 3
 """Passages listed when none is about the topic: the nearest, marked as weak."""
 
 
-def retrieve(state: TutorState, runtime: Runtime[TutorContext]) -> dict[str, Any]:
+def retrieve(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     """List the best passages as `file › heading (lines)` with a short excerpt each."""
     services = services_of(runtime)
     query = state.get("topic") or last_human_text(state.get("messages", []))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field
 
@@ -14,7 +14,8 @@ from tutor import prompts
 from tutor.context import Services, TutorContext, services_of
 from tutor.intent.classifier import route_of
 from tutor.intent.topic import read_request, topic_of
-from tutor.models import ModelFailure
+from tutor.llm import ModelFailure
+from tutor.messages import last_human_text, split_command
 from tutor.state import Route, TutorState
 
 COMMANDS: dict[str, Route] = {
@@ -32,7 +33,6 @@ COMMANDS: dict[str, Route] = {
 }
 VERBATIM = ("/run", "/level", "/goal", "/style")
 """Commands whose argument is kept as typed (not reduced to a topic)."""
-FENCE = re.compile(r"```")
 WORDLESS = re.compile(r"^[\W_]*$")
 """Empty, or only punctuation and emoji: nothing to route, so the help node greets."""
 UNSURE = 0.3
@@ -49,26 +49,6 @@ class RouteChoice(BaseModel):
     topic: str = Field(default="", description="the concept the message is about")
 
 
-def last_human_text(messages: list[AnyMessage]) -> str:
-    """The text of the newest learner message."""
-    for message in reversed(messages):
-        if isinstance(message, HumanMessage):
-            return str(message.text)
-    return ""
-
-
-def split_command(text: str) -> tuple[str, str]:
-    """(`/command`, rest) for a slash command, else ("", text)."""
-    stripped = text.strip()
-    if not stripped.startswith("/"):
-        return "", stripped
-    word, _, rest = stripped.partition(" ")
-    if "\n" in word:
-        word, _, more = word.partition("\n")
-        rest = f"{more}\n{rest}".strip()
-    return word.lower(), rest.strip()
-
-
 def route_offline(text: str) -> dict[str, Any]:
     """Route a message without a model: slash commands and code by rule, the rest by meaning.
 
@@ -83,7 +63,7 @@ def route_offline(text: str) -> dict[str, Any]:
         topic = rest if command in VERBATIM else request.topic
         chosen = COMMANDS.get(command, "help")
         return {**base, "route": chosen, "topic": topic, "routed_by": "command"}
-    if FENCE.search(text) or is_program(text):
+    if "```" in text or is_program(text):  # a code fence anywhere in the message
         return {**base, "route": "code_run", "topic": "", "routed_by": "rules"}
     if WORDLESS.match(text):
         return {**base, "route": "help", "topic": "", "routed_by": "rules", "intent": "greet"}

@@ -1,4 +1,24 @@
-"""The Slack bot's parts: how it connects, who is who, text conversion, turns and replies.
+"""The Slack bot: how it connects, who is who, text conversion, turns and replies.
 
-`tutor.slack_app` puts them together; nothing here is imported by `tutor --help`.
+- `app`: `run_slack`, the bot put together (Socket Mode or the HTTP events endpoint);
+- `connect`: tokens, the connection mode, learner and thread ids;
+- `inbound`: events and button presses in, turns out;
+- `turns`, `workers`: the turn queue per thread, the worker pool, rate limits;
+- `render`, `mrkdwn`: replies as Slack messages, Markdown as Slack mrkdwn and back (the
+  bot's fixed texts are in `tutor.prompts`, with the tutor's own);
+- `store`, `listening`: the bot's own event log and the threads it follows.
+
+Nothing is imported here: `tutor --help` loads none of it.
 """
+
+__all__ = [
+    "app",
+    "connect",
+    "inbound",
+    "listening",
+    "mrkdwn",
+    "render",
+    "store",
+    "turns",
+    "workers",
+]

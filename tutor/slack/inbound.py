@@ -13,11 +13,10 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from tutor import tracing
+from tutor import prompts, tracing
 from tutor.config import Settings
-from tutor.sandbox_runs import SHUTTING_DOWN
+from tutor.sandbox import SHUTTING_DOWN
 from tutor.session import Tutor
-from tutor.slack import texts
 from tutor.slack.connect import commands_thread, default_learner, learner_map, thread_id
 from tutor.slack.listening import (
     from_a_person,
@@ -26,7 +25,7 @@ from tutor.slack.listening import (
     waits_for_someone_else,
 )
 from tutor.slack.mrkdwn import from_slack, mentions
-from tutor.slack.render import after_press, pending_key, plain
+from tutor.slack.render import after_press, pending_key, text_message
 from tutor.slack.store import SlackStore
 from tutor.slack.turns import Job, Respond, TurnTaker
 from tutor.slack.workers import Activity, CountingExecutor, RateLimiter, TurnQueue
@@ -71,7 +70,7 @@ class SlackBot:
         self.app.event("message")(self.on_message)
         self.app.action(re.compile(r"^tutor_(rate|run)_"))(self.on_choice)
         self.app.action(re.compile(r"^tutor_thumbs_"))(self.on_thumbs)
-        self.app.command(texts.COMMAND)(self.on_command)
+        self.app.command(prompts.SLACK_COMMAND)(self.on_command)
 
     def learner(self, team: str, user: str) -> str:
         """The learner a Slack user is: mapped by TUTOR_SLACK_LEARNERS, else their own."""
@@ -107,7 +106,7 @@ class SlackBot:
             log.info("ignored a repeated delivery of message %s in %s", ts, channel)
             return
         if owner := waits_for_someone_else(info, user):
-            self.whisper(channel, user, texts.WAITING_FOR.format(owner=owner), reply_ts)
+            self.whisper(channel, user, prompts.SLACK_WAITING_FOR.format(owner=owner), reply_ts)
             return
         waiting = info is not None and info.waiting_for is not None
         text = slack_command(from_slack(raw, self.bot_user), waiting)
@@ -118,7 +117,9 @@ class SlackBot:
         """Queue the job after the rate limit, with a thinking message where it will answer."""
         wait = self.limiter.wait_needed(job.user)
         if wait:
-            limited = texts.RATE_LIMITED.format(limit=self.limiter.per_minute, wait=round(wait))
+            limited = prompts.SLACK_RATE_LIMITED.format(
+                limit=self.limiter.per_minute, wait=round(wait)
+            )
             if job.respond is not None:
                 job.respond(text=limited, response_type="ephemeral")
             else:
@@ -133,7 +134,7 @@ class SlackBot:
     def _thinking(self, channel: str, reply_ts: str | None) -> str | None:
         try:
             posted = self.client.chat_postMessage(
-                channel=channel, thread_ts=reply_ts, **plain(texts.THINKING)
+                channel=channel, thread_ts=reply_ts, **text_message(prompts.SLACK_THINKING)
             )
         except (SlackApiError, OSError) as failure:
             log.warning("could not post in %s: %s", channel, failure)
@@ -152,8 +153,8 @@ class SlackBot:
     def guide(self, learner: str) -> str:
         """How the tutor works in Slack, for /help."""
         model = self.tutor.services.model_name
-        mode = texts.MODE_LLM.format(model=model) if model else texts.MODE_OFFLINE
-        return texts.SLACK_GUIDE.format(learner=learner, mode=mode)
+        mode = prompts.SLACK_MODE_LLM.format(model=model) if model else prompts.SLACK_MODE_OFFLINE
+        return prompts.SLACK_GUIDE.format(learner=learner, mode=mode)
 
     # --- buttons ---------------------------------------------------------------------------
 
@@ -168,14 +169,14 @@ class SlackBot:
         owner, thread, key = str(value.get("u")), str(value.get("t")), str(value.get("p"))
         if user != owner:
             rating = action["action_id"].startswith("tutor_rate_")
-            note = texts.NOT_YOURS_RATE if rating else texts.NOT_YOURS_RUN
+            note = prompts.SLACK_NOT_YOURS_RATE if rating else prompts.SLACK_NOT_YOURS_RUN
             self.whisper(channel, user, note.format(owner=owner), reply_ts)
             return
         if pending_key(self.tutor.last_turn(thread).pending) != key:
-            self.whisper(channel, user, texts.STALE, reply_ts)
+            self.whisper(channel, user, prompts.SLACK_STALE, reply_ts)
             return
         if not self.store.first_time(f"press:{channel}:{message_ts}:{action['block_id']}"):
-            self.whisper(channel, user, texts.ALREADY, reply_ts)
+            self.whisper(channel, user, prompts.SLACK_ALREADY, reply_ts)
             return
         label = str(action.get("text", {}).get("text") or value.get("say"))
         try:
@@ -195,11 +196,16 @@ class SlackBot:
         reply_ts = (body.get("message") or {}).get("thread_ts")
         run_id = str(action.get("value") or "")
         if not self.store.first_time(f"thumbs:{run_id}:{user}"):
-            self.whisper(channel, user, texts.FEEDBACK_AGAIN, reply_ts)
+            self.whisper(channel, user, prompts.SLACK_FEEDBACK_AGAIN, reply_ts)
             return
         score = 1.0 if action["action_id"] == "tutor_thumbs_up" else 0.0
         sent = tracing.send_feedback(run_id, "thumbs", score, comment="slack")
-        self.whisper(channel, user, texts.FEEDBACK_THANKS if sent else texts.FEEDBACK_OFF, reply_ts)
+        self.whisper(
+            channel,
+            user,
+            prompts.SLACK_FEEDBACK_THANKS if sent else prompts.SLACK_FEEDBACK_OFF,
+            reply_ts,
+        )
 
     # --- /tutor ------------------------------------------------------------------------------
 
@@ -210,12 +216,12 @@ class SlackBot:
         team, user = str(body.get("team_id") or self.team), str(body["user_id"])
         learner = self.learner(team, user)
         if word == "quiz":
-            ack(text=texts.QUIZ_IN_DM)
+            ack(text=prompts.SLACK_QUIZ_IN_DM)
             try:
                 direct = str(self.client.conversations_open(users=user)["channel"]["id"])
             except (SlackApiError, OSError) as failure:
                 log.warning("could not open a direct message with %s: %s", user, failure)
-                respond(text=texts.CRASHED, response_type="ephemeral")
+                respond(text=prompts.SLACK_CRASHED, response_type="ephemeral")
                 return
             quiz = f"/quiz {rest.strip()}".strip()
             self._start(Job(thread_id(team, direct, None), direct, None, user, learner, quiz))
@@ -226,7 +232,7 @@ class SlackBot:
             channel = str(body.get("channel_id") or "")
             self._start(Job(thread, channel, None, user, learner, said, respond=respond))
         else:
-            ack(text=texts.USAGE)
+            ack(text=prompts.SLACK_USAGE)
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Wait until every listener and turn has finished."""

@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
+from tutor.knowledge.markdown import FENCE, PYTHON_INFO
+
 LIMIT = 2900
 """Characters per message section (Slack allows 3000 in a section block)."""
-FENCE = re.compile(r"^\s*(```|~~~)")
 TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
@@ -225,7 +226,7 @@ def _fenced(match: re.Match[str]) -> str:
     """Slack sends a code block as ```code``` on one line; the tutor wants fenced lines."""
     code = match.group(1).strip("\n").translate(QUOTES)
     first, _, rest = code.partition("\n")
-    if rest and first.strip().lower() in ("python", "py", "python3"):
+    if rest and re.fullmatch(PYTHON_INFO, first.strip(), re.I):
         code = rest
     return f"\n```\n{code}\n```\n"
 

@@ -8,10 +8,10 @@ import json
 import re
 from typing import Any
 
-from tutor.answers import where
+from tutor import prompts
 from tutor.errors import TutorError
+from tutor.knowledge.citations import where
 from tutor.session import Turn
-from tutor.slack import texts
 from tutor.slack.mrkdwn import escape, split_mrkdwn, to_mrkdwn
 
 Block = dict[str, Any]
@@ -46,25 +46,25 @@ def context(text: str) -> Block:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
 
-def plain(text: str) -> Message:
+def text_message(text: str) -> Message:
     """A one-section message."""
     return {"text": text, "blocks": [section(text)]}
 
 
 def error_message(error: TutorError, kept: bool) -> Message:
     """A user error as a short message: what happened, what to do, whether the turn is kept."""
-    lines = [texts.ERROR.format(message=escape(error.message))]
+    lines = [prompts.SLACK_ERROR.format(message=escape(error.message))]
     if error.hint:
-        lines.append(texts.HINT.format(hint=escape(error.hint)))
+        lines.append(prompts.SLACK_HINT.format(hint=escape(error.hint)))
     if kept and "kept" not in error.hint:
-        lines.append(texts.KEPT)
-    return plain("\n".join(lines))
+        lines.append(prompts.SLACK_KEPT)
+    return text_message("\n".join(lines))
 
 
 def turn_messages(turn: Turn, *, owner: str, in_thread: bool, guide: str = "") -> list[Message]:
     """The turn as one or more messages; the last carries sources, hints and buttons."""
-    body, cited = split_sources(turn.answer or texts.NO_ANSWER)
-    messages = [plain(piece) for piece in split_mrkdwn(to_mrkdwn(body))]
+    body, cited = split_sources(turn.answer or prompts.NO_ANSWER)
+    messages = [text_message(piece) for piece in split_mrkdwn(to_mrkdwn(body))]
     last = messages[-1]["blocks"]
     if guide:
         last.append(section(guide))
@@ -88,7 +88,7 @@ def waiting_blocks(turn: Turn, owner: str, in_thread: bool) -> list[Block]:
     kind = pending["type"] if pending else None
     value = {"t": turn.thread, "u": owner, "p": pending_key(pending)}
     if kind == "quiz_answer":
-        return [context(texts.ANSWER_HERE if in_thread else texts.ANSWER_DM)]
+        return [context(prompts.SLACK_ANSWER_HERE if in_thread else prompts.SLACK_ANSWER_DM)]
     if kind == "rating":
         buttons = [
             _button(label, f"tutor_rate_{word}", {**value, "say": word}, style)
@@ -100,7 +100,7 @@ def waiting_blocks(turn: Turn, owner: str, in_thread: bool) -> list[Block]:
             _button("▶ Run", "tutor_run_yes", {**value, "say": "yes"}, "primary"),
             _button("Don't run", "tutor_run_no", {**value, "say": "no"}),
         ]
-        hint = context(texts.RUN_BUTTONS.format(owner=owner))
+        hint = context(prompts.SLACK_RUN_BUTTONS.format(owner=owner))
         return [
             {**hint, "block_id": f"{RUN_BLOCK}_hint"},
             {"type": "actions", "block_id": RUN_BLOCK, "elements": buttons},
@@ -121,7 +121,7 @@ def split_sources(answer: str) -> tuple[str, list[str]]:
 
 def sources_text(lines: list[str]) -> str:
     """The sources as context text, within Slack's limit for one element."""
-    text = texts.SOURCES
+    text = prompts.SLACK_SOURCES
     unique = list(dict.fromkeys(lines))
     for n, line in enumerate(unique):
         more = f"\n{escape(line)}"
@@ -148,4 +148,4 @@ def after_press(blocks: list[Block], block_id: str, user: str, label: str) -> li
     """A message's blocks once a button in `block_id` was pressed: those buttons gone, and a
     line saying who chose what."""
     kept = [b for b in blocks if not str(b.get("block_id", "")).startswith(block_id)]
-    return [*kept, context(texts.CHOSE.format(user=user, label=escape(label)))]
+    return [*kept, context(prompts.SLACK_CHOSE.format(user=user, label=escape(label)))]

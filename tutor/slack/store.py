@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tutor.sqlite_files import open_sqlite
+from tutor.storage import open_sqlite
 
 KEEP_SECONDS = 3 * 24 * 3600
 """How long a delivery is remembered (Slack retries for minutes, not days)."""

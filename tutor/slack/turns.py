@@ -12,12 +12,12 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from tutor import prompts
 from tutor.errors import TutorError
-from tutor.sandbox_runs import Runs
+from tutor.sandbox import Runs
 from tutor.session import Tutor
-from tutor.slack import texts
 from tutor.slack.mrkdwn import split_mrkdwn, to_mrkdwn
-from tutor.slack.render import Message, error_message, pending_key, plain, turn_messages
+from tutor.slack.render import Message, error_message, pending_key, text_message, turn_messages
 from tutor.slack.store import SlackStore
 
 log = logging.getLogger("tutor.slack")
@@ -63,7 +63,7 @@ class TurnTaker:
     def run(self, job: Job) -> None:
         """Take one turn and post its answer (or a short message saying what went wrong)."""
         if job.expect and pending_key(self.tutor.last_turn(job.thread).pending) != job.expect:
-            self.post(job, [plain(texts.STALE)])  # a typed reply got there first
+            self.post(job, [text_message(prompts.SLACK_STALE)])  # a typed reply got there first
             return
         try:
             with self.runs.active():
@@ -80,7 +80,7 @@ class TurnTaker:
             return
         except Exception:
             log.exception("turn on %s failed", job.thread)
-            self.post(job, [plain(texts.CRASHED)])
+            self.post(job, [text_message(prompts.SLACK_CRASHED)])
             return
         self.store.note_turn(job.thread, job.user, turn.pending["type"] if turn.pending else None)
         in_thread = job.reply_ts is not None
@@ -128,7 +128,7 @@ class TurnTaker:
             last = time.monotonic()
             shown = split_mrkdwn(to_mrkdwn("".join(streamed)))[0]
             try:
-                self._replace(job, plain(f"{shown} …"))
+                self._replace(job, text_message(f"{shown} …"))
             except (SlackApiError, OSError) as failure:
                 log.warning("could not show progress on %s: %s", job.thread, failure)
 

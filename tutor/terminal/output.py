@@ -132,7 +132,7 @@ def print_progress(out: Console, report: Progress) -> None:
     from rich.table import Column, Table
 
     from tutor.learning.progress import Tally, habit_line, mastery_bar, percent
-    from tutor.prompts import counted
+    from tutor.prompts import TOP_OF_NOTE, counted
 
     def cells(tally: Tally) -> list[str]:
         due = [str(tally.cards), str(tally.due_now), str(tally.due_7d)]
@@ -140,7 +140,7 @@ def print_progress(out: Console, report: Progress) -> None:
 
     groups: list[list[Row]] = [
         [(escape(note.file), cells(note.tally))]
-        + [(f"  › {escape(t.heading or '(top of note)')}", cells(t.tally)) for t in note.topics]
+        + [(f"  › {escape(t.heading or TOP_OF_NOTE)}", cells(t.tally)) for t in note.topics]
         for note in report.notes
     ]
     groups.append([("all notes", cells(report.tally))])

@@ -142,7 +142,7 @@ def run_slack(
 ) -> None:
     """Connect to Slack and answer until Ctrl-C or SIGTERM; running turns finish before it stops
     (code they run is killed at once)."""
-    from tutor.prompts import OFFLINE_MODE, counted
+    from tutor.prompts import LLM_MODE, OFFLINE_MODE, SLACK_USERS_MAPPED, counted
 
     connection = choose_connection(settings, port)
     say("loading the notes index…")
@@ -152,12 +152,12 @@ def run_slack(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("slack_bolt").setLevel(logging.WARNING)
     logging.getLogger("slack_sdk").setLevel(logging.WARNING)
-    mode = f"llm mode · {settings.model}" if bot.tutor.services.chat else OFFLINE_MODE
+    mode = LLM_MODE.format(model=settings.model) if bot.tutor.services.chat else OFFLINE_MODE
     who = f"@{bot.name} ({bot.bot_user}) in {bot.team_name} ({bot.team})"
     say(f"tutor slack · {mode} · as {who}")
     per_minute = settings.slack_rate_limit
     limit = f"{counted(per_minute, 'turn')} a minute" if per_minute else "no limit of turns"
-    mapped = f"{counted(len(bot.learners), 'Slack user')} mapped to learners"
+    mapped = SLACK_USERS_MAPPED.format(users=counted(len(bot.learners), "Slack user"))
     at_once = counted(settings.slack_workers, "turn")
     say(f"{at_once} at once · {limit} per user · {mapped}")
     terminate = _stop_on_sigterm()

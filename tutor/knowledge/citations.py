@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from tutor import prompts
-from tutor.knowledge.retriever import Passage, cite
+from tutor.knowledge.passage import Passage, Source, cite
 from tutor.prompts import NO_NOTES
 
 CITATION = re.compile(r"\[(\d{1,2})\]")
@@ -17,12 +16,12 @@ GENERAL = re.compile(
 )
 
 
-def source_ref(passage: Passage) -> dict[str, Any]:
+def source_ref(passage: Passage) -> Source:
     """The JSON shape of a source: file, heading, line range, and a notebook's cells."""
     return passage.ref()
 
 
-def where(ref: dict[str, Any]) -> str:
+def where(ref: Source) -> str:
     """`file › heading (lines a–b)` for a source ref (`(cell n)` in a notebook)."""
     return cite(ref)
 
@@ -51,7 +50,7 @@ def keep_valid_citations(text: str, count: int) -> tuple[str, list[int]]:
     return CITATION.sub(check, text), cited
 
 
-def sources_footer(numbered: list[tuple[int, dict[str, Any]]]) -> str:
+def sources_footer(numbered: list[tuple[int, Source]]) -> str:
     """A Markdown `Sources` block: one `[n] file › heading (lines)` line per source."""
     if not numbered:
         return ""

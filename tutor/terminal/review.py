@@ -1,5 +1,9 @@
 """`tutor quiz`: a review session in the terminal, due cards first, ending with a summary.
 
+The module is named for the session, not the command: `run_review` is what `tutor quiz`
+runs (`tutor.learning.cards.review_card` schedules one card after a rating; the state's
+`review` key holds a graded answer waiting for its rating).
+
 It drives the same graph as chat (`/quiz` turns on a thread of its own), so cards, grading
 and scheduling are exactly what chat and Slack use.
 """
@@ -15,14 +19,14 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.markup import escape
 
-from tutor.chat import pipe_reader
 from tutor.config import Settings
 from tutor.learning.cards import is_due, next_due, now
 from tutor.learning.memory import LearnerMemory, learner_label
 from tutor.prompts import counted
 from tutor.session import Turn, Tutor
-from tutor.terminal import console as terminal_console
-from tutor.terminal import print_markdown
+from tutor.terminal.chat import pipe_reader
+from tutor.terminal.output import console as terminal_console
+from tutor.terminal.output import print_markdown
 from tutor.text_in import stdin_is_terminal
 
 if TYPE_CHECKING:

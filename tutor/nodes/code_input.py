@@ -6,10 +6,10 @@ import ast
 import keyword
 import re
 
-FENCED = re.compile(r"```[ \t]*(?:python|py|python3)?[ \t]*\n(.*?)```", re.S | re.I)
-RUN_PREFIX = re.compile(
-    r"^\s*(please\s+)?(run|execute)(\s+(this|that|it|the code|my code))?\s*:?", re.I
-)
+from tutor.intent.features import RUN_PREFIX
+from tutor.knowledge.markdown import PYTHON_INFO
+
+FENCED = re.compile(rf"```[ \t]*(?:{PYTHON_INFO})?[ \t]*\n(.*?)```", re.S | re.I)
 
 
 def code_in(text: str) -> str | None:

@@ -10,8 +10,8 @@ from importlib import metadata
 from typing import Literal
 
 from tutor.config import Settings
-from tutor.errors import TutorError
-from tutor.prompts import counted
+from tutor.errors import WRITABLE_HOME, TutorError
+from tutor.prompts import SLACK_USERS_MAPPED, counted
 
 Status = Literal["ok", "warn", "fail"]
 PACKAGES = ("langgraph", "langchain", "langchain-openai", "chromadb", "langsmith", "onnxruntime")
@@ -81,7 +81,7 @@ def _mode(settings: Settings) -> Check:
 
 def _model_server(settings: Settings) -> list[Check]:
     """Whether the configured chat model's server answers and knows the model."""
-    from tutor.models import describe_failure, make_chat_model, provider_of
+    from tutor.llm import describe_failure, make_chat_model, provider_of
 
     if not settings.model:
         return []
@@ -137,7 +137,7 @@ def _home(settings: Settings) -> Check:
         "home",
         "fail",
         f"cannot write to {settings.home} ({folder} is not a writable folder)",
-        "set TUTOR_HOME to a folder you can write to",
+        WRITABLE_HOME,
     )
 
 
@@ -280,7 +280,8 @@ def _slack(settings: Settings) -> Check:
     how = "Socket Mode" if connection.mode == "socket" else "HTTP events (`tutor slack --port`)"
     if connection.mode == "socket" and settings.slack_signing_secret.strip():
         how += "; `--port` would use HTTP events"
-    learners = f"; {counted(mapped, 'Slack user')} mapped to learners" if mapped else ""
+    users = counted(mapped, "Slack user")
+    learners = f"; {SLACK_USERS_MAPPED.format(users=users)}" if mapped else ""
     return Check("slack", "ok", f"`tutor slack` would use {how} ({have}){learners}")
 
 

@@ -14,8 +14,8 @@ from tutor import prompts
 from tutor.config import Settings
 from tutor.errors import TutorError
 from tutor.session import Tutor, new_thread_id
-from tutor.terminal import console as terminal_console
-from tutor.terminal import print_markdown
+from tutor.terminal.output import console as terminal_console
+from tutor.terminal.output import print_markdown
 from tutor.text_in import message_text, stdin_is_terminal, stdin_line
 
 if TYPE_CHECKING:
@@ -164,7 +164,7 @@ class ChatSession:
     def render(self, turn: Turn) -> None:
         """The answer as Markdown, with the route and what the tutor waits for."""
         self.console.print(f"[dim]route: {turn.route}[/]")
-        print_markdown(self.console, turn.answer or "(no answer)")
+        print_markdown(self.console, turn.answer or prompts.NO_ANSWER)
         self.remind(turn.pending)
 
     def remind(self, pending: dict[str, str] | None) -> None:

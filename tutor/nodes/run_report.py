@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+
+from tutor.sandbox import CodeRun
 
 ERROR_LINE = re.compile(
     r"^(?P<type>[A-Za-z_][\w.]*(Error|Exception|Interrupt|Exit))(: (?P<msg>.*))?$"
@@ -43,7 +44,7 @@ def error_of(stderr: str) -> tuple[str, str, int | None] | None:
     return None
 
 
-def describe_run(code: dict[str, Any]) -> str:
+def describe_run(code: CodeRun) -> str:
     """Markdown: how the run went, its output, and (offline) what an error means."""
     head = (
         f"Ran in the sandbox ({code['isolation']} isolation, {code['duration_s']:.2f} s, "
@@ -60,7 +61,7 @@ def describe_run(code: dict[str, Any]) -> str:
     return "\n\n".join(parts)
 
 
-def _verdict(code: dict[str, Any]) -> list[str]:
+def _verdict(code: CodeRun) -> list[str]:
     notes = []
     if code["timed_out"]:
         notes.append("It ran past the time limit and was stopped (everything it started too).")

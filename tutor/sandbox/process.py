@@ -10,8 +10,8 @@ import subprocess
 import time
 from dataclasses import dataclass
 
-from tutor.sandbox_isolation import Command, Limits
-from tutor.sandbox_runs import Live, RunStopped, kill_tree, refuse_if_stopped, tracking
+from tutor.sandbox.isolation import Command, Limits
+from tutor.sandbox.runs import Live, RunStopped, kill_tree, refuse_if_stopped, tracking
 
 TIMEOUT_EXIT = 124  # what coreutils `timeout` reports, so shells read it the same way
 STOP_POLL = 0.25

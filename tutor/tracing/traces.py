@@ -18,7 +18,7 @@ import re
 import threading
 import uuid
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -258,7 +258,7 @@ class Tracing:
         tags: list[str] | None = None,
     ) -> RunnableConfig:
         """`config` traced as one turn: our tracer, a run id and a name for the root run."""
-        from tutor.turn_tracer import TurnTracer
+        from tutor.tracing.turn_tracer import TurnTracer
 
         tracer = TurnTracer(client=self.client, project_name=self.project, root_tags=tags)
         traced: RunnableConfig = {**config, "callbacks": [tracer], "run_name": name}
@@ -412,7 +412,7 @@ SELF_RATING = {"again": 0.0, "hard": 1 / 3, "good": 2 / 3, "easy": 1.0}
 
 
 def turn_feedback(
-    tracing: Tracing, run_id: str, before: dict[str, Any], after: dict[str, Any]
+    tracing: Tracing, run_id: str, before: Mapping[str, Any], after: Mapping[str, Any]
 ) -> None:
     """What a turn graded becomes feedback on its run: `quiz_score` for each grade (score and
     the grader's comment) and `self_rating` for the learner's own rating, on the run where

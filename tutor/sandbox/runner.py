@@ -9,10 +9,10 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from tutor.errors import TutorError
-from tutor.sandbox_isolation import (
+from tutor.sandbox.isolation import (
     INSTALL_HINT,
     SCRIPT,
     UNSAFE_NOTICE,
@@ -21,12 +21,40 @@ from tutor.sandbox_isolation import (
     resolve_mode,
     unsafe_command,
 )
-from tutor.sandbox_process import TIMEOUT_EXIT, Outcome, execute
+from tutor.sandbox.process import TIMEOUT_EXIT, Outcome, execute
 
-__all__ = ["Limits", "RunResult", "run", "TIMEOUT_EXIT"]
+__all__ = ["CodeRun", "Limits", "RunRecord", "RunResult", "run", "TIMEOUT_EXIT"]
 
 log = logging.getLogger(__name__)
 MAX_ARTIFACTS = 100
+
+
+class RunRecord(TypedDict):
+    """A run as JSON (`RunResult.as_dict`, `tutor run --json`)."""
+
+    stdout: str
+    """What it printed (capped)."""
+    stderr: str
+    """What it printed to stderr (capped)."""
+    exit_code: int
+    """See `RunResult.exit_code`."""
+    timed_out: bool
+    """Whether it ran past the time limit and was stopped."""
+    truncated: bool
+    """Whether its output was cut at the cap."""
+    duration_s: float
+    """Seconds, rounded to 0.1 ms."""
+    files: list[str]
+    """Files it wrote in its working directory, relative to it."""
+    isolation: str
+    """How it was isolated: `bwrap`, or `unsafe` (no sandbox)."""
+
+
+class CodeRun(RunRecord):
+    """A run in the tutor's graph state (`code`): the code that ran, and how it went."""
+
+    code: str
+    """The code as the learner gave or confirmed it (before the echo of its last line)."""
 
 
 @dataclass(frozen=True)
@@ -48,7 +76,7 @@ class RunResult:
     phases: dict[str, float] = field(default_factory=dict)
     """Seconds spent preparing, executing, collecting files and cleaning up."""
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> RunRecord:
         """The JSON shape of `tutor run --json`."""
         return {
             "stdout": self.stdout,
