@@ -1,17 +1,16 @@
 """Entry point for langgraph.json / LangGraph Studio: the compiled tutor graph.
 
-Run directly (scripts, tests) it keeps threads in the SQLite checkpointer and learner memory
-in the SQLite store under TUTOR_HOME. Under the LangGraph API server (`langgraph dev`,
-Studio) the server owns persistence (threads and a store) and refuses a graph that brings
-its own, so there it is compiled without either.
+Run directly (scripts, tests) it keeps threads in the checkpointer and learner memory in the
+store that TUTOR_DATABASE_URL chooses (SQLite under TUTOR_HOME when it is empty). Under the
+LangGraph API server (`langgraph dev`, Studio) the server owns persistence (threads and a
+store) and refuses a graph that brings its own, so there it is compiled without either.
 """
 
 import sys
 
 from tutor.config import load_settings
 from tutor.graph import build_graph
-from tutor.learning.memory import open_store
-from tutor.session import open_checkpointer
+from tutor.storage.state import open_checkpointer, open_store
 from tutor.tracing import app_version
 
 _served = "langgraph_api" in sys.modules

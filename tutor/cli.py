@@ -62,7 +62,10 @@ def friendly(command: F) -> F:
 
         stop_on_signals()  # Ctrl-C, SIGTERM and exit kill running code first, never orphan it
         try:
-            return command(*args, **kwargs)
+            try:
+                return command(*args, **kwargs)
+            except Exception as exc:
+                raise _as_user_error(exc) from None
         except TutorError as exc:
             from rich.markup import escape
 
@@ -82,6 +85,16 @@ def friendly(command: F) -> F:
             _send_traces()
 
     return wrapper  # type: ignore[return-value]
+
+
+def _as_user_error(exc: Exception) -> Exception:
+    """A failure of the PostgreSQL server (it went away, refused, a broken connection) as its
+    one-line TutorError; anything else as it was."""
+    from tutor.storage.postgres import database_error, is_database_error
+
+    if not is_database_error(exc):
+        return exc
+    return database_error(exc, _settings().database_url)
 
 
 def _send_traces() -> None:
@@ -361,11 +374,12 @@ def progress(learner: LearnerOption = "default", as_json: JsonFlag = False) -> N
     try:
         memory = LearnerMemory(store, learner)
         cards = memory.cards()
-        if settings.records_path.exists():  # bring statuses up to date with the notes
-            from tutor.knowledge.records import Records
+        # Bring statuses up to date with the notes, once there is an index.
+        if settings.backend == "postgresql" or settings.records_path.exists():
+            from tutor.knowledge.records import open_records
             from tutor.learning.refresh import current_cards
 
-            records = Records(settings.records_path)
+            records = open_records(settings)
             try:
                 cards = current_cards(memory, records)
             finally:

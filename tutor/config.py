@@ -79,6 +79,15 @@ class Settings(BaseSettings):
     chroma_url: str = Field(default="", validation_alias="TUTOR_CHROMA_URL")
     """A Chroma server (`http://host:port`); empty means a persistent directory under home."""
 
+    database_url: str = Field(default="", validation_alias="TUTOR_DATABASE_URL")
+    """A PostgreSQL server (`postgresql://user:password@host:port/db`) for every piece of
+    state: conversations, learners' cards and profiles, the ingest records and question bank,
+    the Slack bot's records and the per-thread turn lock. Empty: SQLite files under home."""
+
+    database_pool: int = Field(default=20, ge=2, le=500, validation_alias="TUTOR_DATABASE_POOL")
+    """Most connections one process keeps to TUTOR_DATABASE_URL (a running turn holds one for
+    its thread lock and borrows another for each read or write)."""
+
     max_file_mb: float = Field(default=5.0, validation_alias="TUTOR_MAX_FILE_MB")
     """Files larger than this are skipped at ingest, with a reason."""
 
@@ -102,6 +111,10 @@ class Settings(BaseSettings):
     slack_bot_token: str = Field(default="", validation_alias="SLACK_BOT_TOKEN")
     slack_app_token: str = Field(default="", validation_alias="SLACK_APP_TOKEN")
     slack_signing_secret: str = Field(default="", validation_alias="SLACK_SIGNING_SECRET")
+
+    slack_api_url: str = Field(default="", validation_alias="SLACK_API_URL")
+    """The Slack Web API's base URL (`https://.../api/`); empty means Slack's own. GovSlack
+    and compatible endpoints set it."""
 
     slack_learners: str = Field(default="", validation_alias="TUTOR_SLACK_LEARNERS")
     """Slack users mapped to CLI learners, `U012ABCDE=alice,U034FGHIJ=bob`, to share cards;
@@ -132,6 +145,11 @@ class Settings(BaseSettings):
     def memory_path(self) -> Path:
         """The SQLite LangGraph Store file that keeps learners' cards and profiles."""
         return self.home / "memory.sqlite"
+
+    @property
+    def backend(self) -> str:
+        """Where state is kept: `postgresql` (TUTOR_DATABASE_URL) or `sqlite` (under home)."""
+        return "postgresql" if self.database_url.strip() else "sqlite"
 
     def max_tokens(self, kind: str) -> int:
         """The token limit for a kind of model call: route, explain, question, grade, demo."""

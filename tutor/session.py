@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
-import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 from tutor.config import Settings
 from tutor.context import Services, TutorContext
-from tutor.errors import TutorError, unwritable
+from tutor.errors import TutorError
 from tutor.messages import is_reply, last_human, last_human_index, last_human_text
+from tutor.storage.state import database_errors, open_checkpointer, thread_lock
 from tutor.text_in import message_text
 from tutor.tracing import TURN_RUN, app_version, new_run_id, tracing_for, turn_feedback
 
@@ -42,40 +40,6 @@ STREAMED_NODES = {"explain", "explain_run"}
 def new_thread_id() -> str:
     """A short, readable thread id."""
     return "t-" + secrets.token_hex(4)
-
-
-def open_checkpointer(settings: Settings) -> BaseCheckpointSaver[Any]:
-    """The SQLite checkpointer under TUTOR_HOME: conversations survive restarts."""
-    from langgraph.checkpoint.sqlite import SqliteSaver
-
-    try:
-        settings.home.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(settings.threads_path, check_same_thread=False, timeout=30)
-        saver = SqliteSaver(conn)
-        saver.setup()
-    except (OSError, sqlite3.Error) as exc:
-        raise unwritable("conversations", settings.home, exc) from None
-    return saver
-
-
-@contextmanager
-def thread_lock(settings: Settings, thread: str) -> Iterator[None]:
-    """One turn at a time on a thread, across processes: a second `ask` waits for the first."""
-    import fcntl
-
-    name = hashlib.sha256(thread.encode()).hexdigest()[:24]
-    try:
-        folder = settings.home / "locks"
-        folder.mkdir(parents=True, exist_ok=True)
-        handle = open(folder / f"{name}.lock", "a")  # noqa: SIM115 - held for the whole turn
-    except OSError as exc:
-        raise unwritable("conversations", settings.home, exc) from None
-    with handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @dataclass
@@ -155,7 +119,10 @@ class Tutor:
         turn left undone is finished; decide the input (or show again what a reply sent twice
         got); run the graph; build the Turn from what it said."""
         text, thread = message_text(text), message_text(thread)
-        with thread_lock(self.settings, thread):
+        with (
+            database_errors(self.settings, "running the turn"),
+            thread_lock(self.settings, thread),
+        ):
             config = self._config(thread, learner, interface)
             before = self._recovered(config, text)
             if _sent_again(before, text):
@@ -340,13 +307,11 @@ class Tutor:
 
     def close(self) -> None:
         """Release the index, the checkpoint database and the store."""
-        from tutor.learning.memory import close_store
+        from tutor.storage.state import close_saved
 
         self.services.close()
-        close_store(self.store)
-        conn = getattr(self.checkpointer, "conn", None)
-        if conn is not None:
-            conn.close()
+        close_saved(self.store)
+        close_saved(self.checkpointer)
 
 
 EMPTY_REPLY = {

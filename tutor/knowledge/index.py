@@ -24,7 +24,7 @@ from tutor.knowledge.loaders import (
     read_note_bytes,
 )
 from tutor.knowledge.passage import Passage
-from tutor.knowledge.records import FileRecord, Records
+from tutor.knowledge.records import FileRecord, IngestRecords, open_records
 from tutor.text_in import path_text
 
 QuestionBank = Callable[[Sequence[Passage]], Mapping[str, list[dict[str, Any]]]]
@@ -74,7 +74,7 @@ class NotesIndex:
         """Builds the rules' question bank of a file's passages at ingest (`tutor.learning.bank`
         through `tutor.context.open_index`); None keeps no bank (search only)."""
         self._collection: Any = None
-        self._records: Records | None = None
+        self._records: IngestRecords | None = None
         self.rebuilt_from: str | None = None
 
     @property
@@ -85,10 +85,10 @@ class NotesIndex:
         return self._embeddings
 
     @property
-    def records(self) -> Records:
+    def records(self) -> IngestRecords:
         """The ingest record."""
         if self._records is None:
-            self._records = Records(self.settings.records_path)
+            self._records = open_records(self.settings)
         return self._records
 
     @property

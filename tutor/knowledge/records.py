@@ -18,9 +18,15 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tutor.storage import open_sqlite
+
+if TYPE_CHECKING:
+    from psycopg import Connection
+    from psycopg_pool import ConnectionPool
+
+    from tutor.config import Settings
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -63,6 +69,39 @@ class FileRecord:
     def up_to_date(self, file_hash: str, pipeline: str) -> bool:
         """True when this file, with this content, was fully indexed by this pipeline."""
         return self.complete and (self.file_hash, self.pipeline) == (file_hash, pipeline)
+
+
+class IngestRecords(Protocol):
+    """What ingest, the question bank and doctor need of the records, on either backend."""
+
+    def close(self) -> None: ...
+    def get(self, source: str) -> FileRecord | None: ...
+    def all(self) -> list[FileRecord]: ...
+    def begin(self, source: str, file: str, pending: list[str]) -> None: ...
+    def commit(
+        self, source: str, file: str, file_hash: str, chunk_ids: list[str], pipeline: str
+    ) -> None: ...
+    def forget(self, source: str) -> None: ...
+    def clear(self) -> None: ...
+    def chunk_files(self) -> dict[str, str]: ...
+    def put_questions(self, chunk_id: str, by: str, questions: list[dict[str, Any]]) -> None: ...
+    def questions_for(
+        self, chunk_ids: Sequence[str], by: str | None = None
+    ) -> dict[str, list[dict[str, Any]]]: ...
+    def drop_questions(self, chunk_ids: Sequence[str]) -> None: ...
+    def question_count(self, by: str | None = None) -> int: ...
+    def passages(self) -> int: ...
+    def last_ingest(self) -> float: ...
+    def get_meta(self, key: str) -> str | None: ...
+    def set_meta(self, key: str, value: str) -> None: ...
+
+
+def open_records(settings: Settings) -> IngestRecords:
+    """The ingest records: SQLite under TUTOR_HOME, or PostgreSQL with TUTOR_DATABASE_URL (so
+    every replica reads the same question bank and sees the same index version)."""
+    if settings.backend == "postgresql":
+        return PostgresRecords(settings)
+    return Records(settings.records_path)
 
 
 class Records:
@@ -207,6 +246,210 @@ class Records:
         """Store a setting of the index."""
         with self.db:
             self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+
+PG_SCHEMA = """
+CREATE TABLE IF NOT EXISTS tutor_schema (part TEXT PRIMARY KEY, version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS tutor_files (
+    source TEXT PRIMARY KEY,
+    file TEXT NOT NULL,
+    file_hash TEXT NOT NULL,
+    chunk_ids JSONB NOT NULL,
+    pending_ids JSONB NOT NULL DEFAULT '[]',
+    indexed_at DOUBLE PRECISION NOT NULL,
+    pipeline TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS tutor_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tutor_questions (
+    seq BIGSERIAL,
+    chunk_id TEXT NOT NULL,
+    qid TEXT NOT NULL,
+    author TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (chunk_id, qid)
+);
+"""
+FILE_COLUMNS = "source, file, file_hash, chunk_ids, pending_ids, indexed_at, pipeline"
+SCHEMA_CHECK = (
+    f"SELECT {FILE_COLUMNS} FROM tutor_files LIMIT 0",
+    "SELECT key, value FROM tutor_meta LIMIT 0",
+    "SELECT seq, chunk_id, qid, author, data FROM tutor_questions LIMIT 0",
+)
+"""Reads that fail on tables an older or foreign schema made."""
+
+
+class PostgresRecords:
+    """The ingest record in PostgreSQL (TUTOR_DATABASE_URL), shared by every replica: the
+    same methods as `Records`, in PostgreSQL's dialect."""
+
+    def __init__(self, settings: Settings) -> None:
+        from tutor.storage.postgres import POOLS
+        from tutor.storage.state import ensure_schema
+
+        self.pool: ConnectionPool = POOLS.take(settings.database_url, settings.database_pool)
+        try:
+            ensure_schema(settings, self.pool, "records", PG_SCHEMA, SCHEMA_CHECK)
+        except BaseException:
+            POOLS.give_back(self.pool)
+            raise
+
+    def close(self) -> None:
+        """Give back this holder's share of the pool."""
+        from tutor.storage.postgres import POOLS
+
+        POOLS.give_back(self.pool)
+
+    def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        from psycopg.rows import tuple_row
+
+        with self.pool.connection() as conn, conn.cursor(row_factory=tuple_row) as cursor:
+            cursor.execute(sql, args)
+            return cursor.fetchall()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection[Any]]:
+        with self.pool.connection() as conn, conn.transaction():
+            yield conn
+
+    def get(self, source: str) -> FileRecord | None:
+        """The record of one file, if it was ever ingested."""
+        rows = self._rows(f"SELECT {FILE_COLUMNS} FROM tutor_files WHERE source = %s", (source,))
+        return _pg_record(rows[0]) if rows else None
+
+    def all(self) -> list[FileRecord]:
+        """Every file record."""
+        return [
+            _pg_record(r)
+            for r in self._rows(f"SELECT {FILE_COLUMNS} FROM tutor_files ORDER BY file")
+        ]
+
+    def begin(self, source: str, file: str, pending: list[str]) -> None:
+        """Note the ids about to be written for a file, before writing them."""
+        self._rows(
+            "INSERT INTO tutor_files (source, file, file_hash, chunk_ids, pending_ids, indexed_at) "
+            "VALUES (%s, %s, '', '[]', %s, 0) "
+            "ON CONFLICT (source) DO UPDATE SET pending_ids = excluded.pending_ids RETURNING 1",
+            (source, file, json.dumps(pending)),
+        )
+
+    def commit(
+        self, source: str, file: str, file_hash: str, chunk_ids: list[str], pipeline: str
+    ) -> None:
+        """Record a file as fully indexed with these chunk ids, by this version of the pipeline."""
+        self._rows(
+            f"INSERT INTO tutor_files ({FILE_COLUMNS}) VALUES (%s, %s, %s, %s, '[]', %s, %s) "
+            "ON CONFLICT (source) DO UPDATE SET file = excluded.file, "
+            "file_hash = excluded.file_hash, chunk_ids = excluded.chunk_ids, pending_ids = '[]', "
+            "indexed_at = excluded.indexed_at, pipeline = excluded.pipeline RETURNING 1",
+            (source, file, file_hash, json.dumps(chunk_ids), time.time(), pipeline),
+        )
+
+    def forget(self, source: str) -> None:
+        """Drop a removed file's record and the questions of its chunks."""
+        with self._transaction() as conn:
+            row = conn.execute(
+                "DELETE FROM tutor_files WHERE source = %s RETURNING chunk_ids, pending_ids",
+                (source,),
+            ).fetchone()
+            if row is not None:
+                values = list(row.values()) if isinstance(row, dict) else list(row)
+                ids = [*_json_list(values[0]), *_json_list(values[1])]
+                conn.execute("DELETE FROM tutor_questions WHERE chunk_id = ANY(%s)", (ids,))
+
+    def clear(self) -> None:
+        """Forget everything (the index is being rebuilt)."""
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM tutor_files")
+            conn.execute("DELETE FROM tutor_questions")
+
+    def chunk_files(self) -> dict[str, str]:
+        """Every indexed chunk id and the file it belongs to, as the index displays it."""
+        rows = self._rows(
+            "SELECT chunk.value, f.file FROM tutor_files f, "
+            "jsonb_array_elements_text(f.chunk_ids) AS chunk(value)"
+        )
+        return {str(cid): str(file) for cid, file in rows}
+
+    def put_questions(self, chunk_id: str, by: str, questions: list[dict[str, Any]]) -> None:
+        """Replace the questions `by` ("rules" or "model") wrote for one chunk; each has a `qid`."""
+        with self._transaction() as conn:
+            conn.execute(
+                "DELETE FROM tutor_questions WHERE chunk_id = %s AND author = %s", (chunk_id, by)
+            )
+            with conn.cursor() as cursor:
+                cursor.executemany(
+                    "INSERT INTO tutor_questions (chunk_id, qid, author, data) "
+                    "VALUES (%s, %s, %s, %s) ON CONFLICT (chunk_id, qid) DO UPDATE SET "
+                    "author = excluded.author, data = excluded.data",
+                    [(chunk_id, str(q["qid"]), by, json.dumps(q)) for q in questions],
+                )
+
+    def questions_for(
+        self, chunk_ids: Sequence[str], by: str | None = None
+    ) -> dict[str, list[dict[str, Any]]]:
+        """The stored questions of these chunks (all authors when `by` is None), in write order."""
+        sql = "SELECT chunk_id, data FROM tutor_questions WHERE chunk_id = ANY(%s)"
+        args: list[Any] = [list(dict.fromkeys(chunk_ids))]
+        if by is not None:
+            sql += " AND author = %s"
+            args.append(by)
+        out: dict[str, list[dict[str, Any]]] = {}
+        for chunk_id, data in self._rows(sql + " ORDER BY seq", args):
+            out.setdefault(str(chunk_id), []).append(json.loads(data))
+        return out
+
+    def drop_questions(self, chunk_ids: Sequence[str]) -> None:
+        """Drop every question of these chunks (they left the index)."""
+        self._rows(
+            "DELETE FROM tutor_questions WHERE chunk_id = ANY(%s) RETURNING 1", (list(chunk_ids),)
+        )
+
+    def question_count(self, by: str | None = None) -> int:
+        """How many questions the bank holds (of one author, or all)."""
+        if by is None:
+            return int(self._rows("SELECT COUNT(*) FROM tutor_questions")[0][0])
+        sql = "SELECT COUNT(*) FROM tutor_questions WHERE author = %s"
+        return int(self._rows(sql, (by,))[0][0])
+
+    def passages(self) -> int:
+        """How many passages the finished file records account for."""
+        rows = self._rows("SELECT SUM(jsonb_array_length(chunk_ids)) FROM tutor_files")
+        return int(rows[0][0] or 0)
+
+    def last_ingest(self) -> float:
+        """When a file was last indexed (0 if never)."""
+        return float(self._rows("SELECT MAX(indexed_at) FROM tutor_files")[0][0] or 0)
+
+    def get_meta(self, key: str) -> str | None:
+        """A stored setting of the index, such as the embedding model that built it."""
+        rows = self._rows("SELECT value FROM tutor_meta WHERE key = %s", (key,))
+        return str(rows[0][0]) if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store a setting of the index."""
+        self._rows(
+            "INSERT INTO tutor_meta (key, value) VALUES (%s, %s) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value RETURNING 1",
+            (key, value),
+        )
+
+
+def _json_list(value: Any) -> list[str]:
+    """A JSONB list as psycopg returns it (already decoded), or JSON text."""
+    return [str(v) for v in (json.loads(value) if isinstance(value, str) else value or [])]
+
+
+def _pg_record(row: tuple[Any, ...]) -> FileRecord:
+    source, file, file_hash, chunk_ids, pending, indexed_at, pipeline = row
+    return FileRecord(
+        source,
+        file,
+        file_hash,
+        _json_list(chunk_ids),
+        _json_list(pending),
+        float(indexed_at),
+        pipeline,
+    )
 
 
 def _batches(items: list[str], size: int = 500) -> Iterator[list[str]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -74,6 +75,57 @@ def _stretched(similarity: Mapping[str, float]) -> dict[str, float]:
     return {cid: (s - low) / span if span > 0 else 1.0 for cid, s in similarity.items()}
 
 
+@dataclass(frozen=True)
+class KeywordIndex:
+    """The BM25 index of one version of the notes index, with the passages it was built
+    from; never changed once built (a new version gets a new one)."""
+
+    stamp: tuple[int, float]
+    """The notes index's version it was built from: passages held, last file committed."""
+    rows: dict[str, tuple[str, dict[str, Any]]]
+    """Passage id to (text, metadata), in the index's order."""
+    order: list[str]
+    position: dict[str, int]
+    vocabulary: frozenset[str]
+    aliases: Aliases
+    lexical: Any
+    """rank_bm25's BM25Okapi over the passages (None when there are none)."""
+
+    @classmethod
+    def empty(cls) -> KeywordIndex:
+        """Built from nothing (a stamp no index has, so the first search builds it)."""
+        return cls((-1, 0.0), {}, [], {}, frozenset(), Aliases(), None)
+
+    @classmethod
+    def build(cls, index: NotesIndex, stamp: tuple[int, float]) -> KeywordIndex:
+        """From the passages of files whose ingest finished (with several processes on one
+        Chroma server, another may be writing a file's passages right now)."""
+        from rank_bm25 import BM25Okapi
+
+        committed = index.records.chunk_files()
+        ids, texts, metas = [], [], []
+        for cid, text, meta in zip(*index.everything(), strict=True):
+            if cid in committed:
+                ids.append(cid)
+                texts.append(text)
+                metas.append(meta)
+        headed = [f"{m.get('heading', '')}\n{t}" for t, m in zip(texts, metas, strict=True)]
+        aliases = read_aliases(headed)
+        corpus = [
+            passage_terms(str(m.get("heading", "")), t, aliases)
+            for t, m in zip(texts, metas, strict=True)
+        ]
+        return cls(
+            stamp=stamp,
+            rows={cid: (t, m) for cid, t, m in zip(ids, texts, metas, strict=True)},
+            order=ids,
+            position={cid: i for i, cid in enumerate(ids)},
+            vocabulary=frozenset(word for text in headed for word in keywords(text)),
+            aliases=aliases,
+            lexical=BM25Okapi(corpus) if corpus else None,
+        )
+
+
 class HybridRetriever(BaseRetriever):
     """Dense and BM25 scores of the notes fused as a weighted sum."""
 
@@ -87,13 +139,7 @@ class HybridRetriever(BaseRetriever):
     """The dense score's share of the hybrid score (BM25 has the rest). Measured with
     bench/retrieval.py: 0.5 to 0.7 all beat rank fusion; 0.6 on both halves of the set."""
     mode: SearchMode = "hybrid"
-    _lexical: Any = PrivateAttr(default=None)
-    _lexical_stamp: tuple[int, float] = PrivateAttr(default=(-1, 0.0))
-    _rows: dict[str, tuple[str, dict[str, Any]]] = PrivateAttr(default_factory=dict)
-    _vocabulary: frozenset[str] = PrivateAttr(default=frozenset())
-    _order: list[str] = PrivateAttr(default_factory=list)
-    _position: dict[str, int] = PrivateAttr(default_factory=dict)
-    _aliases: Aliases | None = PrivateAttr(default=None)
+    _keywords: KeywordIndex = PrivateAttr(default_factory=lambda: KeywordIndex.empty())
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun, k: int | None = None
@@ -102,11 +148,14 @@ class HybridRetriever(BaseRetriever):
         similarity: dict[str, float] = {}
         dense: dict[str, float] = {}
         lexical: dict[str, float] = {}
+        keyword = self._refresh()
         if self.mode in ("hybrid", "dense"):
-            similarity = dict(self.index.nearest(query, self.candidates))
+            # Only passages the keyword index holds: those of files whose ingest finished.
+            nearest = self.index.nearest(query, self.candidates)
+            similarity = {cid: sim for cid, sim in nearest if cid in keyword.rows}
             dense = _stretched(similarity)
         if self.mode in ("hybrid", "bm25"):
-            lexical = self._bm25(query, also=dense)
+            lexical = self._bm25(keyword, query, also=dense)
         weight = {"hybrid": self.dense_weight, "dense": 1.0, "bm25": 0.0}[self.mode]
         scores = {
             cid: weight * dense.get(cid, 0.0) + (1 - weight) * lexical.get(cid, 0.0)
@@ -115,69 +164,58 @@ class HybridRetriever(BaseRetriever):
         best = sorted(scores, key=lambda cid: -scores[cid])[: k or self.k]
         docs = []
         for cid in best:
-            text, meta = self._rows[cid]
+            text, meta = keyword.rows[cid]
             extra = {"score": scores[cid], "similarity": similarity.get(cid, 0.0)}
             docs.append(Document(page_content=text, id=cid, metadata={**meta, **extra}))
         return docs
 
-    def _refresh(self) -> None:
-        """Rebuild the keyword index when the notes index changed since it was built."""
+    def _refresh(self) -> KeywordIndex:
+        """The keyword index of the current version of the notes index: rebuilt when the
+        version changed since it was built, and swapped in whole, so a search in another
+        thread uses either the old one or the new one, never half of each."""
         stamp = (self.index.count(), self.index.records.last_ingest())
-        if stamp == self._lexical_stamp:
-            return
-        from rank_bm25 import BM25Okapi
-
-        ids, texts, metas = self.index.everything()
-        self._rows = {cid: (t, m) for cid, t, m in zip(ids, texts, metas, strict=True)}
-        self._order = ids
-        self._position = {cid: i for i, cid in enumerate(ids)}
-        headed = [f"{m.get('heading', '')}\n{t}" for t, m in zip(texts, metas, strict=True)]
-        self._vocabulary = frozenset(word for text in headed for word in keywords(text))
-        self._aliases = aliases = read_aliases(headed)
-        corpus = [
-            passage_terms(str(m.get("heading", "")), t, aliases)
-            for t, m in zip(texts, metas, strict=True)
-        ]
-        self._lexical = BM25Okapi(corpus) if corpus else None
-        self._lexical_stamp = stamp
+        current = self._keywords
+        if stamp != current.stamp:
+            current = KeywordIndex.build(self.index, stamp)
+            self._keywords = current
+        return current
 
     def texts(self) -> list[str]:
         """Every passage's text."""
-        self._refresh()
-        return [text for text, _ in self._rows.values()]
+        return [text for text, _ in self._refresh().rows.values()]
 
     def rows(self) -> list[tuple[str, str, dict[str, Any]]]:
         """Every passage as (id, text, metadata), in the index's order: kept with the keyword
         index, so a quiz reads them from memory rather than from Chroma each turn."""
-        self._refresh()
-        return [(cid, text, meta) for cid, (text, meta) in self._rows.items()]
+        return [(cid, text, meta) for cid, (text, meta) in self._refresh().rows.items()]
 
     @property
     def vocabulary(self) -> frozenset[str]:
         """Every keyword of the notes (as `keywords` spells them)."""
-        self._refresh()
-        return self._vocabulary
+        return self._refresh().vocabulary
 
     @property
     def aliases(self) -> Aliases:
         """The other names the notes give their terms ("PPO" ↔ "Proximal Policy Optimization"),
         read once per version of the index."""
-        self._refresh()
-        return self._aliases or Aliases()
+        return self._refresh().aliases
 
-    def _bm25(self, query: str, also: Iterable[str] = ()) -> dict[str, float]:
+    def _bm25(
+        self, keyword: KeywordIndex, query: str, also: Iterable[str] = ()
+    ) -> dict[str, float]:
         """BM25 scores over the best one's (so the best is 1) of the top candidates and of the
         passages in `also`; none when no passage shares a term with the query."""
-        terms = [*search_terms(query), *alias_terms(query, self.aliases)]
-        if self._lexical is None or not terms:
+        terms = [*search_terms(query), *alias_terms(query, keyword.aliases)]
+        if keyword.lexical is None or not terms:
             return {}
-        scores = self._lexical.get_scores(terms)
+        scores = keyword.lexical.get_scores(terms)
         ranked = sorted(range(len(scores)), key=lambda i: -scores[i])[: self.candidates]
         top = float(scores[ranked[0]]) if ranked else 0.0
         if top <= 0:
             return {}
-        picked = [*ranked, *(self._position[cid] for cid in also if cid in self._position)]
-        return {self._order[i]: float(scores[i]) / top for i in picked if scores[i] > 0}
+        position = keyword.position
+        picked = [*ranked, *(position[cid] for cid in also if cid in position)]
+        return {keyword.order[i]: float(scores[i]) / top for i in picked if scores[i] > 0}
 
     def search(self, query: str, k: int | None = None) -> list[Passage]:
         """Ranked passages for a query; for a front-matter tag, the tagged notes' passages."""

@@ -16,7 +16,7 @@ from tutor.learning.questions import Question, questions_from_passage
 from tutor.learning.structure import norm
 
 if TYPE_CHECKING:
-    from tutor.knowledge.records import Records
+    from tutor.knowledge.records import IngestRecords
 
 
 def build_bank(passages: Sequence[Passage]) -> dict[str, list[dict[str, Any]]]:
@@ -39,7 +39,9 @@ def build_bank(passages: Sequence[Passage]) -> dict[str, list[dict[str, Any]]]:
     return bank
 
 
-def bank_questions(records: Records, chunk_id: str, by: str | None = "rules") -> list[Question]:
+def bank_questions(
+    records: IngestRecords, chunk_id: str, by: str | None = "rules"
+) -> list[Question]:
     """The stored questions of one chunk (the rules' by default), as `Question`s."""
     stored = records.questions_for([chunk_id], by=by).get(chunk_id, [])
     return [Question.from_dict(q) for q in stored]

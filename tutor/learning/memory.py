@@ -1,21 +1,20 @@
 """Learner memory in the LangGraph Store: cards and a profile per learner, across threads.
 
 Namespaces are `("learner", ID, "cards")` (one `Card` per item, keyed by card id) and
-`("learner", ID, "profile")` (one item, `profile`: a `Profile`). The store is a
-SQLite file under TUTOR_HOME, the same one the graph is compiled with, so a quiz in one
+`("learner", ID, "profile")` (one item, `profile`: a `Profile`). The store (a SQLite file
+under TUTOR_HOME, or PostgreSQL) is the same one the graph is compiled with, so a quiz in one
 process and `tutor progress` in another read the same schedule.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, TypedDict, Unpack, cast
 from urllib.parse import quote
 
 from tutor.config import Settings
-from tutor.errors import unwritable
 from tutor.learning.cards import Card
+from tutor.storage import state
 
 if TYPE_CHECKING:
     from langgraph.store.base import BaseStore
@@ -44,27 +43,14 @@ class Profile(ProfileFields, total=False):
 
 
 def open_store(settings: Settings) -> BaseStore:
-    """The SQLite store under TUTOR_HOME (created on first use)."""
-    from langgraph.store.sqlite import SqliteStore
-
-    try:
-        settings.home.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(
-            settings.memory_path, check_same_thread=False, timeout=30, isolation_level=None
-        )
-        conn.execute("PRAGMA journal_mode=WAL")
-        store = SqliteStore(conn)
-        store.setup()
-    except (OSError, sqlite3.Error) as exc:
-        raise unwritable("learner memory", settings.home, exc) from None
-    return store
+    """The learners' Store: SQLite under TUTOR_HOME, or PostgreSQL with TUTOR_DATABASE_URL."""
+    return state.open_store(settings)
 
 
 def close_store(store: BaseStore | None) -> None:
     """Close a store opened by `open_store`."""
-    conn = getattr(store, "conn", None)
-    if conn is not None:
-        conn.close()
+    if store is not None:
+        state.close_saved(store)
 
 
 def learner_label(learner: str) -> str:

@@ -19,7 +19,7 @@ from tutor.learning.questions import Question
 
 if TYPE_CHECKING:
     from tutor.knowledge.index import NotesIndex
-    from tutor.knowledge.records import Records
+    from tutor.knowledge.records import IngestRecords
     from tutor.learning.memory import LearnerMemory
 
 STATUSES = ("active", "stale", "retired")
@@ -37,7 +37,7 @@ def card_status(card: Card, chunk_files: dict[str, str]) -> CardStatus:
     return "stale" if file in chunk_files.values() else "retired"
 
 
-def refresh_cards(memory: LearnerMemory, records: Records) -> dict[str, int]:
+def refresh_cards(memory: LearnerMemory, records: IngestRecords) -> dict[str, int]:
     """Mark each of a learner's cards with its status now; returns how many have each."""
     counts = dict.fromkeys(STATUSES, 0)
     for card in current_cards(memory, records):
@@ -45,7 +45,7 @@ def refresh_cards(memory: LearnerMemory, records: Records) -> dict[str, int]:
     return counts
 
 
-def current_cards(memory: LearnerMemory, records: Records) -> list[Card]:
+def current_cards(memory: LearnerMemory, records: IngestRecords) -> list[Card]:
     """The learner's cards with their status brought up to date with the index (saved)."""
     chunk_files = records.chunk_files()
     cards = []
@@ -79,7 +79,7 @@ def file_passages(index: NotesIndex, file: str) -> list[Passage]:
 def replace_card(
     card: Card,
     passages: Sequence[Passage],
-    records: Records,
+    records: IngestRecords,
     taken: Collection[str] = (),
 ) -> Card | None:
     """The card moved to the best of these passages that has a question to ask, else None."""

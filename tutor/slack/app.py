@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 MAX_BODY = 1 << 20
 """Largest request accepted (Slack's payloads are a few KB)."""
 log = logging.getLogger("tutor.slack")
+DEFAULT_API = "https://slack.com/api/"
+"""Slack's own Web API (slack_sdk's default), unless SLACK_API_URL says otherwise."""
 
 
 def build_bot(
@@ -46,7 +48,11 @@ def build_bot(
 
     if client is None:
         retries = [ConnectionErrorRetryHandler(), RateLimitErrorRetryHandler(max_retry_count=2)]
-        client = WebClient(token=settings.slack_bot_token.strip(), retry_handlers=retries)
+        client = WebClient(
+            token=settings.slack_bot_token.strip(),
+            base_url=api_url(settings.slack_api_url) if settings.slack_api_url else DEFAULT_API,
+            retry_handlers=retries,
+        )
     identity = check_token(client)
     tutor = tutor or Tutor(settings, services)
     # Load what every turn uses now, once, rather than in the first few turns at the same time;
@@ -56,6 +62,17 @@ def build_bot(
     return SlackBot(
         settings, tutor, client, identity, socket_mode=socket_mode, stream_every=stream_every
     )
+
+
+def api_url(url: str) -> str:
+    """SLACK_API_URL as the Web API client wants it: `http(s)://host/api/`, ending in a slash."""
+    url = url.strip()
+    if not url.startswith(("http://", "https://")):
+        raise TutorError(
+            f"SLACK_API_URL is not an http(s) URL: {url}",
+            "write it as https://slack.example.com/api/ (or leave it empty for Slack's own)",
+        )
+    return url if url.endswith("/") else url + "/"
 
 
 def check_token(client: WebClient) -> dict[str, Any]:

@@ -26,9 +26,15 @@ from tutor.slack.listening import (
 )
 from tutor.slack.mrkdwn import from_slack, mentions
 from tutor.slack.render import after_press, pending_key, text_message
-from tutor.slack.store import SlackStore
+from tutor.slack.store import PostgresSlackStore, open_bot_records
 from tutor.slack.turns import Job, Respond, TurnTaker
-from tutor.slack.workers import Activity, CountingExecutor, RateLimiter, TurnQueue
+from tutor.slack.workers import (
+    Activity,
+    CountingExecutor,
+    RateLimiter,
+    SharedRateLimiter,
+    TurnQueue,
+)
 
 log = logging.getLogger("tutor.slack")
 
@@ -55,8 +61,10 @@ class SlackBot:
         workers = settings.slack_workers
         self.listeners = CountingExecutor(self.activity, max(4, workers), "tutor-slack")
         self.turns = TurnQueue(self.activity, workers)
-        self.store = SlackStore(settings.home / "slack.sqlite")
-        self.limiter = RateLimiter(settings.slack_rate_limit)
+        self.store = open_bot_records(settings)
+        self.limiter: RateLimiter | SharedRateLimiter = RateLimiter(settings.slack_rate_limit)
+        if isinstance(self.store, PostgresSlackStore):
+            self.limiter = SharedRateLimiter(settings.slack_rate_limit, self.store)
         self.taker = TurnTaker(tutor, client, self.store, stream_every)
         self.app = App(
             client=client,

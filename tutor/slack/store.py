@@ -1,6 +1,7 @@
-"""What the Slack bot remembers across restarts, in SQLite under TUTOR_HOME: the deliveries it
-has already taken (so Slack's retries never get a second answer) and, per tutor thread, who
-started it, whether others joined, and whom it waits for."""
+"""What the Slack bot remembers across restarts: the deliveries it has already taken (so
+Slack's retries never get a second answer) and, per tutor thread, who started it, whether
+others joined, and whom it waits for. In SQLite under TUTOR_HOME for one bot process, or in
+PostgreSQL (TUTOR_DATABASE_URL) shared by every replica, with the rate limit's count too."""
 
 from __future__ import annotations
 
@@ -8,8 +9,14 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tutor.storage import open_sqlite
+
+if TYPE_CHECKING:
+    from psycopg_pool import ConnectionPool
+
+    from tutor.config import Settings
 
 KEEP_SECONDS = 3 * 24 * 3600
 """How long a delivery is remembered (Slack retries for minutes, not days)."""
@@ -37,6 +44,25 @@ class ThreadInfo:
     """The user whose reply the tutor waits for, if any."""
     waiting_kind: str | None
     """What for: `quiz_answer`, `rating` or `confirm_code`."""
+
+
+class BotRecords(Protocol):
+    """What the bot keeps, on either backend."""
+
+    def first_time(self, key: str) -> bool: ...
+    def forget(self, key: str) -> None: ...
+    def thread(self, thread: str) -> ThreadInfo | None: ...
+    def note_turn(self, thread: str, user: str, waiting: str | None) -> None: ...
+    def note_voice(self, thread: str, user: str) -> None: ...
+    def forget_user(self, user: str) -> int: ...
+    def close(self) -> None: ...
+
+
+def open_bot_records(settings: Settings) -> BotRecords:
+    """The bot's records: SQLite under TUTOR_HOME, or PostgreSQL with TUTOR_DATABASE_URL."""
+    if settings.backend == "postgresql":
+        return PostgresSlackStore(settings)
+    return SlackStore(settings.home / "slack.sqlite")
 
 
 class SlackStore:
@@ -87,7 +113,140 @@ class SlackStore:
                 "UPDATE threads SET shared = 1 WHERE thread = ? AND owner != ?", (thread, user)
             )
 
+    def forget_user(self, user: str) -> int:
+        """Forget the threads a Slack user started (`tutor forget`); how many there were."""
+        with self._lock:
+            return self.db.execute("DELETE FROM threads WHERE owner = ?", (user,)).rowcount
+
     def close(self) -> None:
         """Close the database."""
         with self._lock:
             self.db.close()
+
+
+PG_SCHEMA = """
+CREATE TABLE IF NOT EXISTS tutor_schema (part TEXT PRIMARY KEY, version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS tutor_slack_seen (key TEXT PRIMARY KEY, at DOUBLE PRECISION NOT NULL);
+CREATE TABLE IF NOT EXISTS tutor_slack_threads (
+    thread TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    shared BOOLEAN NOT NULL DEFAULT FALSE,
+    waiting_for TEXT,
+    waiting_kind TEXT
+);
+CREATE TABLE IF NOT EXISTS tutor_slack_starts (
+    id BIGSERIAL PRIMARY KEY,
+    slack_user TEXT NOT NULL,
+    at DOUBLE PRECISION NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tutor_slack_starts_user ON tutor_slack_starts (slack_user, at);
+"""
+SCHEMA_CHECK = (
+    "SELECT key, at FROM tutor_slack_seen LIMIT 0",
+    "SELECT thread, owner, shared, waiting_for, waiting_kind FROM tutor_slack_threads LIMIT 0",
+    "SELECT slack_user, at FROM tutor_slack_starts LIMIT 0",
+)
+NOW = "extract(epoch from clock_timestamp())"
+"""The server's clock: replicas on several machines count time the same way."""
+
+
+class PostgresSlackStore:
+    """The bot's records in PostgreSQL, shared by every replica: a retry delivered to another
+    replica is recognised, and the rate limit counts a user's turns on all of them."""
+
+    def __init__(self, settings: Settings) -> None:
+        from tutor.storage.postgres import POOLS
+        from tutor.storage.state import ensure_schema
+
+        self.pool: ConnectionPool = POOLS.take(settings.database_url, settings.database_pool)
+        try:
+            ensure_schema(settings, self.pool, "slack", PG_SCHEMA, SCHEMA_CHECK)
+            self._one(f"DELETE FROM tutor_slack_seen WHERE at < {NOW} - %s", (KEEP_SECONDS,))
+        except BaseException:
+            POOLS.give_back(self.pool)
+            raise
+
+    def _one(self, sql: str, args: tuple[Any, ...] = ()) -> tuple[int, dict[str, Any] | None]:
+        """Run one statement: rows it touched, and its first row if it returned any."""
+        with self.pool.connection() as conn:
+            cursor = conn.execute(sql.encode(), args)
+            row = cursor.fetchone() if cursor.description else None
+            return cursor.rowcount, row  # type: ignore[return-value]
+
+    def first_time(self, key: str) -> bool:
+        """Record a delivery; True only the first time `key` is seen, by any replica."""
+        touched, _ = self._one(
+            f"INSERT INTO tutor_slack_seen (key, at) VALUES (%s, {NOW}) ON CONFLICT DO NOTHING",
+            (key,),
+        )
+        return touched == 1
+
+    def forget(self, key: str) -> None:
+        """Let a delivery be taken again (it was refused before anything happened)."""
+        self._one("DELETE FROM tutor_slack_seen WHERE key = %s", (key,))
+
+    def thread(self, thread: str) -> ThreadInfo | None:
+        """What is known about a tutor thread, if the bot ever answered in it."""
+        _, row = self._one(
+            "SELECT owner, shared, waiting_for, waiting_kind FROM tutor_slack_threads "
+            "WHERE thread = %s",
+            (thread,),
+        )
+        if row is None:
+            return None
+        return ThreadInfo(
+            row["owner"], bool(row["shared"]), row["waiting_for"], row["waiting_kind"]
+        )
+
+    def note_turn(self, thread: str, user: str, waiting: str | None) -> None:
+        """After `user`'s turn in a thread: what the tutor now waits for from them, if any."""
+        self._one(
+            "INSERT INTO tutor_slack_threads (thread, owner, waiting_for, waiting_kind) "
+            "VALUES (%s, %s, %s, %s) ON CONFLICT (thread) DO UPDATE SET "
+            "shared = tutor_slack_threads.shared OR tutor_slack_threads.owner != excluded.owner, "
+            "waiting_for = excluded.waiting_for, waiting_kind = excluded.waiting_kind",
+            (thread, user, user if waiting else None, waiting),
+        )
+
+    def note_voice(self, thread: str, user: str) -> None:
+        """Someone spoke in a thread without mentioning the bot: another voice makes it shared."""
+        self._one(
+            "UPDATE tutor_slack_threads SET shared = TRUE WHERE thread = %s AND owner != %s",
+            (thread, user),
+        )
+
+    def forget_user(self, user: str) -> int:
+        """Forget the threads a Slack user started (`tutor forget`); how many there were."""
+        touched, _ = self._one("DELETE FROM tutor_slack_threads WHERE owner = %s", (user,))
+        return touched
+
+    def wait_needed(self, user: str, per_minute: int, window: float = 60.0) -> float:
+        """0 when `user` may start a turn now (and it is counted, for every replica), else
+        the seconds to wait; one replica at a time per user."""
+        from tutor.storage.postgres import lock_key
+
+        if per_minute <= 0:
+            return 0.0
+        with self.pool.connection() as conn, conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(f"tutor:rate:{user}"),))
+            conn.execute(
+                f"DELETE FROM tutor_slack_starts WHERE slack_user = %s AND at <= {NOW} - %s",
+                (user, window),
+            )
+            row: Any = conn.execute(
+                f"SELECT COUNT(*) AS n, MIN(at) AS first, {NOW} AS now FROM tutor_slack_starts "
+                "WHERE slack_user = %s",
+                (user,),
+            ).fetchone()
+            if int(row["n"]) >= per_minute:
+                return max(0.1, float(row["first"]) + window - float(row["now"]))
+            conn.execute(
+                f"INSERT INTO tutor_slack_starts (slack_user, at) VALUES (%s, {NOW})", (user,)
+            )
+            return 0.0
+
+    def close(self) -> None:
+        """Give back this holder's share of the pool."""
+        from tutor.storage.postgres import POOLS
+
+        POOLS.give_back(self.pool)

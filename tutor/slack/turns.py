@@ -18,7 +18,7 @@ from tutor.sandbox import Runs
 from tutor.session import Tutor
 from tutor.slack.mrkdwn import split_mrkdwn, to_mrkdwn
 from tutor.slack.render import Message, error_message, pending_key, text_message, turn_messages
-from tutor.slack.store import SlackStore
+from tutor.slack.store import BotRecords
 
 log = logging.getLogger("tutor.slack")
 Respond = Callable[..., Any]
@@ -51,7 +51,7 @@ class TurnTaker:
     """Runs jobs on the tutor and posts what they produced."""
 
     def __init__(
-        self, tutor: Tutor, client: WebClient, store: SlackStore, stream_every: float = 1.5
+        self, tutor: Tutor, client: WebClient, store: BotRecords, stream_every: float = 1.5
     ) -> None:
         self.tutor = tutor
         self.client = client

@@ -105,8 +105,21 @@ class TurnQueue:
         self._pool.shutdown(wait=True, cancel_futures=False)
 
 
+class SharedRateLimiter:
+    """The same limit counted in the database every replica shares (TUTOR_DATABASE_URL)."""
+
+    def __init__(self, per_minute: int, store: Any) -> None:
+        self.per_minute = per_minute
+        self.store = store
+
+    def wait_needed(self, user: str) -> float:
+        """0 when `user` may start a turn now on any replica (and it is counted), else
+        seconds to wait."""
+        return float(self.store.wait_needed(user, self.per_minute))
+
+
 class RateLimiter:
-    """At most `per_minute` turns per user in any 60 seconds (0: no limit)."""
+    """At most `per_minute` turns per user in any 60 seconds (0: no limit), in this process."""
 
     WINDOW = 60.0
 

@@ -163,7 +163,7 @@ def _memory(settings: Settings) -> Check:
 def _index(settings: Settings) -> list[Check]:
     from tutor.knowledge.index import PIPELINE
     from tutor.knowledge.loaders import file_hash, find_notes, read_note_bytes
-    from tutor.knowledge.records import Records
+    from tutor.knowledge.records import open_records
 
     if not settings.notes.is_dir():
         notes = Check(
@@ -174,12 +174,12 @@ def _index(settings: Settings) -> list[Check]:
         )
     else:
         notes = Check("notes", "ok", str(settings.notes))
-    if not settings.records_path.exists():
+    if settings.backend == "sqlite" and not settings.records_path.exists():
         return [
             notes,
             Check("index", "warn", f"empty (home {settings.home})", "run `tutor ingest`"),
         ]
-    records = Records(settings.records_path)
+    records = open_records(settings)
     try:
         indexed = {r.source: r for r in records.all()}
         built_by = records.get_meta("embed_model") or "unknown"
