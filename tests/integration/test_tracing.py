@@ -158,6 +158,28 @@ def test_secrets_never_reach_a_trace(
     assert "test-key" not in sent
 
 
+def test_the_database_password_never_reaches_a_trace(
+    server: CaptureServer,
+    make_tutor: MakeTutor,
+    monkeypatch: pytest.MonkeyPatch,
+    database_url: str,
+) -> None:
+    from urllib.parse import urlsplit
+
+    password = urlsplit(database_url).password
+    assert password
+    monkeypatch.setenv("TUTOR_DATABASE_URL", database_url)
+    tutor = make_tutor()
+    assert tutor.settings.backend == "postgresql"
+    tutor.ask(f"what is softmax? the db is {database_url} with password {password}", "db1")
+    flushed(server)
+
+    sent = json.dumps(list(server.runs.values()), default=str)
+    assert "softmax" in sent
+    assert password not in sent and database_url not in sent
+    assert "[redacted]" in sent
+
+
 def test_hide_inputs_keeps_the_learners_words_out(
     server: CaptureServer, make_tutor: MakeTutor, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -194,6 +194,17 @@ class _Problems(logging.Handler):
             self.seen.append(message[0][:300])
 
 
+def database_secrets(url: str) -> list[str]:
+    """What of TUTOR_DATABASE_URL a trace must never show: the whole URL and its password."""
+    from urllib.parse import urlsplit
+
+    try:
+        password = urlsplit(url.strip()).password or ""
+    except ValueError:
+        password = ""
+    return [url.strip(), password]
+
+
 class Tracing:
     """This process's LangSmith connection: a client, its redactor and what went wrong."""
 
@@ -204,7 +215,7 @@ class Tracing:
         secrets = [os.environ.get(n, "") for n in SECRET_SETTINGS]
         secrets += [settings.openai_api_key, settings.langsmith_api_key]
         secrets += [settings.slack_bot_token, settings.slack_app_token]
-        secrets += [settings.slack_signing_secret]
+        secrets += [settings.slack_signing_secret, *database_secrets(settings.database_url)]
         self.redactor = Redactor(secrets, hide_learner=settings.trace_hide_inputs)
         self.problems = _Problems()
         log = logging.getLogger("langsmith")
