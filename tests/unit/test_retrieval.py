@@ -65,3 +65,31 @@ def test_a_heading_match_outranks_a_passing_mention(tmp_path: Path) -> None:
 def test_hyphenated_words_meet_their_spaced_and_joined_spellings(tmp_path: Path) -> None:
     assert search(tmp_path, "multi-head fine-tuning", mode="bm25")[0] == "Adapters"
     assert {"multi", "head", "multihead"} <= set(search_terms("multi-head attention"))
+
+
+def test_passages_of_a_file_whose_ingest_has_not_finished_are_never_searched(
+    tmp_path: Path,
+) -> None:
+    """Another process writing to the same Chroma server: its passages are in the collection
+    before the file's record is committed, and must not be found until it is."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "study.md").write_text(NOTES, encoding="utf-8")
+    embeddings = HashEmbeddings()
+    index = NotesIndex(load_settings(notes=notes), embeddings)
+    index.ingest([notes])
+    retriever = HybridRetriever(index=index)
+    assert retriever.search("zygomorphic quokka", k=3)[0].heading != "Half written"
+
+    text = "Zygomorphic quokka gradients are a made-up term for this test."
+    meta = {"file": "other.md", "heading": "Half written", "start_line": 1, "end_line": 1}
+    source = str(tmp_path / "other.md")
+    index.records.begin(source, "other.md", ["half-1"])
+    index.collection.add(ids=["half-1"], documents=[text], metadatas=[meta])
+    for mode in ("hybrid", "dense", "bm25"):
+        searcher = HybridRetriever(index=index, mode=mode)
+        assert all(p.heading != "Half written" for p in searcher.search("zygomorphic quokka"))
+    assert all(cid != "half-1" for cid, _, _ in retriever.rows())
+
+    index.records.commit(source, "other.md", "hash", ["half-1"], "pipeline")
+    assert retriever.search("zygomorphic quokka", k=3)[0].heading == "Half written"

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 CONNECT_SECONDS = 5.0
 """How long opening a connection may take before the database counts as unreachable."""
-WAIT_SECONDS = 30.0
+WAIT_SECONDS = 10.0
 """How long a turn waits for a free connection of the pool (or for the server to return)."""
 SCHEMES = ("postgresql", "postgres")
 URL_HINT = "write it as postgresql://USER:PASSWORD@HOST:5432/DATABASE"
