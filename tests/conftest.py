@@ -1,4 +1,5 @@
-"""Shared fixtures: every test gets its own TUTOR_HOME and a clean environment."""
+"""Shared fixtures: every test gets its own TUTOR_HOME and a clean environment; a real
+PostgreSQL server for the tests that ask for one, and `backend` to run a test on either."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 
 if TYPE_CHECKING:
     from tests.fakes import HashEmbeddings
+    from tests.integration.postgres import PostgresServer
     from tutor.session import Tutor
 
 REPO = Path(__file__).resolve().parents[1]
@@ -88,3 +90,73 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    """One PostgreSQL server for the whole run, removed at its end (started only when a test
+    asks for it); tests must not stop it (use `own_pg_server` for that)."""
+    from tests.integration.postgres import PostgresServer
+
+    server = PostgresServer()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.cleanup()
+
+
+@pytest.fixture
+def database_url(pg_server: PostgresServer) -> Iterator[str]:
+    """The URL of a fresh, empty database on `pg_server`, for this test alone (dropped after
+    it, with any connections the test left open)."""
+    import uuid
+
+    name = f"test_{uuid.uuid4().hex[:16]}"
+    url = pg_server.create_database(name)
+    yield url
+    if pg_server.running:
+        pg_server.drop_database(name)
+
+
+@pytest.fixture
+def own_pg_server() -> Iterator[PostgresServer]:
+    """A started PostgreSQL server of this test's own, which it may stop and restart."""
+    from tests.integration.postgres import PostgresServer
+
+    server = PostgresServer()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.cleanup()
+
+
+@pytest.fixture
+def pools_given_back() -> Iterator[None]:
+    """Fail the test when a PostgreSQL pool is still open at its end: a Tutor or records left
+    open hold the server's connections. Ask for it before `make_tutor` (fixtures end in the
+    reverse order they began), as `backend` and `usefixtures` do."""
+    from tutor.storage.postgres import POOLS, redact
+
+    before = set(POOLS._pools)
+    yield
+    leaked = {url: pool for url, pool in POOLS._pools.items() if url not in before}
+    for pool in leaked.values():
+        pool.close()  # or it would retry a dropped database for the rest of the run
+    if leaked:
+        pytest.fail(f"pools left open: {', '.join(map(redact, leaked))}", pytrace=False)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Where the test's state lives: SQLite under TUTOR_HOME, or a fresh PostgreSQL database
+    as TUTOR_DATABASE_URL, whose pools must all be given back by the test's end."""
+    if request.param == "postgresql":
+        request.getfixturevalue("pools_given_back")
+        monkeypatch.setenv("TUTOR_DATABASE_URL", request.getfixturevalue("database_url"))
+    return str(request.param)
+
+
+both_backends = pytest.mark.usefixtures("backend")
+"""Run a test on SQLite and on PostgreSQL (`test_x[sqlite]`, `test_x[postgresql]`)."""

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPO, MakeTutor
+from tests.conftest import REPO, MakeTutor, both_backends
 from tests.fakes import HashEmbeddings
 from tutor.config import load_settings
 from tutor.context import Services
@@ -57,6 +57,7 @@ def test_retrieve_lists_only_the_passages_about_the_topic(make_tutor: MakeTutor)
     assert "don't mention" in unknown.answer and 1 <= len(unknown.sources) <= 3
 
 
+@both_backends
 def test_quiz_waits_for_the_answer_and_grades_it_after_a_restart(make_tutor: MakeTutor) -> None:
     asked = make_tutor().ask("/quiz softmax", "q1")
     assert asked.route == "quiz"
@@ -177,6 +178,7 @@ def test_an_empty_notes_folder_says_how_to_add_notes(tmp_path: Path) -> None:
         tutor.close()
 
 
+@both_backends
 def test_an_empty_message_or_answer_is_refused_and_loses_nothing(make_tutor: MakeTutor) -> None:
     from tutor.errors import TutorError
 
@@ -269,6 +271,7 @@ def test_confirmation_understands_everyday_replies(
     assert turn.answer.endswith("Not run.") is not ran
 
 
+@both_backends
 def test_two_turns_at_once_on_one_thread_both_count(make_tutor: MakeTutor) -> None:
     import threading
     import time
@@ -324,6 +327,7 @@ def test_undecodable_bytes_in_a_message_are_replaced_not_fatal(make_tutor: MakeT
     json.dumps(turn.as_dict())  # printable as --json
 
 
+@both_backends
 def test_after_a_crash_mid_run_a_new_no_runs_nothing_and_the_same_yes_retries(
     make_tutor: MakeTutor,
 ) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import MakeTutor
+from tests.conftest import MakeTutor, both_backends
 from tests.fakes import HashEmbeddings
 from tutor.config import load_settings
 from tutor.context import Services
@@ -33,6 +33,7 @@ def answer_a_question(
     return tutor.ask(reply, thread, learner=learner)
 
 
+@both_backends
 def test_a_graded_answer_asks_for_a_rating_then_schedules_the_card(make_tutor: MakeTutor) -> None:
     tutor = make_tutor()
     graded = answer_a_question(tutor, "m1")
@@ -97,6 +98,7 @@ def test_skip_and_dont_know_count_as_again_without_asking(
     assert card["history"][0]["rating"] == "again" and card["history"][0]["verdict"] == "skipped"
 
 
+@both_backends
 def test_due_cards_come_first(make_tutor: MakeTutor) -> None:
     tutor = make_tutor()
     tutor.ask("/quiz", "d1")
@@ -133,6 +135,7 @@ def test_a_choice_answered_by_its_text(make_tutor: MakeTutor) -> None:
     assert "Correct" in graded.answer and graded.pending is not None
 
 
+@both_backends
 def test_a_crash_while_recording_never_counts_a_review_twice(
     make_tutor: MakeTutor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -158,6 +161,7 @@ def test_a_crash_while_recording_never_counts_a_review_twice(
     assert len(card["history"]) == 1
 
 
+@both_backends
 def test_a_crash_while_grading_keeps_the_answer(
     make_tutor: MakeTutor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -186,6 +190,7 @@ def test_a_crash_while_grading_keeps_the_answer(
     assert [g["answer"] for g in grades] == [reply]
 
 
+@both_backends
 def test_learners_never_see_each_others_cards(make_tutor: MakeTutor) -> None:
     tutor = make_tutor()
     odd = "ann.o'neil/ü x"
@@ -200,6 +205,7 @@ def test_learners_never_see_each_others_cards(make_tutor: MakeTutor) -> None:
     assert "softmax" in mine.answer.lower() or "1" in mine.answer
 
 
+@both_backends
 def test_level_goal_and_style_follow_the_learner_across_threads(make_tutor: MakeTutor) -> None:
     tutor = make_tutor()
     tutor.ask("/level beginner", "p1", learner="kim")
@@ -244,6 +250,7 @@ def make_due(tutor: Tutor, learner: str = "default") -> dict[str, Any]:
     return card
 
 
+@both_backends
 def test_an_edited_note_refreshes_its_card_and_a_deleted_note_retires_it(
     make_tutor: MakeTutor, notes: Path
 ) -> None:
@@ -318,6 +325,7 @@ def test_when_every_question_was_had_the_next_review_is_named(tmp_path: Path) ->
         tutor.close()
 
 
+@both_backends
 def test_the_answer_sent_again_is_not_a_rating_and_ratings_forgive_typos(
     make_tutor: MakeTutor,
 ) -> None:
@@ -332,6 +340,7 @@ def test_the_answer_sent_again_is_not_a_rating_and_ratings_forgive_typos(
     assert "Rated **good**" in tutor.ask("goood", "v1").answer
 
 
+@both_backends
 def test_a_rating_cut_short_is_recorded_before_the_next_message(
     make_tutor: MakeTutor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -352,6 +361,7 @@ def test_a_rating_cut_short_is_recorded_before_the_next_message(
     assert card["history"][0]["rating"] == "easy" and later.pending is not None
 
 
+@both_backends
 def test_a_reply_sent_again_after_it_was_handled_shows_what_it_got(make_tutor: MakeTutor) -> None:
     tutor = make_tutor()
     answer_a_question(tutor, "v3")
@@ -361,6 +371,7 @@ def test_a_reply_sent_again_after_it_was_handled_shows_what_it_got(make_tutor: M
     assert len(cards_of(tutor)[0]["history"]) == 1
 
 
+@both_backends
 def test_whoever_answers_is_the_learner_it_counts_for(make_tutor: MakeTutor) -> None:
     tutor = make_tutor()
     tutor.ask("/quiz", "v4", learner="alice")
@@ -407,6 +418,7 @@ def test_skip_at_the_rating_means_again(make_tutor: MakeTutor) -> None:
     assert "Rated **hard**" in tutor.ask("hard, I guessed", "y2").answer
 
 
+@both_backends
 @pytest.mark.parametrize("left", ["grade", "quiz"])
 def test_a_turn_cancelled_mid_node_is_put_back_where_it_waits(
     make_tutor: MakeTutor, left: str

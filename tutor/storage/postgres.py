@@ -5,11 +5,13 @@ password never shown."""
 from __future__ import annotations
 
 import hashlib
+import logging
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from tutor.errors import FAILED, TutorError
 
@@ -25,21 +27,22 @@ URL_HINT = "write it as postgresql://USER:PASSWORD@HOST:5432/DATABASE"
 PASSWORD_HINT = "check the user and password in TUTOR_DATABASE_URL"
 REACH_HINT = "start PostgreSQL, or fix the host and port in TUTOR_DATABASE_URL"
 LOST_HINT = "send the message again when the database is back; nothing of this turn was kept"
+QUERY_PASSWORD = re.compile(r"([?&]password=)[^&#]*")
+"""libpq also takes the password as a parameter: `postgresql://db/tutor?password=...`."""
 
 
 def redact(url: str) -> str:
-    """`url` with its password replaced by `***` (for messages, doctor and traces)."""
+    """`url` with its password, after the user or as `?password=`, replaced by `***` (for
+    messages, doctor and traces); the rest as written (an IPv6 host, several hosts)."""
+    url = url.strip()
     try:
-        parts = urlsplit(url.strip())
+        userinfo = urlsplit(url).netloc.rpartition("@")[0]
     except ValueError:
         return "(an unreadable URL)"
-    if parts.password is None:
-        return parts.geturl()
-    user = parts.username or ""
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+    if ":" in userinfo:
+        user = userinfo.partition(":")[0]
+        url = url.replace(f"//{userinfo}@", f"//{user}:***@", 1)
+    return QUERY_PASSWORD.sub(r"\1***", url)
 
 
 def check_url(url: str) -> str:
@@ -57,6 +60,12 @@ def check_url(url: str) -> str:
 
 def reason(exc: BaseException, url: str = "") -> tuple[str, str]:
     """What went wrong with the database, in one line, and what to do about it."""
+    from psycopg_pool import PoolTimeout
+
+    if isinstance(exc, PoolTimeout):
+        # The pool lends only connections that answer, so a server gone away mid-run shows
+        # here, as no connection within the wait (as does a pool with every one busy).
+        return f"did not answer within {WAIT_SECONDS:.0f} s", LOST_HINT
     text = " ".join(str(exc).split()) or type(exc).__name__
     password = urlsplit(url).password if url else None
     if password:
@@ -129,6 +138,9 @@ def _open_pool(url: str, size: int) -> ConnectionPool:
     from psycopg.rows import dict_row
     from psycopg_pool import ConnectionPool
 
+    # The pool warns on every failed reconnection while a server is away; a turn that needs
+    # the database says so once, as its own error, so those lines would only repeat it.
+    logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
     try:
         psycopg.connect(url, connect_timeout=int(CONNECT_SECONDS)).close()
     except psycopg.Error as exc:

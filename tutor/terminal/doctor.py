@@ -28,15 +28,19 @@ class Check:
 
 
 def run_checks(settings: Settings) -> list[Check]:
-    """Every check, in the order a person would fix things."""
+    """Every check, in the order a person would fix things. The index and learner memory
+    are read only when the state's database can be (else its one failing line says why)."""
+    state = _state(settings)
+    stored = [_index(settings), _memory(settings)] if state.status != "fail" else []
     return [
         _versions(),
         _mode(settings),
         *_model_server(settings),
         _embeddings(settings),
         _home(settings),
-        *_index(settings),
-        _memory(settings),
+        state,
+        _notes(settings),
+        *stored,
         _langsmith(settings),
         _slack(settings),
         _sandbox(settings),
@@ -141,9 +145,45 @@ def _home(settings: Settings) -> Check:
     )
 
 
+def _state(settings: Settings) -> Check:
+    """Where conversations and learner memory live; for PostgreSQL, whether the server
+    answers, its version, and the connections this process would keep to it."""
+    if settings.backend == "sqlite":
+        return Check("state", "ok", f"sqlite in {settings.home}")
+    from tutor.storage.postgres import (
+        POOLS,
+        database_error,
+        is_database_error,
+        redact,
+        server_version,
+    )
+
+    try:
+        pool = POOLS.take(settings.database_url, settings.database_pool)
+    except TutorError as exc:
+        return Check("state", "fail", exc.message, exc.hint)
+    try:
+        version = server_version(pool)
+        stats = pool.get_stats()
+    except Exception as exc:
+        if not is_database_error(exc):
+            raise
+        failure = database_error(exc, settings.database_url)
+        return Check("state", "fail", failure.message, failure.hint)
+    finally:
+        POOLS.give_back(pool)
+    connections = (
+        f"a pool of at most {stats['pool_max']} connections "
+        f"({stats['pool_size']} open, {stats['pool_available']} idle)"
+    )
+    where = redact(settings.database_url)
+    detail = f"postgresql at {where}: server {version}, reachable; {connections}"
+    return Check("state", "ok", detail)
+
+
 def _memory(settings: Settings) -> Check:
     """Learner memory: how many learners and cards the Store holds."""
-    if not settings.memory_path.exists():
+    if settings.backend == "sqlite" and not settings.memory_path.exists():
         return Check("memory", "ok", "no learner has answered a question yet")
     from tutor.learning.memory import close_store, open_store
 
@@ -157,29 +197,32 @@ def _memory(settings: Settings) -> Check:
     finally:
         close_store(store)
     mine = f"{counted(len(decks), 'learner')}, {counted(cards, 'card')}"
-    return Check("memory", "ok", f"{mine} in {settings.memory_path}")
+    where = settings.memory_path if settings.backend == "sqlite" else "the database"
+    return Check("memory", "ok", f"{mine} in {where}")
 
 
-def _index(settings: Settings) -> list[Check]:
-    from tutor.knowledge.index import PIPELINE
-    from tutor.knowledge.loaders import file_hash, find_notes, read_note_bytes
-    from tutor.knowledge.records import open_records
-
+def _notes(settings: Settings) -> Check:
     if not settings.notes.is_dir():
-        notes = Check(
+        return Check(
             "notes",
             "fail",
             f"{settings.notes} is not a folder",
             "set TUTOR_NOTES to your notes folder",
         )
-    else:
-        notes = Check("notes", "ok", str(settings.notes))
+    return Check("notes", "ok", str(settings.notes))
+
+
+def _index(settings: Settings) -> Check:
+    from tutor.knowledge.index import PIPELINE
+    from tutor.knowledge.loaders import file_hash, find_notes, read_note_bytes
+    from tutor.knowledge.records import open_records
+
     if settings.backend == "sqlite" and not settings.records_path.exists():
-        return [
-            notes,
-            Check("index", "warn", f"empty (home {settings.home})", "run `tutor ingest`"),
-        ]
-    records = open_records(settings)
+        return Check("index", "warn", f"empty (home {settings.home})", "run `tutor ingest`")
+    try:
+        records = open_records(settings)
+    except TutorError as exc:  # tables of another version, say
+        return Check("index", "fail", exc.message, exc.hint)
     try:
         indexed = {r.source: r for r in records.all()}
         built_by = records.get_meta("embed_model") or "unknown"
@@ -206,8 +249,8 @@ def _index(settings: Settings) -> list[Check]:
     if stale:
         fix = "run `tutor ingest` to catch up"
         since = f"{detail}; {counted(stale, 'note')} changed since"
-        return [notes, Check("index", "warn", since, fix)]
-    return [notes, Check("index", "ok", detail)]
+        return Check("index", "warn", since, fix)
+    return Check("index", "ok", detail)
 
 
 def _age(timestamp: float) -> str:

@@ -196,13 +196,14 @@ class _Problems(logging.Handler):
 
 def database_secrets(url: str) -> list[str]:
     """What of TUTOR_DATABASE_URL a trace must never show: the whole URL and its password."""
-    from urllib.parse import urlsplit
+    from urllib.parse import parse_qs, unquote, urlsplit
 
     try:
-        password = urlsplit(url.strip()).password or ""
+        parts = urlsplit(url.strip())
+        passwords = [parts.password or "", *parse_qs(parts.query).get("password", [])]
     except ValueError:
-        password = ""
-    return [url.strip(), password]
+        passwords = []
+    return [url.strip(), *passwords, *(unquote(p) for p in passwords)]
 
 
 class Tracing:
