@@ -374,14 +374,16 @@ def progress(learner: LearnerOption = "default", as_json: JsonFlag = False) -> N
     try:
         memory = LearnerMemory(store, learner)
         cards = memory.cards()
-        # Bring statuses up to date with the notes, once there is an index.
+        # Bring statuses up to date with the notes, once there is an index (before one, as
+        # right after `tutor db migrate`, no card is retired for notes not yet ingested).
         if settings.backend == "postgresql" or settings.records_path.exists():
             from tutor.knowledge.records import open_records
             from tutor.learning.refresh import current_cards
 
             records = open_records(settings)
             try:
-                cards = current_cards(memory, records)
+                if records.passages():
+                    cards = current_cards(memory, records)
             finally:
                 records.close()
     finally:
@@ -399,6 +401,28 @@ def progress(learner: LearnerOption = "default", as_json: JsonFlag = False) -> N
         return
 
     print_progress(console, report)
+
+
+@app.command()
+@friendly
+def forget(
+    learner: Annotated[str, typer.Option("--learner", "-l", help="The learner to remove.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Remove without asking.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Remove a learner: cards, profile, conversation threads and the Slack bot's records."""
+    from tutor.terminal.admin import confirm_removal, forget_learner
+    from tutor.text_in import identifier
+
+    learner = identifier(learner, "--learner")
+    removed = forget_learner(_settings(), learner, lambda found: confirm_removal(found, yes))
+    if removed is None:
+        _err().print("nothing removed", markup=False)
+        raise typer.Exit(1)
+    if as_json:
+        typer.echo(json.dumps(removed.as_dict(), indent=2, ensure_ascii=False))
+        return
+    _out().print(f"removed {removed.describe()}", markup=False, highlight=False)
 
 
 @app.command()
@@ -548,6 +572,39 @@ def _print_eval_report(report: Any) -> None:
         )
         if exp.get("url"):
             console.print(f"  {exp['url']}", markup=False)
+
+
+db_app = typer.Typer(
+    help="The team's PostgreSQL (TUTOR_DATABASE_URL).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("migrate")
+@friendly
+def db_migrate(
+    from_sqlite: Annotated[
+        Path,
+        typer.Option("--from-sqlite", help="The TUTOR_HOME to copy (its SQLite files)."),
+    ],
+    as_json: JsonFlag = False,
+) -> None:
+    """Copy a TUTOR_HOME into PostgreSQL (TUTOR_DATABASE_URL).
+
+    Learners' cards and profiles, and every conversation thread with its history; running it
+    again changes nothing."""
+    from tutor.terminal.admin import migrate_home
+
+    report = migrate_home(_settings(), from_sqlite)
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+        return
+    console = _out()
+    for line in report.describe():
+        console.print(line, markup=False, highlight=False)
 
 
 def main() -> None:

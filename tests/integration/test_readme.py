@@ -34,6 +34,12 @@ NOT_RUN = {
     "tutor slack --port 3000": "serves Slack events until stopped (test_slack.py covers HTTP)",
     "tutor slack --port 3000 --host 127.0.0.1": "serves Slack events until stopped",
     "tutor eval --upload": "uploads to LangSmith (test_eval_upload.py, against a capture server)",
+    "tutor db migrate --from-sqlite ~/.local/share/tutor": (
+        "needs a team's PostgreSQL (test_team_admin.py migrates into a real one)"
+    ),
+    "tutor forget --learner slack-T0123-U0456": (
+        "needs a team's PostgreSQL (test_team_admin.py forgets on both backends)"
+    ),
 }
 
 
