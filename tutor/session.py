@@ -260,13 +260,14 @@ class Tutor:
     def _stream(
         self, turn_input: TurnInput, config: RunnableConfig, run_id: UUID | None = None
     ) -> Iterator[str]:
+        from tutor.knowledge.retriever import one_index_version
         from tutor.llm import turn_budget
         from tutor.sandbox import Runs
 
         context = TutorContext(services=self.services, run_id=str(run_id or ""))
         # TUTOR_MODEL_TIMEOUT bounds the model's whole turn; Ctrl-C or a shutdown stops the
         # turn's sandboxes (and refuses one about to start) instead of waiting for them.
-        with turn_budget(self.settings), Runs().active():
+        with turn_budget(self.settings), Runs().active(), one_index_version():
             parts: Iterator[Any] = self.graph.stream(
                 turn_input, config, context=context, stream_mode="messages"
             )

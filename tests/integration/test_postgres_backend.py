@@ -52,7 +52,10 @@ def test_a_database_that_goes_away_fails_one_turn_and_the_next_loses_nothing(
     assert said.count("\n") == 1 and "Traceback" not in said and "psycopg" not in said
     assert f"postgresql://tutor:***@127.0.0.1:{own_pg_server.port}/tutor" in said
     assert urlsplit(url).password not in said
-    assert "did not answer" in said and "send the message again" in lost.value.hint
+    # A connection lent a moment ago finds the server gone; one that rested is checked first
+    # and the pool then waits in vain for a new one. Either way: one line, send it again.
+    assert "went away" in said or "did not answer" in said
+    assert "send the message again" in lost.value.hint
 
     own_pg_server.start()  # the same port and data
     graded = tutor.ask(reply, "o1")  # the same Tutor: its pool reconnects

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -73,6 +75,22 @@ def _stretched(similarity: Mapping[str, float]) -> dict[str, float]:
     low, high = min(similarity.values()), max(similarity.values())
     span = high - low
     return {cid: (s - low) / span if span > 0 else 1.0 for cid, s in similarity.items()}
+
+
+_PINNED: ContextVar[dict[int, KeywordIndex] | None] = ContextVar("tutor_index_pins", default=None)
+"""Per retriever, the keyword index a turn uses (shared with the threads the turn runs in)."""
+
+
+@contextmanager
+def one_index_version() -> Iterator[None]:
+    """Within the block (one turn), each retriever checks the notes index's version once and
+    every search reads that version: with a Chroma server and PostgreSQL, the check costs a
+    round trip to each, which a turn's many searches would otherwise repeat."""
+    token = _PINNED.set({})
+    try:
+        yield
+    finally:
+        _PINNED.reset(token)
 
 
 @dataclass(frozen=True)
@@ -172,12 +190,18 @@ class HybridRetriever(BaseRetriever):
     def _refresh(self) -> KeywordIndex:
         """The keyword index of the current version of the notes index: rebuilt when the
         version changed since it was built, and swapped in whole, so a search in another
-        thread uses either the old one or the new one, never half of each."""
+        thread uses either the old one or the new one, never half of each. Within
+        `one_index_version()` (a turn), the version is checked once."""
+        pins = _PINNED.get()
+        if pins is not None and id(self) in pins:
+            return pins[id(self)]
         stamp = (self.index.count(), self.index.records.last_ingest())
         current = self._keywords
         if stamp != current.stamp:
             current = KeywordIndex.build(self.index, stamp)
             self._keywords = current
+        if pins is not None:
+            pins[id(self)] = current
         return current
 
     def texts(self) -> list[str]:

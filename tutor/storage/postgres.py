@@ -8,6 +8,7 @@ import hashlib
 import logging
 import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -85,7 +86,9 @@ def reason(exc: BaseException, url: str = "") -> tuple[str, str]:
 
 
 def database_error(exc: BaseException, url: str, doing: str = "") -> TutorError:
-    """The one-line error for a failure of the database at `url` (password hidden)."""
+    """The one-line error for a failure of the database at `url` (password hidden); from
+    now on each pooled connection is checked before it is lent."""
+    suspect_connections()
     what, hint = reason(exc, url)
     during = f" while {doing}" if doing else ""
     return TutorError(f"the database {redact(url)} {what}{during}", hint, exit_code=FAILED)
@@ -152,11 +155,43 @@ def _open_pool(url: str, size: int) -> ConnectionPool:
         min_size=1,
         max_size=size,
         kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
-        check=ConnectionPool.check_connection,
+        check=_check_when_idle,
+        reset=_note_returned,
         timeout=WAIT_SECONDS,
         name="tutor",
         open=True,
     )
+
+
+CHECK_AFTER_IDLE = 1.0
+"""Seconds a pooled connection may rest before it is checked when lent again."""
+_returned: dict[int, float] = {}
+"""When each pooled connection was last given back (by id)."""
+_suspect_since = 0.0
+"""When the database last failed: connections given back before then are checked."""
+
+
+def _note_returned(conn: Any) -> None:
+    """The pool's reset hook: remember when the connection came back."""
+    _returned[id(conn)] = time.monotonic()
+
+
+def _check_when_idle(conn: Any) -> None:
+    """The pool's check hook: a connection that rested for a while (the server may have gone
+    and come back since) is checked before it is lent; one given back a moment ago, within
+    the same turn, is not, which saves a round trip per statement."""
+    from psycopg_pool import ConnectionPool
+
+    returned = _returned.get(id(conn), 0.0)
+    if returned <= _suspect_since or time.monotonic() - returned > CHECK_AFTER_IDLE:
+        ConnectionPool.check_connection(conn)
+
+
+def suspect_connections() -> None:
+    """After a failure of the database: check every pooled connection before it is lent
+    again, however recently it was used (the server may have restarted in between)."""
+    global _suspect_since
+    _suspect_since = time.monotonic()
 
 
 def lock_key(name: str) -> int:
