@@ -373,7 +373,7 @@ def progress(learner: LearnerOption = "default", as_json: JsonFlag = False) -> N
     store = open_store(settings)
     try:
         memory = LearnerMemory(store, learner)
-        cards = memory.cards()
+        cards = None
         # Bring statuses up to date with the notes, once there is an index (before one, as
         # right after `tutor db migrate`, no card is retired for notes not yet ingested).
         if settings.backend == "postgresql" or settings.records_path.exists():
@@ -386,6 +386,8 @@ def progress(learner: LearnerOption = "default", as_json: JsonFlag = False) -> N
                     cards = current_cards(memory, records)
             finally:
                 records.close()
+        if cards is None:
+            cards = memory.cards()
     finally:
         close_store(store)
     report = progress_report(cards, now())
