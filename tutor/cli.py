@@ -413,7 +413,7 @@ def forget(
     as_json: JsonFlag = False,
 ) -> None:
     """Remove a learner: cards, profile, conversation threads and the Slack bot's records."""
-    from tutor.terminal.admin import confirm_removal, forget_learner
+    from tutor.terminal.forget import confirm_removal, forget_learner
     from tutor.text_in import identifier
 
     learner = identifier(learner, "--learner")
@@ -598,7 +598,7 @@ def db_migrate(
 
     Learners' cards and profiles, and every conversation thread with its history; running it
     again changes nothing."""
-    from tutor.terminal.admin import migrate_home
+    from tutor.terminal.migrate import migrate_home
 
     report = migrate_home(_settings(), from_sqlite)
     if as_json:

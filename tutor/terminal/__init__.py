@@ -4,9 +4,10 @@
 - `chat`: `tutor chat`, the conversation;
 - `review`: `tutor quiz`, a review session with a summary;
 - `doctor`: `tutor doctor`, the checks of a setup;
-- `admin`: `tutor db migrate` and `tutor forget`, moving and removing learners' state.
+- `migrate`: `tutor db migrate`, a home's learners and threads copied into PostgreSQL;
+- `forget`: `tutor forget`, one learner removed from everywhere.
 
 Nothing is imported here: `tutor --help` loads only what it prints.
 """
 
-__all__ = ["admin", "chat", "doctor", "output", "review"]
+__all__ = ["chat", "doctor", "forget", "migrate", "output", "review"]
