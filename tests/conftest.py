@@ -96,14 +96,7 @@ def free_port() -> int:
 def pg_server() -> Iterator[PostgresServer]:
     """One PostgreSQL server for the whole run, removed at its end (started only when a test
     asks for it); tests must not stop it (use `own_pg_server` for that)."""
-    from tests.integration.postgres import PostgresServer
-
-    server = PostgresServer()
-    try:
-        server.start()
-        yield server
-    finally:
-        server.cleanup()
+    yield from _started_server()
 
 
 @pytest.fixture
@@ -122,6 +115,11 @@ def database_url(pg_server: PostgresServer) -> Iterator[str]:
 @pytest.fixture
 def own_pg_server() -> Iterator[PostgresServer]:
     """A started PostgreSQL server of this test's own, which it may stop and restart."""
+    yield from _started_server()
+
+
+def _started_server() -> Iterator[PostgresServer]:
+    """A throwaway PostgreSQL cluster, started, and removed when the generator closes."""
     from tests.integration.postgres import PostgresServer
 
     server = PostgresServer()
