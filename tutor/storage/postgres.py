@@ -218,6 +218,33 @@ def advisory_lock(pool: ConnectionPool, name: str) -> Iterator[None]:
                 pass  # the session is gone, and its locks with it
 
 
+@contextmanager
+def polled_advisory_lock(pool: ConnectionPool, name: str, every: float = 0.05) -> Iterator[None]:
+    """Hold the advisory lock `name` for the block, asking for it every `every` seconds
+    rather than waiting inside the server: a waiting `pg_advisory_lock` is an open statement,
+    and `CREATE INDEX CONCURRENTLY` (which LangGraph's setup runs) waits for every open
+    statement to end, so two processes setting up one database at once would wait on each
+    other forever, unseen by PostgreSQL's deadlock check."""
+    import psycopg
+
+    key = lock_key(name)
+    with pool.connection() as conn:
+        while not _got(conn.execute("SELECT pg_try_advisory_lock(%s) AS got", (key,))):
+            time.sleep(every)
+        try:
+            yield
+        finally:
+            try:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+            except psycopg.Error:
+                pass  # the session is gone, and its locks with it
+
+
+def _got(cursor: Any) -> bool:
+    row = cursor.fetchone()
+    return bool(row["got"] if isinstance(row, dict) else row[0])
+
+
 def server_version(pool: ConnectionPool) -> str:
     """The server's version, as `SHOW server_version` gives it."""
     with pool.connection() as conn:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from tutor.config import Settings
 from tutor.errors import TutorError, unwritable
-from tutor.storage.postgres import POOLS, advisory_lock, database_error
+from tutor.storage.postgres import POOLS, advisory_lock, database_error, polled_advisory_lock
 
 if TYPE_CHECKING:
     from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -149,7 +149,7 @@ def set_up(settings: Settings, pool: ConnectionPool, what: str, setup: Any) -> N
         if key in _SET_UP:
             return
         try:
-            with advisory_lock(pool, SETUP_LOCK):
+            with polled_advisory_lock(pool, SETUP_LOCK):
                 setup()
         except psycopg.Error as exc:
             raise database_error(
