@@ -110,7 +110,8 @@ class SlackBot:
             if not hears_unmentioned(info, user):
                 self.store.note_voice(thread, user)
                 return
-        if not self.store.first_time(f"msg:{team}:{channel}:{ts}"):
+        delivery = f"msg:{team}:{channel}:{ts}"
+        if not self.store.first_time(delivery):
             log.info("ignored a repeated delivery of message %s in %s", ts, channel)
             return
         if owner := waits_for_someone_else(info, user):
@@ -119,6 +120,7 @@ class SlackBot:
         waiting = info is not None and info.waiting_for is not None
         text = slack_command(from_slack(raw, self.bot_user), waiting)
         job = Job(thread, channel, reply_ts, user, self.learner(team, user), text)
+        job.delivery = delivery
         self._start(job)
 
     def _start(self, job: Job) -> None:

@@ -50,6 +50,7 @@ class BotRecords(Protocol):
     """What the bot keeps, on either backend."""
 
     def first_time(self, key: str) -> bool: ...
+    def finished(self, key: str) -> None: ...
     def forget(self, key: str) -> None: ...
     def thread(self, thread: str) -> ThreadInfo | None: ...
     def note_turn(self, thread: str, user: str, waiting: str | None) -> None: ...
@@ -80,6 +81,9 @@ class SlackStore:
                 "INSERT OR IGNORE INTO seen (key, at) VALUES (?, ?)", (key, time.time())
             )
             return cursor.rowcount == 1
+
+    def finished(self, key: str) -> None:
+        """The delivery was answered (one process: nothing else could take it over)."""
 
     def forget(self, key: str) -> None:
         """Let a delivery be taken again (it was refused before anything happened)."""
@@ -126,7 +130,12 @@ class SlackStore:
 
 PG_SCHEMA = """
 CREATE TABLE IF NOT EXISTS tutor_schema (part TEXT PRIMARY KEY, version INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS tutor_slack_seen (key TEXT PRIMARY KEY, at DOUBLE PRECISION NOT NULL);
+CREATE TABLE IF NOT EXISTS tutor_slack_seen (
+    key TEXT PRIMARY KEY,
+    at DOUBLE PRECISION NOT NULL,
+    holder TEXT NOT NULL,
+    done BOOLEAN NOT NULL DEFAULT FALSE
+);
 CREATE TABLE IF NOT EXISTS tutor_slack_threads (
     thread TEXT PRIMARY KEY,
     owner TEXT NOT NULL,
@@ -142,7 +151,7 @@ CREATE TABLE IF NOT EXISTS tutor_slack_starts (
 CREATE INDEX IF NOT EXISTS tutor_slack_starts_user ON tutor_slack_starts (slack_user, at);
 """
 SCHEMA_CHECK = (
-    "SELECT key, at FROM tutor_slack_seen LIMIT 0",
+    "SELECT key, at, holder, done FROM tutor_slack_seen LIMIT 0",
     "SELECT thread, owner, shared, waiting_for, waiting_kind FROM tutor_slack_threads LIMIT 0",
     "SELECT slack_user, at FROM tutor_slack_starts LIMIT 0",
 )
@@ -152,19 +161,35 @@ NOW = "extract(epoch from clock_timestamp())"
 
 class PostgresSlackStore:
     """The bot's records in PostgreSQL, shared by every replica: a retry delivered to another
-    replica is recognised, and the rate limit counts a user's turns on all of them."""
+    replica is recognised, and the rate limit counts a user's turns on all of them.
+
+    A delivery is taken by a replica (its holder) until it is answered. Each replica holds an
+    advisory lock for its whole life, so when it dies its lock is free: a retry of a delivery
+    it took and never answered is then taken over by whichever replica gets it."""
 
     def __init__(self, settings: Settings) -> None:
-        from tutor.storage.postgres import POOLS
+        import uuid
+
+        import psycopg
+
+        from tutor.storage.postgres import POOLS, lock_key
         from tutor.storage.state import ensure_schema
 
+        self.holder = uuid.uuid4().hex
         self.pool: ConnectionPool = POOLS.take(settings.database_url, settings.database_pool)
         try:
             ensure_schema(settings, self.pool, "slack", PG_SCHEMA, SCHEMA_CHECK)
             self._one(f"DELETE FROM tutor_slack_seen WHERE at < {NOW} - %s", (KEEP_SECONDS,))
+            # Held by this connection until the process ends (or closes the store).
+            self._alive = psycopg.connect(settings.database_url.strip(), autocommit=True)
+            self._alive.execute("SELECT pg_advisory_lock(%s)", (lock_key(self._life),))
         except BaseException:
             POOLS.give_back(self.pool)
             raise
+
+    @property
+    def _life(self) -> str:
+        return f"tutor:replica:{self.holder}"
 
     def _one(self, sql: str, args: tuple[Any, ...] = ()) -> tuple[int, dict[str, Any] | None]:
         """Run one statement: rows it touched, and its first row if it returned any."""
@@ -174,12 +199,42 @@ class PostgresSlackStore:
             return cursor.rowcount, row  # type: ignore[return-value]
 
     def first_time(self, key: str) -> bool:
-        """Record a delivery; True only the first time `key` is seen, by any replica."""
+        """Record a delivery; True the first time `key` is seen, by any replica, and for a
+        retry of one whose replica died before answering it (taken over by this one)."""
         touched, _ = self._one(
-            f"INSERT INTO tutor_slack_seen (key, at) VALUES (%s, {NOW}) ON CONFLICT DO NOTHING",
-            (key,),
+            f"INSERT INTO tutor_slack_seen (key, at, holder) VALUES (%s, {NOW}, %s) "
+            "ON CONFLICT DO NOTHING",
+            (key, self.holder),
         )
-        return touched == 1
+        return touched == 1 or self._take_over(key)
+
+    def _take_over(self, key: str) -> bool:
+        """Take a delivery that is not answered and whose holder's life lock is free."""
+        from tutor.storage.postgres import lock_key
+
+        _, row = self._one(
+            "SELECT holder FROM tutor_slack_seen WHERE key = %s AND NOT done AND holder <> %s",
+            (key, self.holder),
+        )
+        if row is None:
+            return False
+        before = str(row["holder"])
+        with self.pool.connection() as conn:
+            life = lock_key(f"tutor:replica:{before}")
+            got: Any = conn.execute("SELECT pg_try_advisory_lock(%s) AS got", (life,)).fetchone()
+            if not got["got"]:
+                return False  # its replica is alive and still on it
+            conn.execute("SELECT pg_advisory_unlock(%s)", (life,))
+            cursor = conn.execute(
+                f"UPDATE tutor_slack_seen SET holder = %s, at = {NOW} "
+                "WHERE key = %s AND holder = %s AND NOT done",
+                (self.holder, key, before),
+            )
+            return cursor.rowcount == 1
+
+    def finished(self, key: str) -> None:
+        """The delivery was answered: no retry of it is taken again, by any replica."""
+        self._one("UPDATE tutor_slack_seen SET done = TRUE WHERE key = %s", (key,))
 
     def forget(self, key: str) -> None:
         """Let a delivery be taken again (it was refused before anything happened)."""
@@ -246,7 +301,8 @@ class PostgresSlackStore:
             return 0.0
 
     def close(self) -> None:
-        """Give back this holder's share of the pool."""
+        """Give back this holder's share of the pool, and its life lock."""
         from tutor.storage.postgres import POOLS
 
+        self._alive.close()
         POOLS.give_back(self.pool)

@@ -45,6 +45,8 @@ class Job:
     """For a slash command: answer privately through its response URL instead."""
     guide: str = ""
     """Slack-specific help appended to the answer (for /help)."""
+    delivery: str = ""
+    """The delivery's dedupe key, marked answered once the answer is posted."""
 
 
 class TurnTaker:
@@ -61,7 +63,13 @@ class TurnTaker:
         """The code its turns run: stopped at shutdown, so no turn waits for its time limit."""
 
     def run(self, job: Job) -> None:
-        """Take one turn and post its answer (or a short message saying what went wrong)."""
+        """Take one turn and post its answer (or a short message saying what went wrong);
+        then the delivery counts as answered for every replica."""
+        self._run(job)
+        if job.delivery:
+            self.store.finished(job.delivery)
+
+    def _run(self, job: Job) -> None:
         if job.expect and pending_key(self.tutor.last_turn(job.thread).pending) != job.expect:
             self.post(job, [text_message(prompts.SLACK_STALE)])  # a typed reply got there first
             return
