@@ -200,37 +200,25 @@ def lock_key(name: str) -> int:
 
 
 @contextmanager
-def advisory_lock(pool: ConnectionPool, name: str) -> Iterator[None]:
+def advisory_lock(pool: ConnectionPool, name: str, poll: float | None = None) -> Iterator[None]:
     """Hold PostgreSQL's advisory lock `name` for the block, across processes and machines.
     It lives in the holding connection's session: a process killed while holding it lets go
-    of it when the server sees the connection close."""
+    of it when the server sees the connection close.
+
+    With `poll`, ask for it every `poll` seconds instead of waiting inside the server: a
+    waiting `pg_advisory_lock` is an open statement, and `CREATE INDEX CONCURRENTLY` (which
+    LangGraph's setup runs) waits for every open statement to end, so two processes setting
+    up one database at once would wait on each other forever, unseen by PostgreSQL's
+    deadlock check."""
     import psycopg
 
     key = lock_key(name)
     with pool.connection() as conn:
-        conn.execute("SELECT pg_advisory_lock(%s)", (key,))
-        try:
-            yield
-        finally:
-            try:
-                conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
-            except psycopg.Error:
-                pass  # the session is gone, and its locks with it
-
-
-@contextmanager
-def polled_advisory_lock(pool: ConnectionPool, name: str, every: float = 0.05) -> Iterator[None]:
-    """Hold the advisory lock `name` for the block, asking for it every `every` seconds
-    rather than waiting inside the server: a waiting `pg_advisory_lock` is an open statement,
-    and `CREATE INDEX CONCURRENTLY` (which LangGraph's setup runs) waits for every open
-    statement to end, so two processes setting up one database at once would wait on each
-    other forever, unseen by PostgreSQL's deadlock check."""
-    import psycopg
-
-    key = lock_key(name)
-    with pool.connection() as conn:
-        while not _got(conn.execute("SELECT pg_try_advisory_lock(%s) AS got", (key,))):
-            time.sleep(every)
+        if poll is None:
+            conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+        else:
+            while not _got(conn.execute("SELECT pg_try_advisory_lock(%s) AS got", (key,))):
+                time.sleep(poll)
         try:
             yield
         finally:

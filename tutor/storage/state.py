@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from tutor.config import Settings
 from tutor.errors import TutorError, unwritable
-from tutor.storage.postgres import POOLS, advisory_lock, database_error, polled_advisory_lock
+from tutor.storage.postgres import POOLS, advisory_lock, database_error
 
 if TYPE_CHECKING:
     from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -25,6 +25,9 @@ _SET_UP: set[tuple[str, str]] = set()
 _SET_UP_LOCK = threading.Lock()
 SETUP_LOCK = "tutor:setup"
 """The advisory lock replicas starting at once take turns on while creating tables."""
+SETUP_POLL = 0.05
+"""Seconds between asks for the setup lock (see `advisory_lock`: it must not wait in the
+server while another process builds an index concurrently)."""
 
 
 def open_checkpointer(settings: Settings) -> BaseCheckpointSaver[Any]:
@@ -149,7 +152,7 @@ def set_up(settings: Settings, pool: ConnectionPool, what: str, setup: Any) -> N
         if key in _SET_UP:
             return
         try:
-            with polled_advisory_lock(pool, SETUP_LOCK):
+            with advisory_lock(pool, SETUP_LOCK, poll=SETUP_POLL):
                 setup()
         except psycopg.Error as exc:
             raise database_error(
