@@ -61,6 +61,7 @@ sys.path.insert(0, str(ROOT))
 from tests.conftest import SCRUBBED, free_port  # noqa: E402
 from tests.fakes import HashEmbeddings  # noqa: E402
 from tests.integration.postgres import PostgresServer  # noqa: E402
+from tests.integration.serving import wait_healthy  # noqa: E402
 from tests.integration.slack_stub import SlackStub, running_stub  # noqa: E402
 from tests.integration.test_slack import SECRET, TOKEN, envelope, new_ts, signature  # noqa: E402
 from tutor.config import SHIPPED_NOTES, Settings, load_settings  # noqa: E402
@@ -367,24 +368,11 @@ class Replica:
                 stderr=subprocess.STDOUT,
             )
         try:
-            self._wait_healthy()
+            wait_healthy(self.url, self.proc, 300, self.tail)
         except BaseException:
             self.stop()
             raise
         self.started = time.perf_counter() - start
-
-    def _wait_healthy(self, within: float = 300) -> None:
-        deadline = time.monotonic() + within
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"replica exited {self.proc.returncode}:\n{self.tail()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/health", timeout=2) as answer:
-                    if answer.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError(f"replica not healthy after {within:.0f} s:\n{self.tail()}")
 
     @property
     def url(self) -> str:

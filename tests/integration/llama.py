@@ -7,14 +7,13 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from tests.conftest import free_port
+from tests.integration.serving import wait_healthy
 
 REPO = Path(__file__).resolve().parents[2]
 SMOLLM = "smollm2-135m-instruct-q4_1.gguf"
@@ -65,7 +64,7 @@ def llama_server(
         process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env)
     server = LlamaServer(process, port, alias, log)
     try:
-        wait_healthy(server, ready_s)
+        wait_healthy(f"http://127.0.0.1:{port}", process, ready_s, lambda: log.read_text()[-2000:])
         yield server
     finally:
         if process.poll() is None:
@@ -74,19 +73,3 @@ def llama_server(
                 process.wait(10)
             except subprocess.TimeoutExpired:
                 server.kill()
-
-
-def wait_healthy(server: LlamaServer, seconds: float) -> None:
-    """Wait until GET /health answers 200 (the model is loaded)."""
-    until = time.monotonic() + seconds
-    while time.monotonic() < until:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"llama-server exited: {server.log.read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"llama-server was not ready in {seconds:g} s")

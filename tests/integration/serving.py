@@ -2,13 +2,35 @@
 
 from __future__ import annotations
 
+import subprocess
 import threading
-from collections.abc import Iterator
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from socketserver import BaseServer
 from typing import TypeVar
 
 S = TypeVar("S", bound=BaseServer)
+
+
+def wait_healthy(
+    url: str, process: subprocess.Popen[bytes], within: float, log: Callable[[], str]
+) -> None:
+    """Wait until GET `url`/health answers 200; RuntimeError with the end of the server's
+    `log` when the process exits first or `within` seconds pass."""
+    until = time.monotonic() + within
+    while time.monotonic() < until:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited {process.returncode}:\n{log()}")
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"the server was not ready in {within:g} s:\n{log()}")
 
 
 @contextmanager

@@ -121,24 +121,7 @@ class Slack:
 
     def press(self, user: str, message: Posted, action_id: str) -> int:
         """Press a button of a message the bot posted."""
-        button = message.buttons()[action_id]
-        action = {k: button[k] for k in ("action_id", "block_id", "value", "text", "type")}
-        payload = {
-            "type": "block_actions",
-            "team": {"id": TEAM},
-            "user": {"id": user},
-            "channel": {"id": message.channel},
-            "container": {"type": "message", "message_ts": message.ts},
-            "message": {
-                "ts": message.ts,
-                "text": message.text,
-                "blocks": message.blocks,
-                **_in(message.thread_ts),
-            },
-            "actions": [action],
-            "trigger_id": "1.2.3",
-        }
-        body = urlencode({"payload": json.dumps(payload)})
+        body = press_body(user, message, action_id)
         return self.post(body, signature(body), "application/x-www-form-urlencoded")[0]
 
     def command(self, user: str, text: str, channel: str = CHANNEL) -> tuple[int, str]:
@@ -177,6 +160,28 @@ def envelope(event: dict[str, Any], event_id: str = "") -> dict[str, Any]:
         "event_time": int(time.time()),
         "authorizations": [{"team_id": TEAM, "user_id": BOT_USER, "is_bot": True}],
     }
+
+
+def press_body(user: str, message: Posted, action_id: str) -> str:
+    """The form body Slack posts when `user` presses a button of a message the bot posted."""
+    button = message.buttons()[action_id]
+    action = {k: button[k] for k in ("action_id", "block_id", "value", "text", "type")}
+    payload = {
+        "type": "block_actions",
+        "team": {"id": TEAM},
+        "user": {"id": user},
+        "channel": {"id": message.channel},
+        "container": {"type": "message", "message_ts": message.ts},
+        "message": {
+            "ts": message.ts,
+            "text": message.text,
+            "blocks": message.blocks,
+            **_in(message.thread_ts),
+        },
+        "actions": [action],
+        "trigger_id": "1.2.3",
+    }
+    return urlencode({"payload": json.dumps(payload)})
 
 
 def _in(thread_ts: str | None) -> dict[str, str]:

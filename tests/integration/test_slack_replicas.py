@@ -25,14 +25,20 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
 
 import psycopg
 import pytest
 
 from tests.conftest import SCRUBBED, SHIPPED_NOTES, free_port
 from tests.integration.slack_stub import BOT_USER, TEAM, Posted, SlackStub, running_stub
-from tests.integration.test_slack import SECRET, TOKEN, envelope, new_ts, signature
+from tests.integration.test_slack import (
+    SECRET,
+    TOKEN,
+    envelope,
+    new_ts,
+    press_body,
+    signature,
+)
 from tutor import prompts
 from tutor.learning.memory import learner_label
 from tutor.slack.connect import default_learner, thread_id
@@ -158,19 +164,7 @@ class Replica:
 
     def press(self, user: str, message: Posted, action_id: str) -> int:
         """`user` presses a button of a message the bot posted."""
-        button = message.buttons()[action_id]
-        action = {k: button[k] for k in ("action_id", "block_id", "value", "text", "type")}
-        payload = {
-            "type": "block_actions",
-            "team": {"id": TEAM},
-            "user": {"id": user},
-            "channel": {"id": message.channel},
-            "container": {"type": "message", "message_ts": message.ts},
-            "message": {"ts": message.ts, "text": message.text, "blocks": message.blocks},
-            "actions": [action],
-            "trigger_id": "1.2.3",
-        }
-        body = urlencode({"payload": json.dumps(payload)})
+        body = press_body(user, message, action_id)
         return self.post(body, signature(body), "application/x-www-form-urlencoded")
 
 
