@@ -94,6 +94,14 @@ class Settings(BaseSettings):
     chunk_chars: int = Field(default=900, validation_alias="TUTOR_CHUNK_CHARS")
     """Target chunk size in characters; code fences are never split."""
 
+    notes_exclude: str = Field(default="", validation_alias="TUTOR_NOTES_EXCLUDE")
+    """Paths under the notes folder to leave out of the index, gitignore patterns separated by
+    commas or newlines (added to a `.tutorignore` file at the notes' root, if there is one)."""
+
+    obsidian_vault: str = Field(default="", validation_alias="TUTOR_OBSIDIAN_VAULT")
+    """The Obsidian vault name citations link into (`obsidian://open?vault=...`); empty: the
+    notes folder's name when it holds a `.obsidian` folder, else plain `file://` links."""
+
     sandbox: str = Field(default="auto", validation_alias="TUTOR_SANDBOX")
     """Code isolation: `auto` or `bwrap` (bubblewrap; refuse without it), or `unsafe` (none)."""
 
