@@ -23,10 +23,14 @@ def texts(index: NotesIndex) -> list[str]:
 
 
 def assert_consistent(index: NotesIndex) -> None:
-    """Chroma holds exactly the passages the records account for: no orphans, no gaps."""
+    """Chroma holds exactly the passages the records account for: no orphans, no gaps; and
+    so does keyword search."""
+    from tutor.knowledge.keyword_store import stored_ids
+
     ids = set(index.everything()[0])
     recorded = {cid for r in index.records.all() for cid in r.chunk_ids}
     assert ids == recorded
+    assert stored_ids(index.records.keyword_reader()) == recorded
     assert all(r.complete for r in index.records.all())
 
 

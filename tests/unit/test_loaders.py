@@ -80,6 +80,18 @@ def test_find_notes_walks_folders_and_reports_what_it_skips(tmp_path: Path) -> N
     assert reasons["c.png"] == "unsupported file type .png"
 
 
+def test_find_notes_leaves_out_what_the_folders_tutorignore_names(tmp_path: Path) -> None:
+    (tmp_path / ".tutorignore").write_text("drafts/\n*.tmp.md\n")
+    for name in ("a.md", "b.tmp.md", "drafts/c.md", "notes/drafts/d.md", "notes/e.md"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("# Note\ntext\n")
+    found, skipped = find_notes([tmp_path])
+    assert sorted(p.relative_to(tmp_path).as_posix() for _, p in found) == ["a.md", "notes/e.md"]
+    assert skipped == []  # left out on purpose is not a problem to report
+    found, _ = find_notes([tmp_path], exclude="notes/")
+    assert [p.name for _, p in found] == ["a.md"]
+
+
 def test_symlinked_file_loop_and_size_limit_are_reasons_not_crashes(tmp_path: Path) -> None:
     os.symlink(tmp_path / "y.md", tmp_path / "x.md")
     os.symlink(tmp_path / "x.md", tmp_path / "y.md")

@@ -10,6 +10,10 @@ errors, never learning (the ingest builds the question bank through the `questio
 - Ingest: `loaders` and `cleaning` (files to clean lines), `chunking`, `embeddings` (MiniLM
   offline, OpenAI when asked), `records` (what was ingested), `index` (`NotesIndex` in
   Chroma), `indexer` (the ingest as a LangGraph graph), `tags`, `aliases`;
+- Keyword search on disk: `terms` (the terms indexed and looked up), `keyword_store` (BM25
+  postings written with the ingest record), `keyword_sql` (its SQLite and PostgreSQL
+  connections), `keyword_upkeep` (backfill of an older index, aliases re-read at ingest),
+  `bm25` (scoring the postings a query reads);
 - Search and teaching: `retriever` (`HybridRetriever`, dense + BM25), `coverage` (whether the
   notes cover a topic), `note_units`, `explanation`, `explanation_parts` and `compose` (the
   offline explanation).
@@ -19,6 +23,7 @@ Nothing is imported here: Chroma and the embedding model load only when used.
 
 __all__ = [
     "aliases",
+    "bm25",
     "chunking",
     "citations",
     "cleaning",
@@ -29,6 +34,9 @@ __all__ = [
     "explanation_parts",
     "index",
     "indexer",
+    "keyword_sql",
+    "keyword_store",
+    "keyword_upkeep",
     "loaders",
     "markdown",
     "note_units",
@@ -36,5 +44,6 @@ __all__ = [
     "records",
     "retriever",
     "tags",
+    "terms",
     "words",
 ]

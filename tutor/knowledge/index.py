@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import shutil
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,9 +21,9 @@ from tutor.knowledge.loaders import (
     Skip,
     Unreadable,
     file_hash,
-    find_notes,
     parse_note,
     read_note_bytes,
+    scan_notes,
 )
 from tutor.knowledge.passage import Passage
 from tutor.knowledge.records import FileRecord, IngestRecords, open_records
@@ -35,6 +37,11 @@ PIPELINE = "9"
 """Bump when cleaning, chunking or the question bank changes: every file is re-chunked and its
 questions rebuilt (unchanged text keeps its vectors, since chunk ids come from content)."""
 EMBED_BATCH = 64
+EMBED_BUFFER = 512
+"""Passages an ingest gathers across files before embedding them in one call (so the model
+can batch them by length); 0 embeds each file on its own."""
+UPSERT_BATCH = 1000
+"""Passages in one Chroma upsert (under its maximum batch size)."""
 
 Progress = Callable[[str, int, int], None]
 """Called as (file, done, total) while an ingest runs."""
@@ -52,10 +59,25 @@ class IngestReport:
     chunks_written: int = 0
     chunks: int = 0
     rebuilt_from: str | None = None
+    excluded: int = 0
+    """Paths the exclude patterns left out (`tutor ingest --dry-run` lists them)."""
 
     def as_dict(self) -> dict[str, Any]:
         """The report as plain JSON-able data."""
         return asdict(self)
+
+
+@dataclass
+class Prepared:
+    """A changed file read and chunked, waiting for its passages to be embedded and stored."""
+
+    source: str
+    file: str
+    digest: str
+    chunks: list[Chunk]
+    ids: list[str]
+    record: FileRecord | None
+    extra: dict[str, str]
 
 
 class NotesIndex:
@@ -76,6 +98,9 @@ class NotesIndex:
         self._collection: Any = None
         self._records: IngestRecords | None = None
         self.rebuilt_from: str | None = None
+        self.embed_buffer = EMBED_BUFFER
+        self._staged: list[dict[str, Any]] | None = None
+        """Upserts `_write` leaves for `_flush` to send together (None: send at once)."""
 
     @property
     def embeddings(self) -> Embeddings:
@@ -161,30 +186,47 @@ class NotesIndex:
     def ingest(self, paths: Iterable[Path], progress: Progress | None = None) -> IngestReport:
         """Bring the index in step with the notes under `paths`."""
         paths = [Path(p).expanduser() for p in paths]
-        found, skipped = find_notes(paths)
-        report = IngestReport(seen=len(found), skipped=skipped)
-        if self.records.get_meta("embed_model") != model_id_of(self.embeddings):
-            _ = self.collection  # opening it rebuilds an index made by another model
-        report.rebuilt_from = self.rebuilt_from
-        for done, (root, path) in enumerate(found, start=1):
-            if progress:
-                progress(path_text(path), done - 1, len(found))
-            self._ingest_file(root, path, report)
-        report.removed = self._remove_missing(paths, {_source(p) for _, p in found})
-        report.chunks = self.records.passages()
+        scan = scan_notes(paths, self.settings.notes_exclude)
+        self.refuse_emptied(scan.emptied)
+        found = scan.found
+        report = IngestReport(seen=len(found), skipped=scan.skipped)
+        report.excluded = len(scan.excluded)
+        with write_failures_explained(self.settings):
+            if self.records.get_meta("embed_model") != model_id_of(self.embeddings):
+                _ = self.collection  # opening it rebuilds an index made by another model
+            report.rebuilt_from = self.rebuilt_from
+            queue: list[Prepared] = []
+            queued = 0
+            sources = _sources([path for _, path in found])
+            for done, ((root, path), source) in enumerate(zip(found, sources, strict=True), 1):
+                if progress:
+                    progress(path_text(path), done - 1, len(found))
+                prepared = self._ingest_file(root, path, report, source)
+                if prepared:
+                    queue.append(prepared)
+                    queued += len(prepared.ids)
+                if queued >= self.embed_buffer:
+                    self._flush(queue, report)
+                    queued = 0
+            self._flush(queue, report)
+            report.removed = self._remove_missing(paths, set(sources))
+            report.chunks = self.records.passages()
+            self.refresh_keywords()  # the aliases of what changed, read once here
         if progress:
             progress("", len(found), len(found))
         return report
 
-    def _ingest_file(self, root: Path, path: Path, report: IngestReport) -> None:
-        source = _source(path)
+    def _ingest_file(
+        self, root: Path, path: Path, report: IngestReport, source: str
+    ) -> Prepared | None:
+        """Read and chunk one file; None when it is unchanged or unreadable (then reported)."""
         record = self.records.get(source)
         try:
             raw = read_note_bytes(path, int(self.settings.max_file_mb * 1_000_000))
             digest = file_hash(raw)
             if record and record.up_to_date(digest, PIPELINE):
                 report.unchanged += 1
-                return
+                return None
             note = parse_note(path, raw)
             chunks = chunk_note(note, self.settings.chunk_chars)
             if not chunks:
@@ -192,14 +234,79 @@ class NotesIndex:
         except Unreadable as exc:
             kept = f"; kept its {len(record.chunk_ids)} indexed passages" if record else ""
             report.skipped.append(Skip(path_text(path), f"{exc}{kept}"))
-            return
+            return None
         file = _display_name(root, path)
         ids = [_chunk_id(source, c, n) for c, n in _numbered(chunks)]
         extra = _note_metadata(note.metadata)
-        report.chunks_written += self._write(source, file, chunks, ids, record, extra)
-        self._store_questions(file, chunks, ids)
-        self.records.commit(source, file, digest, ids, PIPELINE)
-        report.indexed += 1
+        return Prepared(source, file, digest, chunks, ids, record, extra)
+
+    def _flush(self, queue: list[Prepared], report: IngestReport) -> None:
+        """Embed the queued files' new passages in one call, then write and commit each file.
+
+        Across files, the model gets enough passages to batch them by length; each file is
+        still committed alone, after its vectors are stored, so a killed ingest loses at most
+        the queue's embeddings and the next run redoes just those files.
+        """
+        if not queue:
+            return
+        stored: set[str] = set()
+        asked = [cid for p in queue if p.record for cid in p.ids]
+        if asked:
+            stored = set(self.collection.get(ids=asked, include=[])["ids"])
+        todo = [
+            (cid, c)
+            for p in queue
+            for cid, c in zip(p.ids, p.chunks, strict=True)
+            if cid not in stored
+        ]
+        vectors = self.embeddings.embed_documents([c.for_search() for _, c in todo])
+        given = dict(zip([cid for cid, _ in todo], vectors, strict=True))
+        # Every file's pending ids are recorded (`_write` begins each) before Chroma gets the
+        # queue's passages in a few large upserts: one upsert costs ~20 ms however small.
+        self._staged = []
+        try:
+            for p in queue:
+                report.chunks_written += self._write(
+                    p.source, p.file, p.chunks, p.ids, p.record, p.extra, given
+                )
+            staged, self._staged = self._staged, None
+            for batch in _merged(staged, UPSERT_BATCH):
+                self.collection.upsert(**batch)
+        finally:
+            self._staged = None
+        for p in queue:
+            self._store_questions(p.file, p.chunks, p.ids)
+            self.records.commit(p.source, p.file, p.digest, p.ids, PIPELINE)
+            report.indexed += 1
+        queue.clear()
+
+    def _upsert(self, **batch: Any) -> None:
+        """Upsert passages into Chroma now, or stage them for `_flush` to write together."""
+        if self._staged is None:
+            self.collection.upsert(**batch)
+        else:
+            self._staged.append(batch)
+
+    def _vectors(
+        self, ids: list[str], chunks: list[Chunk], given: Mapping[str, list[float]] | None
+    ) -> list[list[float]]:
+        """The chunks' vectors: those embedded ahead, the rest embedded now."""
+        given = given or {}
+        missing = [c.for_search() for cid, c in zip(ids, chunks, strict=True) if cid not in given]
+        fresh = iter(self.embeddings.embed_documents(missing) if missing else [])
+        return [given[cid] if cid in given else next(fresh) for cid in ids]
+
+    def refuse_emptied(self, folders: list[Path]) -> None:
+        """Refuse an ingest whose exclude patterns would take every indexed note of a folder."""
+        for folder in folders:
+            inside = path_text(folder.resolve()) + os.sep
+            held = [r for r in self.records.all() if r.source.startswith(inside)]
+            if held:
+                raise TutorError(
+                    f"the exclude patterns leave no note in {path_text(folder)}: ingesting "
+                    f"would remove all {len(held)} of its indexed notes, so nothing was changed",
+                    "check TUTOR_NOTES_EXCLUDE and .tutorignore with `tutor ingest --dry-run`",
+                )
 
     def _write(
         self,
@@ -209,18 +316,23 @@ class NotesIndex:
         ids: list[str],
         record: FileRecord | None,
         extra: dict[str, str],
+        given: Mapping[str, list[float]] | None = None,
     ) -> int:
-        """Upsert a file's chunks, embedding only the ones not already stored; drop stale ones."""
+        """Upsert a file's chunks, embedding only the ones not already stored; drop stale ones.
+
+        `given` holds vectors embedded ahead, across files (`_flush`); others are embedded here.
+        """
         pending = set(record.pending_ids) if record else set()
         previous = (set(record.chunk_ids) if record else set()) | pending
         self.records.begin(source, file, sorted(set(ids) | pending))
         metas = [_metadata(source, file, c) | extra for c in chunks]
+        self._stage_keywords(source, chunks, ids, metas)  # written when the file commits
         have = set(self.collection.get(ids=ids, include=[])["ids"]) if previous else set()
         new = [i for i, cid in enumerate(ids) if cid not in have]
         for start in range(0, len(new), EMBED_BATCH):
             part = new[start : start + EMBED_BATCH]
-            vectors = self.embeddings.embed_documents([chunks[i].for_search() for i in part])
-            self.collection.upsert(
+            vectors = self._vectors([ids[i] for i in part], [chunks[i] for i in part], given)
+            self._upsert(
                 ids=[ids[i] for i in part],
                 embeddings=vectors,
                 documents=[chunks[i].text for i in part],
@@ -270,8 +382,39 @@ class NotesIndex:
             removed += 1
         return removed
 
+    def _stage_keywords(
+        self, source: str, chunks: list[Chunk], ids: list[str], metas: list[dict[str, Any]]
+    ) -> None:
+        """A file's passages for keyword search, their alias terms read with the aliases the
+        last ingest stored (the next `refresh_keywords` brings them up to date)."""
+        from tutor.knowledge.keyword_upkeep import stored_aliases
+        from tutor.knowledge.terms import KeywordDoc
+
+        aliases = stored_aliases(self.records.keyword_reader())
+        docs = [
+            KeywordDoc.of(cid, source, chunk.text, meta, aliases)
+            for cid, chunk, meta in zip(ids, chunks, metas, strict=True)
+        ]
+        self.records.stage_keywords(source, docs)
+
+    def refresh_keywords(self, aliases: bool = True) -> None:
+        """Keep the keyword rows whole: passages of files indexed before they existed are
+        read once from Chroma; with `aliases`, the aliases are read again if the passages
+        changed since (the end of an ingest; a search does not, to start fast)."""
+        from tutor.knowledge.keyword_upkeep import backfill, refresh_aliases
+
+        added = backfill(self.records, self._by_ids)
+        if aliases or added:
+            refresh_aliases(self.records)
+
+    def _by_ids(self, ids: Sequence[str]) -> list[tuple[str, str, dict[str, Any]]]:
+        """These passages as Chroma holds them: (id, text, metadata)."""
+        got = self.collection.get(ids=list(ids), include=["documents", "metadatas"])
+        texts, metas = got["documents"] or [], got["metadatas"] or []
+        return [(c, t, dict(m)) for c, t, m in zip(got["ids"], texts, metas, strict=True)]
+
     def everything(self) -> tuple[list[str], list[str], list[dict[str, Any]]]:
-        """All passages: ids, texts and metadata (for keyword search)."""
+        """All passages: ids, texts and metadata, as Chroma holds them."""
         got = self.collection.get(include=["documents", "metadatas"])
         return list(got["ids"]), list(got["documents"] or []), list(got["metadatas"] or [])
 
@@ -294,9 +437,71 @@ class NotesIndex:
         ]
 
 
+def _merged(batches: list[dict[str, Any]], size: int) -> Iterator[dict[str, Any]]:
+    """Upsert arguments (ids, embeddings, documents, metadatas) joined into batches of `size`."""
+    keys = ("ids", "embeddings", "documents", "metadatas")
+    joined = {k: [x for b in batches for x in b[k]] for k in keys}
+    for start in range(0, len(joined["ids"]), size):
+        yield {k: v[start : start + size] for k, v in joined.items()}
+
+
+FULL = ("disk is full", "no space left", "file too large", "quota exceeded")
+LOW_SPACE = 16_000_000
+"""Free bytes under which a failed write is put down to a full disk."""
+
+
+@contextmanager
+def write_failures_explained(settings: Settings) -> Iterator[None]:
+    """Turn a write the disk refused (full, over quota, failing) into one clear TutorError.
+
+    Each file is committed only after its passages are stored, so what was indexed before
+    the failure stays searchable and the next ingest does the rest.
+    """
+    import sqlite3
+
+    try:
+        yield
+    except Exception as exc:
+        # Chroma's errors are told by their module: importing chromadb to name its error
+        # class would cost a no-change ingest half a second.
+        chroma = type(exc).__module__.startswith("chromadb")
+        if not (chroma or isinstance(exc, OSError | sqlite3.Error)):
+            raise
+        where = settings.chroma_url or settings.home
+        said = str(exc)
+        try:
+            low = shutil.disk_usage(settings.home).free < LOW_SPACE
+        except OSError:
+            low = False
+        full = low or any(word in said.lower() for word in FULL)
+        why = "the disk is full" if full else said
+        raise TutorError(
+            f"ingest stopped: cannot write the index in {where}: {why}",
+            ("free some disk space, then " if full else "")
+            + "run `tutor ingest` again: what was indexed is kept, the rest is done then",
+            exit_code=FAILED,
+        ) from exc
+
+
 def _source(path: Path) -> str:
     # As text with undecodable bytes escaped: SQLite and Chroma refuse lone surrogates.
     return path_text(path.absolute().resolve() if not path.is_symlink() else path.absolute())
+
+
+def _sources(paths: list[Path]) -> list[str]:
+    """Each path's `_source`, resolving each folder once rather than each file's whole path
+    (the walk up dominated a no-change ingest of 100,000 small files)."""
+    folders: dict[Path, Path] = {}
+    out = []
+    for path in paths:
+        if path.is_symlink():
+            out.append(_source(path))
+            continue
+        parent = path.absolute().parent
+        if parent not in folders:
+            folders[parent] = parent.resolve()
+        out.append(path_text(folders[parent] / path.name))
+    return out
 
 
 def _display_name(root: Path, path: Path) -> str:

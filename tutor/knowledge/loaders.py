@@ -18,6 +18,7 @@ from tutor.knowledge.cleaning import (
     split_front_matter,
     wikilink_targets,
 )
+from tutor.knowledge.exclude import EXCLUDED, Exclusion, exclusion_for
 from tutor.prompts import PATH_MISSING
 from tutor.text_in import path_text
 
@@ -53,30 +54,62 @@ class NoteText:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
-def find_notes(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path]], list[Skip]]:
+@dataclass
+class Scan:
+    """What a walk of the given paths found: notes to read, and what it left out and why."""
+
+    found: list[tuple[Path, Path]] = field(default_factory=list)
+    """(root, file) pairs: the folder given (or the file's own folder), then the note."""
+    skipped: list[Skip] = field(default_factory=list)
+    excluded: list[Skip] = field(default_factory=list)
+    """Paths the exclude patterns left out (a folder once, not each file in it)."""
+    emptied: list[Path] = field(default_factory=list)
+    """Folders left with no note by the patterns the user wrote."""
+
+
+def find_notes(
+    paths: Iterable[Path], exclude: str = ""
+) -> tuple[list[tuple[Path, Path]], list[Skip]]:
     """Walk the given files and folders; return (root, file) pairs and what was skipped."""
-    found: list[tuple[Path, Path]] = []
-    skipped: list[Skip] = []
+    scan = scan_notes(paths, exclude)
+    return scan.found, scan.skipped
+
+
+def scan_notes(paths: Iterable[Path], exclude: str = "") -> Scan:
+    """Walk the given files and folders, leaving out what the defaults, `exclude`
+    (TUTOR_NOTES_EXCLUDE) and each folder's `.tutorignore` exclude; a file named outright is
+    always read."""
+    scan = Scan()
     for given in paths:
         if not given.exists() and not given.is_symlink():
-            skipped.append(Skip(path_text(given), PATH_MISSING))
+            scan.skipped.append(Skip(path_text(given), PATH_MISSING))
         elif given.is_dir():
             root = given.resolve()
-            for path, reason in _walk(given, set()):
-                if reason:
-                    skipped.append(Skip(path_text(path), reason))
+            rules = exclusion_for(given, exclude)
+            before, by_user = len(scan.found), False
+            for path, reason in _walk(given, set(), rules, ""):
+                if not reason:
+                    scan.found.append((root, path))
+                elif reason.startswith(EXCLUDED):
+                    scan.excluded.append(Skip(path_text(path), reason))
+                    by_user = by_user or rules.by_user(reason)
                 else:
-                    found.append((root, path))
+                    scan.skipped.append(Skip(path_text(path), reason))
+            if by_user and len(scan.found) == before:
+                scan.emptied.append(given)
         elif given.suffix.lower() in SUFFIXES:
-            found.append((given.parent.resolve(), given))
+            scan.found.append((given.parent.resolve(), given))
         else:
             kind = path_text(given.suffix) or "(none)"
-            skipped.append(Skip(path_text(given), f"unsupported file type {kind}"))
-    return found, skipped
+            scan.skipped.append(Skip(path_text(given), f"unsupported file type {kind}"))
+    return scan
 
 
-def _walk(folder: Path, visiting: set[str]) -> Iterator[tuple[Path, str]]:
-    """Yield (file, "") for notes and (path, reason) for problems; follows links, not loops."""
+def _walk(
+    folder: Path, visiting: set[str], rules: Exclusion, under: str
+) -> Iterator[tuple[Path, str]]:
+    """Yield (file, "") for notes and (path, reason) for problems and exclusions; follows
+    links, not loops. `under` is the folder's path below the root, `/`-separated."""
     real = os.path.realpath(folder)
     if real in visiting:
         yield folder, "symlink loop (folder links back to itself)"
@@ -88,17 +121,21 @@ def _walk(folder: Path, visiting: set[str]) -> Iterator[tuple[Path, str]]:
         return
     for entry in entries:
         path = Path(entry.path)
-        if entry.name.startswith(".") or entry.name in ("node_modules", "__pycache__"):
-            continue
         try:
             is_dir = entry.is_dir()
         except OSError as exc:
             if exc.errno == errno.ELOOP:
                 yield path, "symlink loop"
             continue
-        if is_dir:
-            yield from _walk(path, visiting | {real})
-        elif path.suffix.lower() in SUFFIXES:
+        if not is_dir and path.suffix.lower() not in SUFFIXES:
+            continue  # images, PDFs, settings: never read, so nothing to exclude or report
+        relative = under + entry.name
+        reason = rules.reason(relative, is_dir)
+        if reason:
+            yield path, reason
+        elif is_dir:
+            yield from _walk(path, visiting | {real}, rules, relative + "/")
+        else:
             yield path, ""
 
 

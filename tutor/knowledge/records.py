@@ -15,11 +15,13 @@ import json
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from tutor.knowledge import keyword_store as keywords
+from tutor.knowledge.terms import KeywordDoc
 from tutor.storage import open_sqlite
 
 if TYPE_CHECKING:
@@ -28,7 +30,8 @@ if TYPE_CHECKING:
 
     from tutor.config import Settings
 
-SCHEMA = """
+SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS files (
     source TEXT PRIMARY KEY,
     file TEXT NOT NULL,
@@ -47,6 +50,8 @@ CREATE TABLE IF NOT EXISTS questions (
     PRIMARY KEY (chunk_id, qid)
 );
 """
+    + keywords.SQLITE_TABLES
+)
 
 
 @dataclass
@@ -94,6 +99,9 @@ class IngestRecords(Protocol):
     def last_ingest(self) -> float: ...
     def get_meta(self, key: str) -> str | None: ...
     def set_meta(self, key: str, value: str) -> None: ...
+    def stage_keywords(self, source: str, docs: Sequence[KeywordDoc]) -> None: ...
+    def keyword_reader(self) -> keywords.Sql: ...
+    def keyword_writer(self) -> AbstractContextManager[keywords.Sql]: ...
 
 
 def open_records(settings: Settings) -> IngestRecords:
@@ -112,10 +120,25 @@ class Records:
         # Write transactions take turns between threads (Slack turns run in parallel on
         # this one connection); re-entrant, since transactions nest.
         self._writing = threading.RLock()
+        self._staged: dict[str, Sequence[KeywordDoc]] = {}
 
     def close(self) -> None:
         """Close the database."""
         self.db.close()
+
+    def stage_keywords(self, source: str, docs: Sequence[KeywordDoc]) -> None:
+        """A file's passages for keyword search, written when the file is committed."""
+        self._staged[source] = docs
+
+    def keyword_reader(self) -> keywords.Sql:
+        """The keyword rows, to read."""
+        return keywords.SqliteSql(self.db)
+
+    @contextmanager
+    def keyword_writer(self) -> Iterator[keywords.Sql]:
+        """The keyword rows in one write transaction."""
+        with self._transaction():
+            yield keywords.SqliteSql(self.db)
 
     def get(self, source: str) -> FileRecord | None:
         """The record of one file, if it was ever ingested."""
@@ -139,26 +162,33 @@ class Records:
     def commit(
         self, source: str, file: str, file_hash: str, chunk_ids: list[str], pipeline: str
     ) -> None:
-        """Record a file as fully indexed with these chunk ids, by this version of the pipeline."""
-        with self.db:
+        """Record a file as fully indexed with these chunk ids, by this version of the pipeline,
+        and its staged passages for keyword search with it (one transaction: a killed ingest
+        leaves both or neither)."""
+        with self._transaction() as sql:
             self.db.execute(
                 "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, '[]', ?, ?)",
                 (source, file, file_hash, json.dumps(chunk_ids), time.time(), pipeline),
             )
+            keywords.commit_file(sql, source, chunk_ids, self._staged.pop(source, None))
 
     def forget(self, source: str) -> None:
-        """Drop a removed file's record and the questions of its chunks."""
-        with self._transaction():
+        """Drop a removed file's record, its keyword rows and the questions of its chunks."""
+        with self._transaction() as sql:
             record = self.get(source)
             if record:
                 self._delete_questions(record.chunk_ids + record.pending_ids)
+            keywords.drop_source(sql, source)
+            keywords.bump_generation(sql)
             self.db.execute("DELETE FROM files WHERE source = ?", (source,))
 
     def clear(self) -> None:
         """Forget everything (the index is being rebuilt)."""
-        with self._transaction():
+        with self._transaction() as sql:
             self.db.execute("DELETE FROM files")
             self.db.execute("DELETE FROM questions")
+            keywords.clear(sql)
+            keywords.bump_generation(sql)
 
     def chunk_files(self) -> dict[str, str]:
         """Every indexed chunk id and the file it belongs to, as the index displays it."""
@@ -212,16 +242,16 @@ class Records:
             self.db.execute(f"DELETE FROM questions WHERE chunk_id IN ({marks})", part)
 
     @contextmanager
-    def _transaction(self) -> Iterator[None]:
+    def _transaction(self) -> Iterator[keywords.Sql]:
         """One atomic write (the connection autocommits each statement otherwise), one thread
         at a time: another thread's open transaction is never joined by mistake."""
         with self._writing:
             if self.db.in_transaction:
-                yield  # nested in this thread's own transaction
+                yield keywords.SqliteSql(self.db)  # nested in this thread's own transaction
                 return
             self.db.execute("BEGIN IMMEDIATE")
             try:
-                yield
+                yield keywords.SqliteSql(self.db)
             except BaseException:
                 self.db.execute("ROLLBACK")
                 raise
@@ -248,7 +278,8 @@ class Records:
             self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
 
-PG_SCHEMA = """
+PG_SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS tutor_schema (part TEXT PRIMARY KEY, version INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS tutor_files (
     source TEXT PRIMARY KEY,
@@ -269,11 +300,14 @@ CREATE TABLE IF NOT EXISTS tutor_questions (
     PRIMARY KEY (chunk_id, qid)
 );
 """
+    + keywords.PG_TABLES
+)
 FILE_COLUMNS = "source, file, file_hash, chunk_ids, pending_ids, indexed_at, pipeline"
 SCHEMA_CHECK = (
     f"SELECT {FILE_COLUMNS} FROM tutor_files LIMIT 0",
     "SELECT key, value FROM tutor_meta LIMIT 0",
     "SELECT seq, chunk_id, qid, author, data FROM tutor_questions LIMIT 0",
+    *keywords.PG_CHECKS,
 )
 """Reads that fail on tables an older or foreign schema made."""
 
@@ -292,12 +326,27 @@ class PostgresRecords:
         except BaseException:
             POOLS.give_back(self.pool)
             raise
+        self._staged: dict[str, Sequence[KeywordDoc]] = {}
 
     def close(self) -> None:
         """Give back this holder's share of the pool."""
         from tutor.storage.postgres import POOLS
 
         POOLS.give_back(self.pool)
+
+    def stage_keywords(self, source: str, docs: Sequence[KeywordDoc]) -> None:
+        """A file's passages for keyword search, written when the file is committed."""
+        self._staged[source] = docs
+
+    def keyword_reader(self) -> keywords.Sql:
+        """The keyword rows, to read."""
+        return keywords.PostgresSql(pool=self.pool)
+
+    @contextmanager
+    def keyword_writer(self) -> Iterator[keywords.Sql]:
+        """The keyword rows in one write transaction."""
+        with self._transaction() as conn:
+            yield keywords.PostgresSql(conn)
 
     def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         from psycopg.rows import tuple_row
@@ -335,32 +384,43 @@ class PostgresRecords:
     def commit(
         self, source: str, file: str, file_hash: str, chunk_ids: list[str], pipeline: str
     ) -> None:
-        """Record a file as fully indexed with these chunk ids, by this version of the pipeline."""
-        self._rows(
-            f"INSERT INTO tutor_files ({FILE_COLUMNS}) VALUES (%s, %s, %s, %s, '[]', %s, %s) "
-            "ON CONFLICT (source) DO UPDATE SET file = excluded.file, "
-            "file_hash = excluded.file_hash, chunk_ids = excluded.chunk_ids, pending_ids = '[]', "
-            "indexed_at = excluded.indexed_at, pipeline = excluded.pipeline RETURNING 1",
-            (source, file, file_hash, json.dumps(chunk_ids), time.time(), pipeline),
-        )
+        """Record a file as fully indexed with these chunk ids, by this version of the pipeline,
+        and its staged passages for keyword search with it (one transaction)."""
+        with self._transaction() as conn:
+            conn.execute(
+                f"INSERT INTO tutor_files ({FILE_COLUMNS}) VALUES (%s, %s, %s, %s, '[]', %s, %s) "
+                "ON CONFLICT (source) DO UPDATE SET file = excluded.file, "
+                "file_hash = excluded.file_hash, chunk_ids = excluded.chunk_ids, "
+                "pending_ids = '[]', indexed_at = excluded.indexed_at, "
+                "pipeline = excluded.pipeline",
+                (source, file, file_hash, json.dumps(chunk_ids), time.time(), pipeline),
+            )
+            sql = keywords.PostgresSql(conn)
+            keywords.commit_file(sql, source, chunk_ids, self._staged.pop(source, None))
 
     def forget(self, source: str) -> None:
-        """Drop a removed file's record and the questions of its chunks."""
+        """Drop a removed file's record, its keyword rows and the questions of its chunks."""
         with self._transaction() as conn:
             row = conn.execute(
                 "DELETE FROM tutor_files WHERE source = %s RETURNING chunk_ids, pending_ids",
                 (source,),
             ).fetchone()
+            sql = keywords.PostgresSql(conn)
             if row is not None:
                 values = list(row.values()) if isinstance(row, dict) else list(row)
                 ids = [*_json_list(values[0]), *_json_list(values[1])]
                 conn.execute("DELETE FROM tutor_questions WHERE chunk_id = ANY(%s)", (ids,))
+            keywords.drop_source(sql, source)
+            keywords.bump_generation(sql)
 
     def clear(self) -> None:
         """Forget everything (the index is being rebuilt)."""
         with self._transaction() as conn:
             conn.execute("DELETE FROM tutor_files")
             conn.execute("DELETE FROM tutor_questions")
+            sql = keywords.PostgresSql(conn)
+            keywords.clear(sql)
+            keywords.bump_generation(sql)
 
     def chunk_files(self) -> dict[str, str]:
         """Every indexed chunk id and the file it belongs to, as the index displays it."""

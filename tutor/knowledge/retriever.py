@@ -1,11 +1,14 @@
-"""Hybrid retrieval: dense (Chroma) and lexical (BM25) scores of the same chunks, summed."""
+"""Hybrid retrieval: dense (Chroma) and lexical (BM25) scores of the same chunks, summed.
+
+The lexical side reads the keyword rows ingest writes beside its record
+(`tutor.knowledge.keyword_store`), so a process start builds nothing."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
-from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -13,46 +16,25 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, PrivateAttr
 
-from tutor.knowledge.aliases import Aliases, read_aliases
-from tutor.knowledge.chunking import SEPARATOR
+from tutor.knowledge import keyword_store as store
+from tutor.knowledge.aliases import Aliases
+from tutor.knowledge.bm25 import Bm25
 from tutor.knowledge.index import NotesIndex
 from tutor.knowledge.passage import Passage
+from tutor.knowledge.terms import alias_terms, passage_terms, search_terms
 from tutor.knowledge.words import keywords, near_word
 
 SearchMode = Literal["hybrid", "dense", "bm25"]
-
-
-def search_terms(text: str) -> list[str]:
-    """The keywords BM25 indexes and looks up: a hyphenated word also gives its parts and its
-    parts run together, so "multi-head" meets "Multi Head" and "fine-tuning" meets
-    "finetuning"."""
-    out = []
-    for word in keywords(text):
-        out.append(word)
-        if "-" in word:
-            parts = [p for p in word.split("-") if p]
-            out.extend([*parts, "".join(parts)])
-    return out
-
-
-def passage_terms(heading: str, text: str, aliases: Aliases) -> list[str]:
-    """What BM25 indexes of a passage: its breadcrumb, its own heading once more (a heading
-    names what the passage is about, so it outweighs a passing mention), its text, and one
-    `alias:` term per name of a term the notes give other names for."""
-    own = heading.rsplit(SEPARATOR, 1)[-1]
-    return [
-        *search_terms(heading),
-        *search_terms(own),
-        *search_terms(text),
-        *alias_terms(f"{heading}\n{text}", aliases),
-    ]
-
-
-def alias_terms(text: str, aliases: Aliases) -> list[str]:
-    """One term per mention of a term with other names, the same whichever name is used
-    ("VGP" and "vanishing gradient problem" both give "alias:vgp")."""
-    return [f"alias:{concept}" for concept in aliases.concepts_in(text)]
-
+Stamp = tuple[int, float, str | None]
+"""A version of the notes index: passages held, last file committed, aliases' generation."""
+__all__ = [
+    "HybridRetriever",
+    "KeywordIndex",
+    "alias_terms",
+    "one_index_version",
+    "passage_terms",
+    "search_terms",
+]
 
 QUESTION_WORDS = frozenset("explain tell describe show work mean define teach help".split())
 
@@ -93,55 +75,65 @@ def one_index_version() -> Iterator[None]:
         _PINNED.reset(token)
 
 
-@dataclass(frozen=True)
 class KeywordIndex:
-    """The BM25 index of one version of the notes index, with the passages it was built
-    from; never changed once built (a new version gets a new one)."""
+    """Keyword search over one version of the notes index, on the keyword rows ingest keeps
+    beside its record: a search reads only what it scores and returns; every passage is read
+    only when a caller asks for them all (a quiz, tags, the study map)."""
 
-    stamp: tuple[int, float]
-    """The notes index's version it was built from: passages held, last file committed."""
-    rows: dict[str, tuple[str, dict[str, Any]]]
-    """Passage id to (text, metadata), in the index's order."""
-    order: list[str]
-    position: dict[str, int]
-    vocabulary: frozenset[str]
-    aliases: Aliases
-    lexical: Any
-    """rank_bm25's BM25Okapi over the passages (None when there are none)."""
+    def __init__(self, stamp: Stamp, sql: store.Sql | None, aliases: Aliases) -> None:
+        self.stamp = stamp
+        """The notes index's version it reads: passages held, last file committed, and
+        when the aliases were last read."""
+        self.sql = sql
+        self.aliases = aliases
+        """The other names the notes give their terms, as the last ingest read them."""
 
     @classmethod
     def empty(cls) -> KeywordIndex:
-        """Built from nothing (a stamp no index has, so the first search builds it)."""
-        return cls((-1, 0.0), {}, [], {}, frozenset(), Aliases(), None)
+        """Of nothing (a stamp no index has, so the first search opens the real one)."""
+        return cls((-1, 0.0, None), None, Aliases())
 
     @classmethod
-    def build(cls, index: NotesIndex, stamp: tuple[int, float]) -> KeywordIndex:
-        """From the passages of files whose ingest finished (with several processes on one
-        Chroma server, another may be writing a file's passages right now)."""
-        from rank_bm25 import BM25Okapi
+    def open(cls, index: NotesIndex, stamp: Stamp) -> KeywordIndex:
+        """The keyword rows of `index`; an index built before they existed gets them first,
+        once (read from Chroma), and keeps them."""
+        from tutor.knowledge.keyword_upkeep import stored_aliases
 
-        committed = index.records.chunk_files()
-        ids, texts, metas = [], [], []
-        for cid, text, meta in zip(*index.everything(), strict=True):
-            if cid in committed:
-                ids.append(cid)
-                texts.append(text)
-                metas.append(meta)
-        headed = [f"{m.get('heading', '')}\n{t}" for t, m in zip(texts, metas, strict=True)]
-        aliases = read_aliases(headed)
-        corpus = [
-            passage_terms(str(m.get("heading", "")), t, aliases)
-            for t, m in zip(texts, metas, strict=True)
-        ]
-        return cls(
-            stamp=stamp,
-            rows={cid: (t, m) for cid, t, m in zip(ids, texts, metas, strict=True)},
-            order=ids,
-            position={cid: i for i, cid in enumerate(ids)},
-            vocabulary=frozenset(word for text in headed for word in keywords(text)),
-            aliases=aliases,
-            lexical=BM25Okapi(corpus) if corpus else None,
-        )
+        if index.records.get_meta(store.VERSION_KEY) != store.VERSION:
+            index.refresh_keywords(aliases=False)
+        sql = index.records.keyword_reader()
+        return cls(stamp, sql, stored_aliases(sql))
+
+    @cached_property
+    def _bm25(self) -> Bm25 | None:
+        return Bm25(self.sql) if self.sql else None
+
+    def scores(self, terms: list[str], candidates: int, also: Iterable[str]) -> dict[str, float]:
+        """BM25 scores over the best one's (so the best is 1) of the top candidates and of the
+        passages in `also`; none when no passage shares a term with the query."""
+        if self._bm25 is None or not terms:
+            return {}
+        return self._bm25.scores(terms, candidates, also)
+
+    def passages(self, chunk_ids: Iterable[str]) -> dict[str, tuple[str, dict[str, Any]]]:
+        """These passages' text and metadata; those of no committed file are left out."""
+        return store.passages(self.sql, list(chunk_ids)) if self.sql else {}
+
+    @cached_property
+    def rows(self) -> list[tuple[str, str, dict[str, Any]]]:
+        """Every passage as (id, text, metadata), in the order ingest wrote them."""
+        return store.every_passage(self.sql) if self.sql else []
+
+    def tagged_rows(self, topic: str) -> list[tuple[str, str, dict[str, Any]]]:
+        """The passages of notes with a tag that may be the topic: one holding a word of it
+        (`tagged_passages` then keeps those the topic names exactly)."""
+        words = sorted({w.strip("?!.").lstrip("#").lower() for w in topic.split()} - {""})
+        return store.every_passage(self.sql, tagged=words) if self.sql else []
+
+    @cached_property
+    def vocabulary(self) -> frozenset[str]:
+        """Every keyword of the notes (as `keywords` spells them)."""
+        return store.vocabulary(self.sql) if self.sql else frozenset()
 
 
 class HybridRetriever(BaseRetriever):
@@ -162,43 +154,50 @@ class HybridRetriever(BaseRetriever):
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun, k: int | None = None
     ) -> list[Document]:
-        self._refresh()
         similarity: dict[str, float] = {}
         dense: dict[str, float] = {}
         lexical: dict[str, float] = {}
         keyword = self._refresh()
+        rows: dict[str, tuple[str, dict[str, Any]]] = {}
         if self.mode in ("hybrid", "dense"):
             # Only passages the keyword index holds: those of files whose ingest finished.
             nearest = self.index.nearest(query, self.candidates)
-            similarity = {cid: sim for cid, sim in nearest if cid in keyword.rows}
+            rows = keyword.passages(cid for cid, _ in nearest)
+            similarity = {cid: sim for cid, sim in nearest if cid in rows}
             dense = _stretched(similarity)
         if self.mode in ("hybrid", "bm25"):
-            lexical = self._bm25(keyword, query, also=dense)
+            terms = [*search_terms(query), *alias_terms(query, keyword.aliases)]
+            lexical = keyword.scores(terms, self.candidates, also=dense)
         weight = {"hybrid": self.dense_weight, "dense": 1.0, "bm25": 0.0}[self.mode]
         scores = {
             cid: weight * dense.get(cid, 0.0) + (1 - weight) * lexical.get(cid, 0.0)
             for cid in {**dense, **lexical}
         }
         best = sorted(scores, key=lambda cid: -scores[cid])[: k or self.k]
+        rows.update(keyword.passages(cid for cid in best if cid not in rows))
         docs = []
         for cid in best:
-            text, meta = keyword.rows[cid]
+            if cid not in rows:
+                continue  # its file was forgotten since it was scored
+            text, meta = rows[cid]
             extra = {"score": scores[cid], "similarity": similarity.get(cid, 0.0)}
             docs.append(Document(page_content=text, id=cid, metadata={**meta, **extra}))
         return docs
 
     def _refresh(self) -> KeywordIndex:
-        """The keyword index of the current version of the notes index: rebuilt when the
-        version changed since it was built, and swapped in whole, so a search in another
-        thread uses either the old one or the new one, never half of each. Within
+        """The keyword index of the current version of the notes index: opened anew when the
+        version changed, and swapped in whole, so what a version read once (all passages,
+        the vocabulary, the aliases) is never mixed with another's. Within
         `one_index_version()` (a turn), the version is checked once."""
         pins = _PINNED.get()
         if pins is not None and id(self) in pins:
             return pins[id(self)]
-        stamp = (self.index.count(), self.index.records.last_ingest())
+        records = self.index.records
+        # The aliases are read again after an ingest's last commit: a version of their own.
+        stamp = (self.index.count(), records.last_ingest(), records.get_meta(store.ALIASES_AT))
         current = self._keywords
         if stamp != current.stamp:
-            current = KeywordIndex.build(self.index, stamp)
+            current = KeywordIndex.open(self.index, stamp)
             self._keywords = current
         if pins is not None:
             pins[id(self)] = current
@@ -206,12 +205,12 @@ class HybridRetriever(BaseRetriever):
 
     def texts(self) -> list[str]:
         """Every passage's text."""
-        return [text for text, _ in self._refresh().rows.values()]
+        return [text for _, text, _ in self._refresh().rows]
 
     def rows(self) -> list[tuple[str, str, dict[str, Any]]]:
-        """Every passage as (id, text, metadata), in the index's order: kept with the keyword
-        index, so a quiz reads them from memory rather than from Chroma each turn."""
-        return [(cid, text, meta) for cid, (text, meta) in self._refresh().rows.items()]
+        """Every passage as (id, text, metadata), in the order ingest wrote them: read on first
+        use per version of the index (a quiz, the study map), never for a search."""
+        return list(self._refresh().rows)
 
     @property
     def vocabulary(self) -> frozenset[str]:
@@ -221,36 +220,23 @@ class HybridRetriever(BaseRetriever):
     @property
     def aliases(self) -> Aliases:
         """The other names the notes give their terms ("PPO" ↔ "Proximal Policy Optimization"),
-        read once per version of the index."""
+        as the last ingest read them."""
         return self._refresh().aliases
-
-    def _bm25(
-        self, keyword: KeywordIndex, query: str, also: Iterable[str] = ()
-    ) -> dict[str, float]:
-        """BM25 scores over the best one's (so the best is 1) of the top candidates and of the
-        passages in `also`; none when no passage shares a term with the query."""
-        terms = [*search_terms(query), *alias_terms(query, keyword.aliases)]
-        if keyword.lexical is None or not terms:
-            return {}
-        scores = keyword.lexical.get_scores(terms)
-        ranked = sorted(range(len(scores)), key=lambda i: -scores[i])[: self.candidates]
-        top = float(scores[ranked[0]]) if ranked else 0.0
-        if top <= 0:
-            return {}
-        position = keyword.position
-        picked = [*ranked, *(position[cid] for cid in also if cid in position)]
-        return {keyword.order[i]: float(scores[i]) / top for i in picked if scores[i] > 0}
 
     def search(self, query: str, k: int | None = None) -> list[Passage]:
         """Ranked passages for a query; for a front-matter tag, the tagged notes' passages."""
         from tutor.knowledge.tags import tags_first
 
-        docs = self.invoke(query, {"run_name": "search notes"}, k=k)  # its trace name
-        found = [Passage.from_document(d) for d in docs]
-        return tags_first(found, self.tagged(query), k or self.k)
+        # One version for the search and the tags (each check costs Chroma a count).
+        pinned = _PINNED.get() is not None
+        one: AbstractContextManager[None] = nullcontext() if pinned else one_index_version()
+        with one:
+            docs = self.invoke(query, {"run_name": "search notes"}, k=k)  # its trace name
+            found = [Passage.from_document(d) for d in docs]
+            return tags_first(found, self.tagged(query), k or self.k)
 
     def tagged(self, topic: str) -> list[Passage]:
         """The passages of the notes whose front-matter tags name the topic."""
         from tutor.knowledge.tags import tagged_passages
 
-        return tagged_passages(topic, self.rows())
+        return tagged_passages(topic, self._refresh().tagged_rows(topic))

@@ -12,7 +12,6 @@ from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
 from tutor.knowledge.passage import Passage
-from tutor.knowledge.retriever import keyword_overlap
 from tutor.knowledge.words import keywords
 from tutor.learning.cards import Card, CardStatus, now, section_of
 from tutor.learning.questions import Question
@@ -122,6 +121,10 @@ def _replacements(card: Card, passages: Sequence[Passage]) -> list[Passage]:
     The same heading comes first; another passage qualifies when it holds most of the old
     question's words, so a card never moves to a passage about something else.
     """
+    # Imported here: the retriever pulls in langchain_core, which `tutor progress` and
+    # `tutor map` would otherwise pay for at every start (about 0.4 s).
+    from tutor.knowledge.retriever import keyword_overlap
+
     heading = str(card["source"].get("heading", ""))
     said = f"{card['question'].get('prompt', '')} {card['question'].get('reference', '')}"
     old_words = set(keywords(heading))
