@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from tutor.config import Settings
     from tutor.context import Services
     from tutor.knowledge.index import IngestReport, NotesIndex
+    from tutor.knowledge.ingest_plan import IngestPlan
+    from tutor.knowledge.loaders import Skip
     from tutor.session import Tutor
 
 EXIT_CODES = """\b
@@ -166,8 +168,18 @@ def ingest(
         list[Path] | None, typer.Argument(help="Files or folders (default: TUTOR_NOTES).")
     ] = None,
     as_json: JsonFlag = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="List what would be indexed, skipped, excluded and removed; change nothing.",
+        ),
+    ] = False,
 ) -> None:
-    """Index notes (Markdown, Obsidian, text, Jupyter) for search; only changes are redone."""
+    """Index notes (Markdown, Obsidian, text, Jupyter) for search; only changes are redone.
+
+    Leave folders out with TUTOR_NOTES_EXCLUDE or a .tutorignore file (gitignore patterns).
+    """
     from tutor.errors import USAGE
     from tutor.prompts import PATH_MISSING
     from tutor.terminal.output import ingest_with_progress
@@ -175,6 +187,15 @@ def ingest(
     settings = _settings()
     targets = list(paths or [settings.notes])
     index = _index(settings)
+    if dry_run:
+        from tutor.knowledge.ingest_plan import plan_ingest
+
+        plan = plan_ingest(index, targets)
+        if as_json:
+            typer.echo(json.dumps(plan.as_dict(), indent=2, ensure_ascii=False))
+        else:
+            _print_plan(plan)
+        return
     report = ingest_with_progress(index, targets, quiet=as_json)
     if as_json:
         typer.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
@@ -186,26 +207,66 @@ def ingest(
 
 
 def _print_report(report: IngestReport) -> None:
-    from rich.markup import escape
-
     console = _out()
     if report.rebuilt_from:
         console.print(
             f"[yellow]embedding model changed (was {report.rebuilt_from}): rebuilt the index[/]"
         )
+    excluded = f"excluded {report.excluded} · " if report.excluded else ""
     console.print(
         f"files seen {report.seen} · indexed {report.indexed} · unchanged {report.unchanged} · "
-        f"removed {report.removed} · skipped {len(report.skipped)} · "
+        f"removed {report.removed} · skipped {len(report.skipped)} · {excluded}"
         f"passages written {report.chunks_written} · passages in index {report.chunks}"
     )
-    for skip in report.skipped:
-        # A path is not wrapped: it stays one piece to copy (the terminal folds it).
-        line = f"  [yellow]skipped[/] {escape(f'{skip.path}: {skip.reason}')}"
-        console.print(line, soft_wrap=True)
+    _print_paths(console, "skipped", report.skipped)
     if report.seen == 0:
         console.print(
             "[yellow]no notes found[/] (looked for .md, .markdown, .txt and .ipynb files)"
         )
+
+
+SHOWN_PATHS = 20
+"""Paths listed one by one; beyond that they are counted by reason (`--json` has them all)."""
+
+
+def _print_paths(console: Console, label: str, skips: list[Skip], limit: int = SHOWN_PATHS) -> None:
+    """One line per path and its reason; past `limit`, a count per reason (10,000 empty files
+    make one line, not 10,000)."""
+    from collections import Counter
+
+    from rich.markup import escape
+
+    for skip in skips[:limit]:
+        # A path is not wrapped: it stays one piece to copy (the terminal folds it).
+        line = f"  [yellow]{label}[/] {escape(f'{skip.path}: {skip.reason}')}"
+        console.print(line, soft_wrap=True)
+    rest = Counter(skip.reason for skip in skips[limit:])
+    for reason, n in rest.most_common():
+        console.print(f"  [yellow]{label}[/] {n:,} more: {escape(reason)}", soft_wrap=True)
+    if rest:
+        console.print(f"  (all {len(skips):,} are listed with --json)", style="dim")
+
+
+def _print_plan(plan: IngestPlan) -> None:
+    """`tutor ingest --dry-run`: every note with what an ingest would do with it, and why."""
+    from rich.markup import escape
+
+    console = _out()
+    console.print(
+        f"dry run, nothing changed: would index {plan.count('new')} new and "
+        f"{plan.count('changed')} changed files · unchanged {plan.count('unchanged')} · "
+        f"skip {len(plan.skipped)} · exclude {len(plan.excluded)} · remove {len(plan.remove)}"
+    )
+    for planned in plan.index:
+        console.print(f"  {planned.status:9} {escape(planned.path)}", soft_wrap=True)
+    for label, skips in (
+        ("skip", plan.skipped),
+        ("exclude", plan.excluded),
+        ("remove", plan.remove),
+    ):
+        _print_paths(console, f"{label:9}", skips, limit=len(skips))  # a dry run lists them all
+    if plan.refused:
+        console.print(f"[red]the ingest would refuse to run:[/] {escape(plan.refused)}")
 
 
 @app.command()
@@ -219,6 +280,7 @@ def search(
     from rich.markup import escape
 
     from tutor.errors import TutorError
+    from tutor.knowledge.citations import linked
     from tutor.knowledge.retriever import HybridRetriever
     from tutor.terminal.output import print_markdown
     from tutor.text_in import message_text
@@ -228,7 +290,7 @@ def search(
         raise TutorError("the search is empty", 'give words to look for: tutor search "softmax"')
     settings = _settings()
     index = _services(settings, quiet=as_json).index
-    passages = HybridRetriever(index=index).search(query, k=k)
+    passages = linked(HybridRetriever(index=index).search(query, k=k), settings)
     if as_json:
         typer.echo(json.dumps([p.as_dict() for p in passages], indent=2, ensure_ascii=False))
         return
@@ -238,6 +300,8 @@ def search(
         console.print("no passages matched; try other words, or `tutor ingest` your notes")
     for rank, passage in enumerate(passages, start=1):
         cited = escape(f"{rank}. {passage.citation}")
+        if passage.url:  # a hyperlink on a terminal that shows them; plain text elsewhere
+            cited = f"[link={passage.url}]{cited}[/link]"
         console.print(f"\n[bold cyan]{cited}[/]  [dim]score {passage.score:.4f}[/]")
         print_markdown(console, _excerpt(passage.text), render=False)  # code is not wrapped
 
@@ -312,7 +376,7 @@ def ask(
     mode = LLM_MODE.format(model=turn.model) if turn.mode == "llm" else OFFLINE_MODE
     traced = f" · trace {turn.run_id}" if turn.run_id else ""
     _err().print(f"[dim]tutor · {mode} · thread {thread} · route {turn.route}{traced}[/]")
-    print_markdown(_out(), turn.answer or NO_ANSWER)
+    print_markdown(_out(), turn.answer or NO_ANSWER, sources=turn.sources)
     if turn.pending:
         reply = {"quiz_answer": "YOUR ANSWER", "rating": "good"}.get(turn.pending["type"], "yes")
         _err().print(f'[yellow]waiting for you:[/] tutor ask --thread {thread} "{reply}"')
@@ -358,7 +422,18 @@ def chat(thread: ThreadOption = None, learner: LearnerOption = "default") -> Non
 
 @app.command()
 @friendly
-def progress(learner: LearnerOption = "default", as_json: JsonFlag = False) -> None:
+def progress(
+    learner: LearnerOption = "default",
+    as_json: JsonFlag = False,
+    plot: Annotated[
+        Path | None,
+        typer.Option(
+            "--plot",
+            metavar="FILE.png",
+            help="Draw reviews per day, retention and the due forecast to a PNG instead.",
+        ),
+    ] = None,
+) -> None:
     """Your cards per note and topic: what is due, how much you retain, your mastery."""
     from rich.markup import escape
 
@@ -390,6 +465,11 @@ def progress(learner: LearnerOption = "default", as_json: JsonFlag = False) -> N
             cards = memory.cards()
     finally:
         close_store(store)
+    if plot is not None:
+        from tutor.terminal.export import plot_progress
+
+        _out().print(plot_progress(cards, plot, learner), markup=False, highlight=False)
+        return
     report = progress_report(cards, now())
     if as_json:
         typer.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
@@ -574,6 +654,106 @@ def _print_eval_report(report: Any) -> None:
         )
         if exp.get("url"):
             console.print(f"  {exp['url']}", markup=False)
+
+
+@app.command("map")
+@friendly
+def study_map(
+    topic: Annotated[
+        str | None, typer.Argument(help="A concept: it, its parts, what it needs, what needs it.")
+    ] = None,
+    learner: LearnerOption = "default",
+    as_json: JsonFlag = False,
+    as_mermaid: Annotated[
+        bool, typer.Option("--mermaid", help="Print a Mermaid `graph TD` of the map.")
+    ] = False,
+    png: Annotated[
+        Path | None, typer.Option("--png", help="Draw the map to this PNG file.")
+    ] = None,
+    evidence: Annotated[
+        bool, typer.Option("--evidence", help="Under each concept, the lines that link it.")
+    ] = False,
+) -> None:
+    """The concepts of your notes, what each builds on, and your mastery of each."""
+    from tutor.errors import TutorError
+    from tutor.terminal.study import run_map
+    from tutor.text_in import identifier, message_text
+
+    learner = identifier(learner, "--learner")
+    if as_json + as_mermaid + (png is not None) > 1:
+        raise TutorError("--json, --mermaid and --png each print the map", "choose one of them")
+    settings = _settings()
+    services = _services(settings, quiet=as_json or as_mermaid)
+    shown = message_text(topic) if topic else ""
+    try:
+        run_map(
+            _out(),
+            services,
+            learner,
+            shown,
+            as_json=as_json,
+            as_mermaid=as_mermaid,
+            png=png,
+            evidence=evidence,
+        )
+    finally:
+        services.close()
+
+
+@app.command("next")
+@friendly
+def study_next(learner: LearnerOption = "default", as_json: JsonFlag = False) -> None:
+    """What to study now: your due cards, then a concept you are ready for, and why."""
+    from tutor.terminal.study import run_next
+    from tutor.text_in import identifier
+
+    learner = identifier(learner, "--learner")
+    settings = _settings()
+    services = _services(settings, quiet=as_json)
+    try:
+        run_next(_out(), services, learner, as_json=as_json)
+    finally:
+        services.close()
+
+
+export_app = typer.Typer(
+    help="Your cards for other tools: an Anki deck with your schedule, or CSV.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("anki")
+@friendly
+def export_anki(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="The Anki package to write (.apkg).")
+    ] = None,
+    learner: LearnerOption = "default",
+    topic: Annotated[str, typer.Option("--topic", help="Only the cards on this topic.")] = "",
+    csv_file: Annotated[
+        Path | None, typer.Option("--csv", help="Also, or instead, write the cards as CSV.")
+    ] = None,
+) -> None:
+    """Your cards as an Anki deck (one note per card, linked to its source) that keeps your
+    FSRS schedule; exporting again updates the notes already imported."""
+    from tutor.terminal.export import export_cards
+    from tutor.text_in import identifier, message_text
+
+    learner = identifier(learner, "--learner")
+    settings = _settings()
+    topic = message_text(topic).strip()
+    services = _services(settings, quiet=True) if topic else None
+    try:
+        line = export_cards(
+            settings, learner, output=output, csv=csv_file, topic=topic, services=services
+        )
+    finally:
+        if services is not None:
+            services.close()
+    _out().print(line, markup=False, highlight=False)
 
 
 db_app = typer.Typer(

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from tutor.learning.memory import LearnerMemory
     from tutor.llm import Kind, StructuredCaller
     from tutor.sandbox import RunResult
+    from tutor.studymap import StudyMap
 
     FirstIngest = Callable[[NotesIndex, list[Path]], object]
     """Fills an empty index from the notes folder (the CLI shows its progress bar)."""
@@ -103,6 +104,21 @@ class Services:
         from tutor.knowledge.retriever import HybridRetriever
 
         return HybridRetriever(index=self.index)
+
+    def study_map(self) -> StudyMap:
+        """The study map of the notes as indexed now, built once per version of the index
+        (the keyword index's: a new version has new aliases, so they key the cache)."""
+        from tutor.knowledge.retriever import one_index_version
+        from tutor.studymap.build import build_map
+
+        retriever = self.retriever
+        with one_index_version():  # the aliases and the rows of one version
+            aliases = retriever.aliases
+            cached = self.__dict__.get("_study_map")
+            if cached is None or cached[0] is not aliases:
+                cached = (aliases, build_map(retriever.rows(), aliases))
+                self.__dict__["_study_map"] = cached  # swapped whole: a turn sees one version
+        return cached[1]
 
     def missing_notes(self) -> str | None:
         """Why there is nothing to teach from, when the index is empty; None otherwise."""

@@ -87,6 +87,8 @@ HELP = """I teach from your notes. Ask me anything, or use a command:
 - `/run CODE`: run Python in the sandbox (or `/run TOPIC` for a demonstration)
 - `/level beginner|intermediate|advanced`: how explanations are pitched
 - `/progress`: your cards, what is due and your mastery per topic
+- `/map [TOPIC]`: the concepts of your notes, how they build on each other, your mastery
+- `/next`: what to study next: due cards, then a concept you are ready for
 - `/goal TEXT`, `/style TEXT`, `/profile`: what you are aiming for and how you like answers
 - `/help`: this list
 
@@ -240,6 +242,28 @@ LEVEL_UNKNOWN = "`{wanted}` is not a level. "
 LEVEL_NOW = "Your level is {level}; choose with `/level beginner|intermediate|advanced`."
 UNKNOWN_COMMAND = "I don't know `{command}`.\n\n"
 
+MAP_NOT_IN_NOTES = "{topic} is not in your notes"
+MAP_NEAREST = "the nearest concepts your notes have: {names}"
+MAP_NO_CONCEPTS = "no concepts could be read from your notes (no headings or defined terms)"
+MAP_NOT_STARTED = "not started"
+MAP_TITLE = "**Study map{of}** · {concepts} · mastery per concept, from your cards"
+MAP_MORE = "… and {more} (narrow it with `/map TOPIC`)"
+MAP_PNG_HINT = "give --png a file in a folder you can write to"
+MAP_PNG_WROTE = "wrote {path} ({concepts})"
+NEXT_TITLE = "**What next**"
+NEXT_DUE = "Review your {cards} due first ({where}): send `/quiz`."
+NEXT_LEARN = "Learn **{concept}**: {reason}."
+NEXT_QUIZ = "Check it: `{quiz}`."
+NEXT_BUILDS_ON = "you know {known}; {concept} builds on it"
+NEXT_WEAKEST = "you retain {mastery} of it, the least of what you are ready for"
+NEXT_UNLOCKS = "; {after} builds on it"
+NEXT_START = "a starting point: it needs nothing else from your notes"
+NEXT_ALL_MASTERED = "Every concept in your notes is mastered: `/quiz` keeps it that way."
+NEXT_NOTHING_READY = (
+    "Nothing new is ready to learn: review what you missed recently first (`/quiz`)."
+)
+NEXT_HELD_BACK = "_Waiting until you know their prerequisite again: {concepts}._"
+
 
 # --- Fixed texts the Slack bot shows (Slack mrkdwn, not Markdown) ------------------------
 
@@ -272,9 +296,42 @@ SLACK_FEEDBACK_THANKS = "Thanks, your feedback on that answer is recorded."
 SLACK_FEEDBACK_OFF = "Thanks! (It isn't recorded: LangSmith tracing is off on this tutor.)"
 SLACK_FEEDBACK_AGAIN = "You already gave feedback on that answer."
 SLACK_QUIZ_IN_DM = "A question is on its way to our direct messages (Apps › tutor)."
+SLACK_REMIND_DUE = (
+    ":alarm_clock: You have {cards} due for review. Press *Start* and I'll ask the first "
+    "question here."
+)
+SLACK_REMIND_START = "Start"
+SLACK_REMIND_SET = (
+    ":alarm_clock: I'll message you at *{at}* ({tz}) on days you have cards due, from "
+    "{when}. `/tutor remind off` stops it."
+)
+SLACK_REMIND_TODAY = "today"
+SLACK_REMIND_TOMORROW = "tomorrow"
+SLACK_REMIND_SHOW = (
+    ":alarm_clock: I message you at *{at}* ({tz}) on days you have cards due. "
+    "`/tutor remind off` stops it."
+)
+SLACK_REMIND_NONE = (
+    "No reminder is set. `/tutor remind 9:00` has me message you at 9:00 on days you have "
+    "cards due."
+)
+SLACK_REMIND_OFF = "Reminder off. `/tutor remind 9:00` turns it on again."
+SLACK_REMIND_USAGE = (
+    "I can't read `{given}` as a time of day. Write `/tutor remind 9:00` (or `09:00`, `9am`, "
+    "`21:30`, `9:30pm`), `/tutor remind off`, or `/tutor remind` to see yours."
+)
+SLACK_REMIND_ZONE_OFFSET = (
+    "\n_Slack gave me your offset from UTC but not your time zone, so the time won't follow "
+    "daylight saving: set it again when the clocks change._"
+)
+SLACK_REMIND_UTC = (
+    "\n_I couldn't read your time zone from Slack, so I use UTC for now; I look again "
+    "each day and move to your zone once Slack tells me._"
+)
 SLACK_USAGE = (
     "`/tutor quiz [topic]` sends you a question in our direct messages · "
-    "`/tutor progress` shows your cards and what is due · `/tutor help` explains the rest."
+    "`/tutor progress` shows your cards and what is due · `/tutor remind 9:00` messages "
+    "you when cards are due · `/tutor help` explains the rest."
 )
 SLACK_SOURCES = ":page_facing_up: *Sources*"
 SLACK_GUIDE = """*In Slack*
@@ -284,7 +341,10 @@ me directly.
 when I'm waiting for your answer; once others join, mention me.
 • Slack keeps messages starting with `/` for its own commands: write mine without it \
 (`quiz softmax`, `progress`, `level beginner`, `search PPO`), or start with `@tutor /quiz`.
-• `/tutor quiz [topic]`, `/tutor progress`, `/tutor help` work anywhere.
+• `/tutor quiz [topic]`, `/tutor progress`, `/tutor map [topic]`, `/tutor next`, \
+`/tutor help` work anywhere.
+• `/tutor remind 9:00` (your time zone in Slack) has me message you at 9:00 on days you \
+have cards due, with a *Start* button; `/tutor remind off` stops it, `/tutor remind` shows it.
 • You are learner `{learner}` here; {mode}."""
 SLACK_MODE_OFFLINE = "I'm in offline mode (answers come only from the notes)"
 SLACK_MODE_LLM = "I'm using the model {model}"

@@ -55,6 +55,7 @@ def test_search_on_an_empty_index_ingests_first_and_cites_file_and_heading() -> 
     assert len(passages) == 3
     fields = {"file", "heading", "start_line", "end_line", "text", "score", "similarity"}
     fields |= {"cell", "end_cell"}  # a notebook's place (null here)
+    fields |= {"url"}  # the link back into the notes
     assert set(passages[0]) == fields | {"chunk_id"}  # the id quiz cards are tied to
     assert any("reward model" in p["text"].lower() for p in passages)
     assert [p["score"] for p in passages] == sorted((p["score"] for p in passages), reverse=True)

@@ -10,10 +10,11 @@ import pytest
 
 from tutor.config import load_settings
 from tutor.errors import TutorError
+from tutor.knowledge.passage import Source
 from tutor.session import Turn
 from tutor.slack.connect import choose_connection, learner_map
 from tutor.slack.listening import slack_command
-from tutor.slack.mrkdwn import from_slack, split_mrkdwn, to_mrkdwn
+from tutor.slack.mrkdwn import from_slack, slack_link, split_mrkdwn, to_mrkdwn, with_links
 from tutor.slack.render import error_message, pending_key, turn_messages
 from tutor.terminal.doctor import run_checks
 
@@ -113,6 +114,54 @@ def test_an_explanation_keeps_its_text_and_moves_its_sources_into_a_context_bloc
     assert message["text"] == section["text"]["text"]  # the notification text
 
 
+LINKED: list[Source] = [  # sources with links back into the notes: a vault's, a file's
+    {
+        "file": "deep-learning-qa-notebook.md",
+        "heading": "Forward Propagation",
+        "start_line": 55,
+        "end_line": 58,
+        "url": "obsidian://open?vault=My%20Notes&file=deep-learning-qa-notebook%23Forward",
+    },
+    {
+        "file": "deep-learning-qa-notebook.md",
+        "heading": "Forward Propagation",
+        "start_line": 64,
+        "end_line": 65,
+        "url": "file:///srv/notes/deep-learning-qa-notebook.md#64",
+    },
+]
+
+
+def test_sources_in_a_vault_become_slack_links_with_their_characters_escaped() -> None:
+    turn = Turn("t", "explain", "offline", None, EXPLAINED, sources=LINKED)
+    [message] = turn_messages(turn, owner="U1", in_thread=True)
+    sources = message["blocks"][1]["elements"][0]["text"]
+    # `&` in a link is `&amp;` as everywhere in mrkdwn.
+    assert (
+        "[1] <obsidian://open?vault=My%20Notes&amp;file=deep-learning-qa-notebook%23Forward"
+        "|deep-learning-qa-notebook.md › Forward Propagation (lines 55–58)>"
+    ) in sources
+    # A file:// link is a path on the bot's machine, of no use to the learner: plain text.
+    assert "\n[2] deep-learning-qa-notebook.md › Forward Propagation (lines 64–65)" in sources
+    assert "file:" not in sources
+
+    listed = "Found in your notes:\n\n1. **deep-learning-qa-notebook.md › Forward Propagation "
+    search = Turn("t", "retrieve", "offline", None, listed + "(lines 55–58)**", sources=LINKED)
+    [message] = turn_messages(search, owner="U1", in_thread=True)
+    text = message["blocks"][0]["text"]["text"]
+    assert "1. *<obsidian://open?vault=My%20Notes&amp;file=" in text
+
+
+def test_a_link_label_keeps_its_text_safe() -> None:
+    # A `|` or `>` in the URL would end it; Slack has no entity for a `|` in the label.
+    assert slack_link("obsidian://open?vault=a|b>c&file=n d", "Q&A <x> | y") == (
+        "<obsidian://open?vault=a%7Cb%3Ec&amp;file=n%20d|Q&amp;A &lt;x&gt; ¦ y>"
+    )
+    # A citation in code stays code: Slack would show the link syntax as text there.
+    code = with_links("see a.md\n```\na.md\n```", {"a.md": "file:///a.md"})
+    assert code == "see <file:///a.md|a.md>\n```\na.md\n```"
+
+
 def test_buttons_follow_what_the_tutor_waits_for() -> None:
     rate = {"type": "rating", "prompt": "How well did you know it?"}
     rating = Turn("t1", "quiz", "offline", None, "Correct.", pending=rate)
@@ -174,6 +223,10 @@ def test_an_error_is_one_short_message_that_says_what_to_do() -> None:
         ("", False, "/help"),
         ("", True, ""),
         ("/quiz softmax", False, "/quiz softmax"),
+        ("map", False, "/map"),
+        ("map PPO", False, "/map PPO"),
+        ("next", False, "/next"),
+        ("next", True, "next"),
     ],
 )
 def test_a_few_commands_work_without_the_slash_slack_keeps(

@@ -53,6 +53,9 @@ class EvalReport:
     evals/coverage.jsonl), with their rows."""
     quiz_topics: dict[str, Any] = field(default_factory=dict)
     """`/quiz TOPIC` on evals/quiz_topics.jsonl: scores per half, and their rows."""
+    study_map: dict[str, Any] = field(default_factory=dict)
+    """The study map of the notes: concept coverage, and merges and prerequisite edges per half
+    of evals/map_pairs*.jsonl and evals/map_edges*.jsonl (`tutor.evals.study_map`)."""
     experiments: list[dict[str, Any]] = field(default_factory=list)
     """LangSmith experiments recorded by `--upload`: dataset, name, url, examples synced."""
 
@@ -76,10 +79,12 @@ class EvalReport:
             rows.append(("items where the model failed (offline took over)", str(fell_back),
                          str(len(every))))  # fmt: skip
         from tutor.evals.quiz_topics import quiz_topic_table
+        from tutor.evals.study_map import study_map_table
         from tutor.evals.understanding import understanding_table
 
         topics = quiz_topic_table(self.quiz_topics.get("scores", {}))
-        return rows + understanding_table(self.understanding) + topics
+        mapped = study_map_table(self.study_map)
+        return rows + understanding_table(self.understanding) + topics + mapped
 
 
 def quiz_half_rows(halves: Mapping[str, Mapping[str, float | None]]) -> list[tuple[str, str, str]]:

@@ -234,6 +234,10 @@ def run_eval(
         from tutor.evals.quiz_topics import quiz_topics_eval
 
         on_topic = quiz_topics_eval(runner.tutor, limit)
+        from tutor.evals.study_map import study_map_eval
+
+        retriever = runner.services.retriever
+        mapped = study_map_eval(retriever.rows(), retriever.aliases)
         t3 = time.perf_counter()
         if progress:
             progress("", total, total)
@@ -247,6 +251,7 @@ def run_eval(
         report = summarize(runner.setup(), q_rows, quiz_rows, timings, problems)
         report.understanding = understood
         report.quiz_topics = on_topic
+        report.study_map = mapped
         return report
 
 

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from tutor import prompts
 from tutor.knowledge.passage import Passage, Source, cite
 from tutor.prompts import NO_NOTES
+
+if TYPE_CHECKING:
+    from tutor.config import Settings
 
 CITATION = re.compile(r"\[(\d{1,2})\]")
 GENERAL = re.compile(
@@ -17,8 +22,24 @@ GENERAL = re.compile(
 
 
 def source_ref(passage: Passage) -> Source:
-    """The JSON shape of a source: file, heading, line range, and a notebook's cells."""
-    return passage.ref()
+    """The JSON shape of a source: file, heading, line range, a notebook's cells, and the
+    link back into the notes (`url`) when the index recorded where the note is."""
+    ref = passage.ref()
+    if url := passage.link():
+        ref["url"] = url
+    return ref
+
+
+def linked(passages: Iterable[Passage], settings: Settings) -> list[Passage]:
+    """The passages with their links as the settings say (TUTOR_OBSIDIAN_VAULT names the
+    notes folder's vault); without this a link is found from the note's `.obsidian` alone."""
+    return [p.linked(settings.obsidian_vault, settings.notes) for p in passages]
+
+
+def citation_links(sources: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """`file › heading (lines a–b)` → its link, for the sources that carry one (sources
+    recorded before citations carried links have none, and stay plain text)."""
+    return {cite(ref): str(ref["url"]) for ref in sources if ref.get("url") and ref.get("file")}
 
 
 def where(ref: Source) -> str:

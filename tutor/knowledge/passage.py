@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
+
+from tutor.knowledge.links import source_url
 
 if TYPE_CHECKING:
     from langchain_core.documents import Document
@@ -33,6 +36,9 @@ class Source(LineSource, total=False):
     """A notebook passage's first cell (counted from 1); None elsewhere."""
     end_cell: int | None
     """A notebook passage's last cell; None elsewhere."""
+    url: str
+    """A link back to the passage in the notes (`obsidian://` in a vault, else `file://`);
+    absent from sources recorded before citations carried links."""
 
 
 @dataclass
@@ -54,6 +60,11 @@ class Passage:
     Its `start_line` and `end_line` then count lines of the notebook as read, not of the file."""
     end_cell: int | None = None
     """A notebook passage's last cell (the same as `cell` within one cell); None elsewhere."""
+    source: str = ""
+    """The note's absolute path, as the index keeps it ("" when not known)."""
+    url: str = ""
+    """A link back to the passage given by whoever knows the settings (`linked`); when empty,
+    `link()` finds one from `source`."""
 
     @classmethod
     def from_document(cls, doc: Document) -> Passage:
@@ -81,6 +92,7 @@ class Passage:
             chunk_id=chunk_id,
             cell=int(meta["cell"]) if cited_by_cell else None,
             end_cell=int(meta["end_cell"]) if cited_by_cell else None,
+            source=str(meta.get("source", "")),
         )
 
     @property
@@ -100,9 +112,24 @@ class Passage:
             "end_cell": self.end_cell,
         }
 
+    def link(self, vault: str = "", notes: Path | None = None) -> str:
+        """The link back into the notes: `url` when given, else one found from `source` (an
+        Obsidian vault by its `.obsidian` folder, or `vault` naming the notes folder `notes`).
+        A notebook's lines are not the file's, so its link carries none."""
+        if self.url:
+            return self.url
+        line = 0 if self.cell is not None else self.start_line
+        return source_url(self.source, heading=self.heading, line=line, vault=vault, notes=notes)
+
+    def linked(self, vault: str = "", notes: Path | None = None) -> Passage:
+        """The passage with its `url` set (see `link`)."""
+        return replace(self, url=self.link(vault, notes))
+
     def as_dict(self) -> dict[str, Any]:
-        """JSON-able fields (a notebook passage's lines are null: its cells say where it is)."""
-        return asdict(self) | self.ref()
+        """JSON-able fields (a notebook passage's lines are null: its cells say where it is),
+        and its `url` in place of the note's path on this machine."""
+        fields = {k: v for k, v in asdict(self).items() if k != "source"}
+        return fields | self.ref() | {"url": self.link()}
 
 
 def cite(ref: Mapping[str, Any]) -> str:

@@ -10,6 +10,7 @@ from langgraph.runtime import Runtime
 
 from tutor import prompts
 from tutor.context import Services, TutorContext, level_of, memory_of, services_of
+from tutor.errors import TutorError
 from tutor.learning.cards import is_due, now
 from tutor.learning.memory import LearnerMemory
 from tutor.learning.refresh import current_cards
@@ -27,6 +28,8 @@ def show_help(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
         if memory is None:
             return {"messages": [AIMessage(prompts.NO_MEMORY)]}
         return {"messages": [AIMessage(about_learner(command, rest, memory, state, runtime))]}
+    if command in ("/map", "/next"):
+        return {"messages": [AIMessage(study_reply(command, rest, memory, services_of(runtime)))]}
     if command == "/skip":
         return {"messages": [AIMessage(prompts.NOTHING_TO_SKIP)]}
     if not command and state.get("intent") != "about":
@@ -53,6 +56,26 @@ def with_due_nudge(text: str, memory: LearnerMemory | None, services: Services) 
     if not due:
         return text
     return f"{text}\n\n{prompts.DUE_NUDGE.format(due=prompts.counted(due, 'card'))}"
+
+
+def study_reply(command: str, rest: str, memory: LearnerMemory | None, services: Services) -> str:
+    """`/map [TOPIC]`: the study map with the learner's mastery; `/next`: what to study now."""
+    from tutor.studymap.mastery import concept_mastery
+    from tutor.studymap.next import plan_markdown, session_plan
+    from tutor.studymap.render import map_markdown, narrow
+
+    missing = services.missing_notes()
+    if missing:
+        return missing
+    try:
+        study_map, concept = narrow(services.study_map(), rest if command == "/map" else "")
+    except TutorError as unknown:  # a topic the notes do not have: say so, offer the nearest
+        return f"{unknown.message}; {unknown.hint}." if unknown.hint else f"{unknown.message}."
+    cards = current_cards(memory, services.index.records) if memory is not None else []
+    known = concept_mastery(study_map, cards, now())
+    if command == "/next":
+        return plan_markdown(session_plan(study_map, known))
+    return map_markdown(study_map, known, concept)
 
 
 def about_learner(

@@ -30,6 +30,8 @@ COMMANDS: dict[str, Route] = {
     "/goal": "help",
     "/style": "help",
     "/profile": "help",
+    "/map": "help",
+    "/next": "help",
 }
 VERBATIM = ("/run", "/level", "/goal", "/style")
 """Commands whose argument is kept as typed (not reduced to a topic)."""

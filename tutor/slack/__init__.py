@@ -6,7 +6,9 @@
 - `turns`, `workers`: the turn queue per thread, the worker pool, rate limits;
 - `render`, `mrkdwn`: replies as Slack messages, Markdown as Slack mrkdwn and back (the
   bot's fixed texts are in `tutor.prompts`, with the tutor's own);
-- `store`, `listening`: the bot's own event log and the threads it follows.
+- `store`, `listening`: the bot's own event log and the threads it follows;
+- `reminders`, `remind_times`, `reminder_store`: `/tutor remind`, daily direct messages
+  when cards are due.
 
 Nothing is imported here: `tutor --help` loads none of it.
 """
@@ -17,6 +19,9 @@ __all__ = [
     "inbound",
     "listening",
     "mrkdwn",
+    "remind_times",
+    "reminder_store",
+    "reminders",
     "render",
     "store",
     "turns",

@@ -177,6 +177,7 @@ def run_slack(
     mapped = SLACK_USERS_MAPPED.format(users=counted(len(bot.learners), "Slack user"))
     at_once = counted(settings.slack_workers, "turn")
     say(f"{at_once} at once · {limit} per user · {mapped}")
+    bot.reminders.start()  # /tutor remind: stopped by bot.close()
     terminate = _stop_on_sigterm()
     try:
         if connection.mode == "socket":

@@ -25,6 +25,7 @@ from tutor.slack.listening import (
     waits_for_someone_else,
 )
 from tutor.slack.mrkdwn import from_slack, mentions
+from tutor.slack.reminders import START_ACTION, Reminders
 from tutor.slack.render import after_press, pending_key, text_message
 from tutor.slack.store import PostgresSlackStore, open_bot_records
 from tutor.slack.turns import Job, Respond, TurnTaker
@@ -79,6 +80,9 @@ class SlackBot:
         self.app.action(re.compile(r"^tutor_(rate|run)_"))(self.on_choice)
         self.app.action(re.compile(r"^tutor_thumbs_"))(self.on_thumbs)
         self.app.command(prompts.SLACK_COMMAND)(self.on_command)
+        self.reminders = Reminders(self)
+        """`/tutor remind`; its loop is started by `run_slack` (tests call `tick`)."""
+        self.app.action(START_ACTION)(self.reminders.on_start)
 
     def learner(self, team: str, user: str) -> str:
         """The learner a Slack user is: mapped by TUTOR_SLACK_LEARNERS, else their own."""
@@ -220,7 +224,8 @@ class SlackBot:
     # --- /tutor ------------------------------------------------------------------------------
 
     def on_command(self, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        """`/tutor quiz [topic]` (in our direct messages), `/tutor progress`, `/tutor help`."""
+        """`/tutor quiz [topic]` (in our direct messages), `/tutor progress`, `/tutor map
+        [topic]`, `/tutor next`, `/tutor remind HH:MM|off`, `/tutor help`."""
         word, _, rest = str(body.get("text") or "").strip().partition(" ")
         word = word.lower()
         team, user = str(body.get("team_id") or self.team), str(body["user_id"])
@@ -235,12 +240,14 @@ class SlackBot:
                 return
             quiz = f"/quiz {rest.strip()}".strip()
             self._start(Job(thread_id(team, direct, None), direct, None, user, learner, quiz))
-        elif word in ("progress", "help", ""):
+        elif word in ("progress", "map", "next", "help", ""):
             ack()
-            said = "/progress" if word == "progress" else "/help"
+            said = f"/{word} {rest.strip()}".strip() if word else "/help"
             thread = commands_thread(team, user)
             channel = str(body.get("channel_id") or "")
             self._start(Job(thread, channel, None, user, learner, said, respond=respond))
+        elif word == "remind":
+            self.reminders.command(ack, respond, team, user, rest)
         else:
             ack(text=prompts.SLACK_USAGE)
 
@@ -251,6 +258,7 @@ class SlackBot:
     def close(self, timeout: float = 60) -> None:
         """Let running turns finish (up to `timeout` seconds), then release everything; code
         they run is killed at once (the turn says so, and its message is kept to send again)."""
+        self.reminders.stop()
         self.taker.runs.stop(SHUTTING_DOWN)
         if not self.wait_idle(timeout):
             log.warning("stopped with turns still running")

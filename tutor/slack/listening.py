@@ -9,9 +9,9 @@ from tutor.slack.store import ThreadInfo
 
 PEOPLE_SUBTYPES = {None, "thread_broadcast", "file_share"}
 """Message subtypes a person sends; edits, deletions, joins and bots' posts are not turns."""
-WHOLE_WORDS = {"help", "progress", "profile", "skip"}
+WHOLE_WORDS = {"help", "progress", "profile", "skip", "map", "next"}
 LEVEL = re.compile(r"^level(\s+(beginner|intermediate|advanced))?$", re.I)
-WITH_ARGUMENT = re.compile(r"^(search)\s+(.+)$|^(goal|style):\s*(.+)$", re.I | re.S)
+WITH_ARGUMENT = re.compile(r"^(search|map)\s+(.+)$|^(goal|style):\s*(.+)$", re.I | re.S)
 
 
 def from_a_person(event: dict[str, Any], bot_user: str) -> bool:

@@ -4,7 +4,7 @@ text in (mentions, links and entities undone, code fences made runnable)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 
 from tutor.knowledge.markdown import FENCE, PYTHON_INFO
 
@@ -33,6 +33,34 @@ STRONG = "\ue002"
 def escape(text: str) -> str:
     """Slack's three control characters as entities (so model text can never @-mention)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def slack_link(url: str, label: str) -> str:
+    """`<url|label>`, safe whatever the two hold: `|`, `<` and `>` in the URL percent-encoded
+    (the first `|` ends it, `>` ends the link), `&` as `&amp;`; the label's `&`, `<` and `>`
+    as entities, and a `|` in it, which Slack has no entity for, as `¦`."""
+    for char, code in (("|", "%7C"), ("<", "%3C"), (">", "%3E"), (" ", "%20")):
+        url = url.replace(char, code)
+    return f"<{escape(url)}|{escape(label.replace('|', '¦'))}>"
+
+
+def with_links(mrkdwn: str, links: Mapping[str, str]) -> str:
+    """mrkdwn with each of `links`' texts (`file › heading (lines)`) outside code made a link
+    to its target; longest first, so a text inside a longer one is not split."""
+    if not links:
+        return mrkdwn
+    escaped = {escape(text): url for text, url in links.items()}
+    pattern = re.compile("|".join(map(re.escape, sorted(escaped, key=len, reverse=True))))
+    parts = mrkdwn.split("```")  # odd parts are code, where a link would be shown as text
+    for at in range(0, len(parts), 2):
+        parts[at] = pattern.sub(
+            lambda m: slack_link(escaped[m.group(0)], _unescape(m.group(0))), parts[at]
+        )
+    return "```".join(parts)
+
+
+def _unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def to_mrkdwn(markdown: str) -> str:

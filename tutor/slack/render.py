@@ -6,13 +6,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from tutor import prompts
 from tutor.errors import TutorError
-from tutor.knowledge.citations import where
+from tutor.knowledge.citations import citation_links, where
 from tutor.session import Turn
-from tutor.slack.mrkdwn import escape, split_mrkdwn, to_mrkdwn
+from tutor.slack.mrkdwn import escape, split_mrkdwn, to_mrkdwn, with_links
 
 Block = dict[str, Any]
 Message = dict[str, Any]
@@ -64,13 +65,17 @@ def error_message(error: TutorError, kept: bool) -> Message:
 def turn_messages(turn: Turn, *, owner: str, in_thread: bool, guide: str = "") -> list[Message]:
     """The turn as one or more messages; the last carries sources, hints and buttons."""
     body, cited = split_sources(turn.answer or prompts.NO_ANSWER)
-    messages = [text_message(piece) for piece in split_mrkdwn(to_mrkdwn(body))]
+    # A file:// link names a path on the bot's machine, not the learner's: only vault links
+    # go to Slack (and none from a turn recorded before citations carried links).
+    links = {c: u for c, u in citation_links(turn.sources).items() if not u.startswith("file:")}
+    pieces = split_mrkdwn(with_links(to_mrkdwn(body), links))
+    messages = [text_message(piece) for piece in pieces]
     last = messages[-1]["blocks"]
     if guide:
         last.append(section(guide))
     # Quiz feedback and search results name their sources in the text already.
     if cited or (turn.sources and turn.route not in ("quiz", "retrieve")):
-        last.append(context(sources_text(cited or [where(s) for s in turn.sources])))
+        last.append(context(sources_text(cited or [where(s) for s in turn.sources], links)))
     last.extend(waiting_blocks(turn, owner, in_thread))
     if turn.run_id:
         thumbs = [
@@ -119,12 +124,13 @@ def split_sources(answer: str) -> tuple[str, list[str]]:
     return (f"{body}\n\n{rest}" if rest else body), lines
 
 
-def sources_text(lines: list[str]) -> str:
-    """The sources as context text, within Slack's limit for one element."""
+def sources_text(lines: list[str], links: Mapping[str, str] | None = None) -> str:
+    """The sources as context text, within Slack's limit for one element; a citation with a
+    link in `links` is a link."""
     text = prompts.SLACK_SOURCES
     unique = list(dict.fromkeys(lines))
     for n, line in enumerate(unique):
-        more = f"\n{escape(line)}"
+        more = "\n" + with_links(escape(line), links or {})
         if len(text) + len(more) > CONTEXT_CHARS:
             return f"{text}\n… and {len(unique) - n} more"
         text += more

@@ -1,6 +1,7 @@
 """What the Slack bot remembers across restarts: the deliveries it has already taken (so
 Slack's retries never get a second answer) and, per tutor thread, who started it, whether
-others joined, and whom it waits for. In SQLite under TUTOR_HOME for one bot process, or in
+others joined, and whom it waits for; and each person's `/tutor remind` (in
+`tutor.slack.reminder_store`). In SQLite under TUTOR_HOME for one bot process, or in
 PostgreSQL (TUTOR_DATABASE_URL) shared by every replica, with the rate limit's count too."""
 
 from __future__ import annotations
@@ -11,6 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from tutor.slack.reminder_store import (
+    PG_CHECK,
+    SQLITE_SCHEMA,
+    PostgresReminders,
+    ReminderRecords,
+    SqliteReminders,
+)
+from tutor.slack.reminder_store import PG_SCHEMA as PG_REMINDERS
 from tutor.storage import open_sqlite
 
 if TYPE_CHECKING:
@@ -30,6 +39,9 @@ CREATE TABLE IF NOT EXISTS threads (
     waiting_kind TEXT
 );
 """
+# Tables are added with CREATE TABLE IF NOT EXISTS (the reminders' too): an older file or
+# database gains them on the next start, and nothing an older bot reads changes, so the
+# schema version stays.
 
 
 @dataclass(frozen=True)
@@ -48,6 +60,8 @@ class ThreadInfo:
 
 class BotRecords(Protocol):
     """What the bot keeps, on either backend."""
+
+    reminders: ReminderRecords
 
     def first_time(self, key: str) -> bool: ...
     def finished(self, key: str) -> None: ...
@@ -70,9 +84,10 @@ class SlackStore:
     """Deliveries taken and threads known; safe to share between threads and processes."""
 
     def __init__(self, path: Path) -> None:
-        self.db = open_sqlite(path, SCHEMA, "the Slack bot's records")
+        self.db = open_sqlite(path, SCHEMA + SQLITE_SCHEMA, "the Slack bot's records")
         self.db.execute("DELETE FROM seen WHERE at < ?", (time.time() - KEEP_SECONDS,))
         self._lock = threading.Lock()
+        self.reminders: ReminderRecords = SqliteReminders(self.db, self._lock)
 
     def first_time(self, key: str) -> bool:
         """Record a delivery; True only the first time `key` is seen, by any process."""
@@ -118,7 +133,9 @@ class SlackStore:
             )
 
     def forget_user(self, user: str) -> int:
-        """Forget the threads a Slack user started (`tutor forget`); how many there were."""
+        """Forget the threads a Slack user started, and their reminder (`tutor forget`); how
+        many threads there were."""
+        self.reminders.forget_user(user)
         with self._lock:
             return self.db.execute("DELETE FROM threads WHERE owner = ?", (user,)).rowcount
 
@@ -154,6 +171,7 @@ SCHEMA_CHECK = (
     "SELECT key, at, holder, done FROM tutor_slack_seen LIMIT 0",
     "SELECT thread, owner, shared, waiting_for, waiting_kind FROM tutor_slack_threads LIMIT 0",
     "SELECT slack_user, at FROM tutor_slack_starts LIMIT 0",
+    PG_CHECK,
 )
 NOW = "extract(epoch from clock_timestamp())"
 """The server's clock: replicas on several machines count time the same way."""
@@ -177,8 +195,9 @@ class PostgresSlackStore:
 
         self.holder = uuid.uuid4().hex
         self.pool: ConnectionPool = POOLS.take(settings.database_url, settings.database_pool)
+        self.reminders: ReminderRecords = PostgresReminders(self.pool)
         try:
-            ensure_schema(settings, self.pool, "slack", PG_SCHEMA, SCHEMA_CHECK)
+            ensure_schema(settings, self.pool, "slack", PG_SCHEMA + PG_REMINDERS, SCHEMA_CHECK)
             self._one(f"DELETE FROM tutor_slack_seen WHERE at < {NOW} - %s", (KEEP_SECONDS,))
             # Held by this connection until the process ends (or closes the store).
             self._alive = psycopg.connect(settings.database_url.strip(), autocommit=True)
@@ -271,7 +290,9 @@ class PostgresSlackStore:
         )
 
     def forget_user(self, user: str) -> int:
-        """Forget the threads a Slack user started (`tutor forget`); how many there were."""
+        """Forget the threads a Slack user started, and their reminder (`tutor forget`); how
+        many threads there were."""
+        self.reminders.forget_user(user)
         touched, _ = self._one("DELETE FROM tutor_slack_threads WHERE owner = %s", (user,))
         return touched
 

@@ -1,7 +1,9 @@
 """The study map: what the notes teach, how the concepts relate, and how much a learner knows.
 
-Heavy work is in `build` (reading concepts and relations from the passages) and `mastery`
-(laying a learner's cards over them); `concepts` holds the types.
+`concepts` holds the types; `build` reads concepts and relations from the passages (with
+`reading`, `names`, `merge`, `relations`), `lookup` finds the concept a learner names,
+`mastery` lays a learner's cards over them, `next` plans a session, `render`, `mermaid` and
+`draw` show the map, and `cache` keeps a built map per index version.
 """
 
 from tutor.studymap.concepts import Concept, Evidence, Relation, RelationKind, StudyMap

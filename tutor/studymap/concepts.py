@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 RelationKind = Literal["part_of", "prerequisite", "compare_with"]
 
@@ -35,7 +35,8 @@ class Concept:
     """Other names of it in the notes ("PPO"), merged into this concept."""
     kind: str = "heading"
     """Where it came from first: `heading`, `definition` (a bold term or `Term:` line),
-    `wikilink` or `abbreviation`."""
+    `wikilink` or `abbreviation`; also `title` (a line over bullets that titles them, as a
+    heading would: "Sigmoid Function", "What is LSTM?")."""
     file: str = ""
     """The note that introduces it (its heading or definition)."""
     line: int = 0
@@ -67,6 +68,11 @@ class StudyMap:
 
     concepts: dict[str, Concept] = field(default_factory=dict)
     relations: list[Relation] = field(default_factory=list)
+    names: Any = field(default=None, repr=False, compare=False)
+    """Every name and alias by key, for `find_concept` (`tutor.studymap.lookup.NameIndex`;
+    `build_map` fills it, `find_concept` builds it for a map made by hand)."""
+    names_for: int = field(default=-1, repr=False, compare=False)
+    """How many concepts the map had when `names` was built (a changed map rebuilds it)."""
 
     def related(self, concept: str, kind: RelationKind) -> list[Relation]:
         """The relations of one kind that start at the concept."""

@@ -5,9 +5,10 @@
 - `review`: `tutor quiz`, a review session with a summary;
 - `doctor`: `tutor doctor`, the checks of a setup;
 - `migrate`: `tutor db migrate`, a home's learners and threads copied into PostgreSQL;
-- `forget`: `tutor forget`, one learner removed from everywhere.
+- `forget`: `tutor forget`, one learner removed from everywhere;
+- `study`: `tutor map` and `tutor next`, the study map and what to study next.
 
 Nothing is imported here: `tutor --help` loads only what it prints.
 """
 
-__all__ = ["chat", "doctor", "forget", "migrate", "output", "review"]
+__all__ = ["chat", "doctor", "forget", "migrate", "output", "review", "study"]

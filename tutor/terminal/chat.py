@@ -164,7 +164,7 @@ class ChatSession:
     def render(self, turn: Turn) -> None:
         """The answer as Markdown, with the route and what the tutor waits for."""
         self.console.print(f"[dim]route: {turn.route}[/]")
-        print_markdown(self.console, turn.answer or prompts.NO_ANSWER)
+        print_markdown(self.console, turn.answer or prompts.NO_ANSWER, sources=turn.sources)
         self.remind(turn.pending)
 
     def remind(self, pending: dict[str, str] | None) -> None:

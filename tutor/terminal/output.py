@@ -9,7 +9,9 @@ rich pads lines with. `NO_COLOR` and `TERM=dumb` are rich's to honour.
 from __future__ import annotations
 
 import os
+import re
 import sys
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, cast
 
@@ -81,12 +83,22 @@ def _dumb_size(stream: IO[str]) -> tuple[int | None, int | None]:
     return (size.columns, size.lines) if size.columns and size.lines else (None, None)
 
 
-def print_markdown(out: Console, text: str, *, render: bool = True) -> None:
+def print_markdown(
+    out: Console,
+    text: str,
+    *,
+    render: bool = True,
+    sources: Iterable[Mapping[str, Any]] = (),
+) -> None:
     """Markdown wrapped to the width, its code blocks printed whole and unindented so they
-    run when copied; with `render=False` the prose is printed as it is written."""
+    run when copied; with `render=False` the prose is printed as it is written. Citations of
+    `sources` that carry a `url` become hyperlinks on a terminal that shows them."""
     from rich.syntax import Syntax
     from rich.text import Text
 
+    from tutor.knowledge.citations import citation_links
+
+    links = citation_links(sources)
     for at, (kind, part, lexer) in enumerate(_blocks(text)):
         if at:
             out.print()  # the blank line Markdown puts between blocks
@@ -95,11 +107,50 @@ def print_markdown(out: Console, text: str, *, render: bool = True) -> None:
             code.rstrip()
             out.print(code, soft_wrap=True)  # long lines run on: the terminal wraps them
         elif render:
-            from rich.markdown import Markdown
-
-            out.print(Markdown(part), soft_wrap=False)
+            out.print(_markdown(part, links), soft_wrap=False)
         else:
             out.print(Text(part.strip("\n")))
+
+
+class Relinked:
+    """A renderable whose placeholder links (`#tutor-link-N`) point at the real links.
+
+    Markdown refuses `file:` links (markdown-it keeps them as text), so a citation goes in
+    as a placeholder link and gets its real target once rendered."""
+
+    def __init__(self, inner: Any, targets: dict[str, str]) -> None:
+        self.inner = inner
+        self.targets = targets
+
+    def __rich_console__(self, console: Console, options: Any) -> Iterator[Any]:
+        """The inner renderable's segments, each placeholder link replaced."""
+        from rich.segment import Segment
+
+        for segment in console.render(self.inner, options):
+            style = segment.style
+            if style is not None and style.link in self.targets:
+                segment = Segment(segment.text, style.update_link(self.targets[style.link]))
+            yield segment
+
+
+def _markdown(part: str, links: Mapping[str, str]) -> Any:
+    """Markdown of a prose block, each citation with a link made a link to it."""
+    from rich.markdown import Markdown
+
+    cited = [c for c in sorted(links, key=len, reverse=True) if c in part]
+    if not cited:
+        return Markdown(part)
+    targets: dict[str, str] = {}
+
+    def link(match: re.Match[str]) -> str:
+        placeholder = f"#tutor-link-{len(targets)}"
+        targets[placeholder] = links[match.group(0)]
+        label = re.sub(r"([\[\]\\])", r"\\\1", match.group(0))
+        return f"[{label}]({placeholder})"
+
+    # Longest first, so a citation inside a longer one (`a.md` in `data.md`) is not split.
+    pattern = re.compile(r"(?<!\[)(?:" + "|".join(map(re.escape, cited)) + ")")
+    return Relinked(Markdown(pattern.sub(link, part)), targets)
 
 
 def _blocks(text: str) -> list[tuple[str, str, str]]:

@@ -76,7 +76,7 @@ def run_review(
                 if turn.pending["prompt"] != seen:  # a new question, not one asked again
                     asked, seen = asked + 1, turn.pending["prompt"]
                     console.print(f"\n[bold]{asked}.[/]")
-            print_markdown(console, turn.answer)
+            print_markdown(console, turn.answer, sources=turn.sources)
             if turn.pending is None:
                 turn = None
                 continue
