@@ -133,9 +133,11 @@ class Services:
 
     def search(self, query: str, k: int = 5) -> list[Passage]:
         """The best passages for a query."""
+        from tutor.knowledge.citations import linked
+
         if self.index.count() == 0:
             return []
-        return self.retriever.search(query, k=k)
+        return linked(self.retriever.search(query, k=k), self.settings)
 
     def look_up(
         self, topic: str, k: int = 5, parts: tuple[str, ...] = ()

@@ -230,7 +230,11 @@ def _index(settings: Settings) -> Check:
     finally:
         records.close()
     passages = sum(len(r.chunk_ids) for r in indexed.values())
-    found, _ = find_notes([settings.notes]) if settings.notes.is_dir() else ([], [])
+    found, _ = (
+        find_notes([settings.notes], settings.notes_exclude)
+        if settings.notes.is_dir()
+        else ([], [])
+    )
     stale = 0
     for _, path in found:
         record = indexed.get(str(path.resolve()))
