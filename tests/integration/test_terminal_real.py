@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 pytestmark = pytest.mark.integration
-ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
+"""A CSI sequence (cursor, colour) or an OSC one (a hyperlink's start or end): not on screen."""
 COLOUR = re.compile(r"\x1b\[[0-9;]*(3[0-9]|9[0-7]|38;)[0-9;]*m")
 NOTE = """# Softmax
 
