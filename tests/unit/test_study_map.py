@@ -269,3 +269,30 @@ def test_built_on_its_heading_is_a_prerequisite_a_bracket_is_not(tmp_path: Path)
     langchain = concept(study_map, "LangChain").id
     assert langchain in study_map.prerequisites(concept(study_map, "LangGraph").id)
     assert langchain not in study_map.prerequisites(concept(study_map, "Chroma").id)
+
+
+def test_another_name_in_brackets_merges_when_it_names_the_same_kind_of_thing(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "llm.md").write_text(
+        "# Pretraining (Foundation Training)\n\n- Next-token prediction over web text.\n\n"
+        "# Reward Model (Key RLHF Component)\n\n- Scores answers by human preference.\n\n"
+        "# RLHF with PPO (Proximal Policy Optimization)\n\n- PPO updates the policy.\n\n"
+        "Pre-trained LLMs (Base Models) are just next-token predictors.\n\n"
+        "Retrieval methods\n"
+        "- Colbert(Contextualised late interaction over BERT): embeds every token with BERT "
+        "and matches them at search time.\n"
+    )
+    study_map = map_of(tmp_path)
+    pretraining = concept(study_map, "Pretraining")
+    assert concept(study_map, "Foundation Training").id == pretraining.id
+    assert pretraining.name == "Pretraining"  # the heading's name, not the bracket's
+    assert concept(study_map, "Base Models").id == concept(study_map, "Pre-trained LLMs").id
+    colbert = concept(study_map, "Colbert")
+    assert concept(study_map, "Contextualised late interaction over BERT").id == colbert.id
+    # A description in brackets is not another name; a bracket spelling out the heading's
+    # last abbreviation names that abbreviation, not the heading.
+    assert find_concept(study_map, "Key RLHF Component") is None
+    ppo = concept(study_map, "PPO")
+    assert concept(study_map, "Proximal Policy Optimization").id == ppo.id
+    assert concept(study_map, "RLHF with PPO").id != ppo.id

@@ -12,7 +12,7 @@ from tutor.knowledge.markdown import plain
 from tutor.learning.recall_blocks import BULLET, is_example, termlike
 from tutor.learning.recall_blocks import Line as ReadLine
 from tutor.learning.structure import BOLD_LEAD, COLON_DEF, SENTENCE_END
-from tutor.studymap.names import PURPOSE, WHAT_IS
+from tutor.studymap.names import PURPOSE, WHAT_IS, read_name
 from tutor.studymap.note_lines import Line
 
 HOME_POINTS = 3
@@ -25,6 +25,14 @@ NAME_IS = re.compile(
     r"^([A-Z][a-z]+[A-Z][A-Za-z]*|(?:[A-Z][\w-]*\s+){1,3}[A-Z][\w-]*)\s+(?:is|are)\s+an?\s"
 )
 """A point opening with a capitalised name that it then defines: "LangSmith is a …"."""
+BRACKETED_COLON = re.compile(r"^([A-Za-z][^:?()]{0,45}?\s*\([^()]{2,80}\))\s*:\s*(\S.*)$")
+"""A term with its other name in brackets, then its definition: "Colbert(Contextualised late
+interaction over BERT): …" (the bracket may make it longer than `COLON_DEF` allows)."""
+BRACKETED_IS = re.compile(
+    r"^((?:[A-Z][\w-]*\s+){0,3}[A-Za-z][\w-]*\s*\([^()]{2,40}\))\s+(?:is|are|refers to)\s"
+)
+"""A line opening with a name and its other name, then saying what it is: "Pre-trained LLMs
+(Base Models) are just next-token predictors"."""
 DEFINES = re.compile(r"^\s*(?:[:=\-–—→]|(?:is|are|refers to|means)\b)")
 
 
@@ -69,7 +77,12 @@ def defined_term(line: ReadLine) -> str:
     named = NAMED_LAST.search(line.raw) or (NAME_IS.match(line.text) if line.bullet else None)
     if named and not line.indent:
         return plain(named.group(1), squeeze=True)
+    both = BRACKETED_IS.match(line.text) if not line.indent else None
+    if both and read_name(both.group(1)).aliases:
+        return both.group(1)
     c = COLON_DEF.match(line.text) if not line.indent or not line.bullet else None
+    if c is None and (not line.indent or not line.bullet):
+        c = BRACKETED_COLON.match(line.text)
     term = re.sub(r"\s*\([^()]*\)", "", c.group(1)) if c else ""
     if not c or not term or len(term.split()) > 5 or len(c.group(2).split()) < 4:
         return ""

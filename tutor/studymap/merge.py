@@ -123,7 +123,7 @@ def merge(reading: Reading, aliases: Aliases) -> tuple[dict[str, Concept], list[
 
 
 def _aliases_of(cand: Candidate, aliases: Aliases) -> list[str]:
-    return [a for name in cand.names for a in aliases.of(name)]
+    return [a for name in [*cand.names, *cand.aliases] for a in aliases.of(name)]
 
 
 def _join_slips(cands: list[Candidate], union: _Union) -> None:
@@ -181,7 +181,18 @@ def _concept(
     for name in sorted(names, key=lambda n: (-names[n], -len(n), n)):
         by_key.setdefault(key(name), name)
         uses[key(name)] += names[name]
-    shown = max(by_key.values(), key=lambda n: (len(words_of(n)), uses[key(n)], len(n)))
+    # A long form over its abbreviation; then the name the notes title or bold over one
+    # they give in brackets ("Pretraining (Foundation Training)"); then the longer.
+    shown = max(
+        by_key.values(),
+        key=lambda n: (
+            not ABBREVIATION.fullmatch(n),
+            uses[key(n)] > 0,
+            len(words_of(n)),
+            uses[key(n)],
+            len(n),
+        ),
+    )
     first = min(members, key=lambda i: (KIND_ORDER.get(cands[i].kind, 9), i))
     intro = cands[first]
     passages = list(dict.fromkeys(p for i in members for p in cands[i].passages))

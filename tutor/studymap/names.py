@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from tutor.knowledge.aliases import ABBREVIATION, SHORT_NAME, key
+from tutor.knowledge.aliases import ABBREVIATION, SHORT_NAME, key, spells
 from tutor.knowledge.markdown import plain
 from tutor.knowledge.words import STOPWORDS, one_edit
 from tutor.learning.on_topic import same_word
@@ -103,7 +103,7 @@ def read_name(raw: str) -> Named:
     named = all(p[:1].isupper() for p in pieces if _reduce(p))  # not "Download and preprocess"
     several = 2 <= len(parts) <= 3 and named and all(len(p.split()) <= 4 for p in parts)
     names = parts if several else [main]
-    return Named(names=names, aliases=[b for b in bracketed if _bracket_name(b)])
+    return Named(names=names, aliases=[b for b in bracketed if _bracket_name(b, main)])
 
 
 def _tidy(raw: str) -> str:
@@ -157,11 +157,36 @@ def display(text: str) -> str:
     return text
 
 
-def _bracket_name(text: str) -> bool:
-    """A bracket that gives another name ("Lasso", "RM"), not a gloss ("Simplified")."""
+def _bracket_name(text: str, main: str = "") -> bool:
+    """A bracket that gives another name ("Lasso", "RM"), not a gloss ("Simplified"): a
+    longer one names the same kind of thing as `main` (`same_head`)."""
     if ABBREVIATION.fullmatch(text.replace(" ", "")):
         return True
-    return bool(SHORT_NAME.fullmatch(text)) and study_name(text) and text.lower() not in FILING
+    if SHORT_NAME.fullmatch(text):
+        return study_name(text) and text.lower() not in FILING
+    return bool(main) and study_name(text) and same_head(main, text)
+
+
+def same_head(a: str, b: str) -> bool:
+    """Two names of one kind of thing, by the word that says what they are: the last word of
+    one ends the other's ("Pretraining" / "Foundation Training", "Colbert" / "… over BERT"),
+    or an abbreviation's last letter starts it ("Pre-trained LLMs" / "Base Models"). A
+    description in brackets ("Reward Model (Key RLHF Component)") names another kind."""
+    a_words, b_words = words_of(a), words_of(b)
+    if not a_words or not b_words or max(len(a_words), len(b_words)) < 2:
+        return False
+    for one, other, raw in ((a_words, b_words, a), (b_words, a_words, b)):
+        head, last = other[-1], one[-1]
+        if len(head) >= 4 and last.endswith(head):
+            return True
+        tail = raw.split()[-1]
+        short = tail[:-1] if re.fullmatch(r"[A-Z]{2,}s", tail) else tail
+        if len(other) < 2 or not ABBREVIATION.fullmatch(short) or head[0] != short[-1].lower():
+            continue
+        # "RLHF with PPO (Proximal Policy Optimization)" spells out PPO, not the heading.
+        if len(one) == 1 or not spells(short, other):
+            return True
+    return False
 
 
 def name_keys(name: str) -> list[str]:
