@@ -56,3 +56,43 @@ def gone(marker: str, within: float = 5) -> bool:
     while alive(marker) and time.monotonic() < until:
         time.sleep(0.05)
     return not alive(marker)
+
+
+def ingest_killed_midway(notes: Path, records: Path) -> int:
+    """Three copies of the shipped notes (but the big notebook, to stay quick) under `notes`,
+    ingested by a real `tutor ingest` that is SIGKILLed once two files are committed; how
+    many files were committed by then."""
+    import shutil
+    import signal
+    import sqlite3
+
+    from tests.conftest import SHIPPED_NOTES
+
+    for copy in range(3):
+        for path in SHIPPED_NOTES.glob("*.md"):
+            if path.name != "deep-learning-qa-notebook.md":
+                target = notes / f"set{copy}" / path.name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, target)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tutor", "ingest", str(notes)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    committed = 0
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < deadline:
+        if records.exists():
+            try:
+                with sqlite3.connect(records) as db:
+                    committed = db.execute(
+                        "SELECT COUNT(*) FROM files WHERE file_hash != ''"
+                    ).fetchone()[0]
+            except sqlite3.OperationalError:
+                committed = 0  # the file is there, its tables are not created yet
+            if committed >= 2:
+                break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    return int(committed)

@@ -4,17 +4,11 @@ the committed files, and the next ingest completes them."""
 from __future__ import annotations
 
 import json
-import shutil
-import signal
-import sqlite3
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import SHIPPED_NOTES
+from tests.integration.processes import ingest_killed_midway
 from tests.integration.processes import run_tutor as tutor
 from tutor.config import load_settings
 from tutor.knowledge import keyword_store
@@ -34,34 +28,7 @@ def keyword_rows_match_committed_files() -> bool:
 
 def test_a_killed_ingest_leaves_keyword_rows_of_committed_files_only(tmp_path: Path) -> None:
     notes = tmp_path / "notes"
-    for copy in range(3):
-        for path in SHIPPED_NOTES.glob("*.md"):
-            if path.name != "deep-learning-qa-notebook.md":  # keep the test quick
-                target = notes / f"set{copy}" / path.name
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(path, target)
-    records = load_settings().records_path
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tutor", "ingest", str(notes)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    committed = 0
-    deadline = time.monotonic() + 120
-    while proc.poll() is None and time.monotonic() < deadline:
-        if records.exists():
-            try:
-                with sqlite3.connect(records) as db:
-                    committed = db.execute(
-                        "SELECT COUNT(*) FROM files WHERE file_hash != ''"
-                    ).fetchone()[0]
-            except sqlite3.OperationalError:
-                committed = 0  # the file is there, its tables are not created yet
-            if committed >= 2:
-                break
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    committed = ingest_killed_midway(notes, load_settings().records_path)
     assert 2 <= committed < 12, "the kill must land in the middle of the ingest"
     assert keyword_rows_match_committed_files()
 
