@@ -48,6 +48,20 @@ def test_a_bare_abbreviation_pairs_with_the_one_name_whose_initials_spell_it() -
     assert aliases.of("ML") == []  # "Modern Large" is not a whole name
 
 
+def test_a_hyphenated_name_in_capitals_gives_a_letter_per_part() -> None:
+    aliases = read_aliases(
+        [
+            "Types of GR\n- Batch GR: computes the loss on the whole dataset",
+            "Ways to reason:\n- Graph-Based Reasoning",
+            "What is RAG?\n- Retrieval-Augmented Generation adds documents to the prompt",
+            "Pre-trained Transformers are reused. PT is short.",
+        ]
+    )
+    assert aliases.of("GR") == []  # "Graph-Based Reasoning" is GBR, not GR
+    assert aliases.of("RAG") == ["Retrieval-Augmented Generation"]
+    assert aliases.of("PT") == ["Pre-trained Transformers"]  # a lower-case part gives no letter
+
+
 def test_two_phrases_spelling_one_abbreviation_make_no_guess() -> None:
     aliases = read_aliases(["Policy Gradient matters", "Proximal Gradient too", "PG is used"])
     assert aliases.of("PG") == []

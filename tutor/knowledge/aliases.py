@@ -180,7 +180,7 @@ def _spelled_elsewhere(aliases: Aliases, abbreviations: set[str], texts: list[st
                             continue
                         if not _capitalised(phrase) or _capitalised(words[end : end + 1] or ["x"]):
                             continue  # not the whole name: "Modern Large" of "… Language Models"
-                        initials = "".join(w[0] for w in phrase if w.lower() not in SKIPPABLE)
+                        initials = "".join(_initials(w) for w in phrase)
                         joined = " ".join(phrase)
                         by_initials[initials.lower()].setdefault(joined.lower(), joined)
             for match in CAMEL.finditer(line):  # "LangChain" for "LC"
@@ -191,6 +191,14 @@ def _spelled_elsewhere(aliases: Aliases, abbreviations: set[str], texts: list[st
         spelled = {k: v for k, v in spelled.items() if k != abbreviation.lower()}
         if len(spelled) == 1:
             aliases.add(abbreviation, next(iter(spelled.values())))
+
+
+def _initials(word: str) -> str:
+    """A word's letters in an abbreviation: its first, and the first of each hyphenated part in
+    capitals ("Retrieval-Augmented" gives "RA", "Pre-trained" gives "P"); none if skippable."""
+    if word.lower() in SKIPPABLE:
+        return ""
+    return word[0] + "".join(part[0] for part in word.split("-")[1:] if part[:1].isupper())
 
 
 def _capitalised(words: list[str]) -> bool:
