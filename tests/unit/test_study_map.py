@@ -271,6 +271,26 @@ def test_built_on_its_heading_is_a_prerequisite_a_bracket_is_not(tmp_path: Path)
     assert langchain not in study_map.prerequisites(concept(study_map, "Chroma").id)
 
 
+def test_a_name_equated_to_another_and_a_step_named_after_its_place_are_read(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "notes.md").write_text(
+        "# Regularization\n\n- Keeps weights small.\n\n"
+        "**Regularization = Preventing Overfitting**\n\nBoth L1 and L2 add a penalty.\n\n"
+        "**Total Loss = MSE + L2**\n\nThe loss with its penalty.\n\n"
+        "Explain self attention\n"
+        "- First we embed each token.\n"
+        "- Third, Attention Score: for each word the model takes the dot product of its query "
+        "with every key.\n"
+    )
+    study_map = map_of(tmp_path)
+    regularization = concept(study_map, "Regularization")
+    assert concept(study_map, "Preventing Overfitting").id == regularization.id
+    assert find_concept(study_map, "MSE + L2") is None  # a formula names nothing
+    assert concept(study_map, "Attention Score").name == "Attention Score"  # not "Third, …"
+    assert find_concept(study_map, "Third") is None
+
+
 def test_another_name_in_brackets_merges_when_it_names_the_same_kind_of_thing(
     tmp_path: Path,
 ) -> None:

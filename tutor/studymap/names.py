@@ -44,6 +44,13 @@ TAIL = frozenset(
 LABELLED = re.compile(r"^(?:q|question|part|chapter|section)\s*\d+\b|#\s*\d+$", re.I)
 EXAMPLE = re.compile(r"^(?:eg|e\.g|example)\s*\d*\s*[.:]", re.I)
 STEP = re.compile(r"^(?:step|stage|phase|part)\s*\d+\s*[:.)-]\s*", re.I)
+PLACE = re.compile(
+    r"^(?:first|second|third|fourth|fifth|next|then|finally|lastly)(?:ly)?,\s*", re.I
+)
+"""A step's place before the term it names ("Third, Attention Score: …")."""
+EQUATED = re.compile(r"^\s*([A-Z][A-Za-z-]*(?:\s+[A-Z][A-Za-z-]*){0,4})\s*$")
+"""The right side of "Regularization = Preventing Overfitting": another name in capitals,
+not a formula ("Loss = MSE + L2")."""
 ASPECT = re.compile(
     r"^(?:types?|kinds?|limitations?|advantages?|disadvantages?|applications?|challenges?"
     r"|components?|uses?|need|needs|role|purpose|importance)\s+(?:of|in|for)\s+(?:the\s+)?(.+)$",
@@ -88,11 +95,13 @@ def read_name(raw: str) -> Named:
         if all(sides):
             return Named(names=[], compared=(sides[0], sides[1]))
         return Named()
-    text = STEP.sub("", text)
+    text = PLACE.sub("", STEP.sub("", text))
     if ":" in text:
         left, right = (s.strip() for s in text.split(":", 1))
         text = right if right and len(right.split()) <= MAX_WORDS - 1 else left
-    text = text.split("=")[0].split(" -- ")[0].strip()
+    text, _, equated = text.partition("=")
+    text = text.split(" -- ")[0].strip()
+    other = EQUATED.match(equated) if text.count("=") == 0 else None
     bracketed = [b.strip() for b in re.findall(r"\(([^()]+)\)", text)]
     text = re.sub(r"\s*\([^()]*\)\s*", " ", text).strip()
     main = _reduce(text)
@@ -103,7 +112,10 @@ def read_name(raw: str) -> Named:
     named = all(p[:1].isupper() for p in pieces if _reduce(p))  # not "Download and preprocess"
     several = 2 <= len(parts) <= 3 and named and all(len(p.split()) <= 4 for p in parts)
     names = parts if several else [main]
-    return Named(names=names, aliases=[b for b in bracketed if _bracket_name(b, main)])
+    aliases = [b for b in bracketed if _bracket_name(b, main)]
+    if other and len(names) == 1 and _reduce(other.group(1)):
+        aliases.append(other.group(1))
+    return Named(names=names, aliases=aliases)
 
 
 def _tidy(raw: str) -> str:
