@@ -158,6 +158,21 @@ def test_secrets_never_reach_a_trace(
     assert "test-key" not in sent
 
 
+def test_the_home_folder_in_note_links_reaches_a_trace_as_a_tilde(
+    server: CaptureServer, make_tutor: MakeTutor, notes: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = notes.parent
+    monkeypatch.setenv("HOME", str(home))
+    tutor = make_tutor()
+    turn = tutor.ask("what is softmax?", "home1")
+    assert any(s["url"].startswith(notes.as_uri()) for s in turn.as_dict()["sources"])
+    flushed(server)
+
+    sent = json.dumps(list(server.runs.values()), default=str)
+    assert str(home) not in sent  # a trace does not carry the home folder the links hold
+    assert "file://~/notes/" in sent
+
+
 def test_the_database_password_never_reaches_a_trace(
     server: CaptureServer,
     make_tutor: MakeTutor,

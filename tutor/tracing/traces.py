@@ -5,7 +5,8 @@ node runs, the retriever and the model report their own runs, and the sandbox is
 (`traced_run`). Runs leave through one `langsmith.Client` per process whose background
 threads are daemons, so `shutdown` can bound the flush at exit; its log lines are collected,
 not printed, and become one warning. Secrets never leave: `Redactor` scrubs every input,
-output and metadata, and with TUTOR_TRACE_HIDE_INPUTS it hides what the learner wrote.
+output and metadata, shows the home folder in paths and links as `~`, and with
+TUTOR_TRACE_HIDE_INPUTS it hides what the learner wrote.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ TURN_RUN = "tutor turn"
 TRUE = {"1", "true", "yes", "on"}
 REDACTED = "[redacted]"
 HIDDEN = "[hidden]"
+HOME = "~"
 FLUSH_SECONDS = 1.0
 """How long a process waits at exit for its traces to leave."""
 
@@ -94,8 +96,12 @@ def sender_settings() -> None:
 class Redactor:
     """Scrubs what goes to LangSmith: secrets always, the learner's words when asked."""
 
-    def __init__(self, secrets: Iterable[str] = (), hide_learner: bool = False) -> None:
+    def __init__(
+        self, secrets: Iterable[str] = (), hide_learner: bool = False, home: str | None = None
+    ) -> None:
         self.secrets = sorted({s for s in secrets if len(s) >= 6}, key=len, reverse=True)
+        self.home = _home_paths(os.path.expanduser("~") if home is None else home)
+        """The learner's home folder as paths and links spell it, shown as `~` in a trace."""
         self.hide_learner = hide_learner
         self.learner_text: dict[str, None] = {}
         """What learners wrote, oldest first (an ordered set, bounded by MAX_HIDDEN)."""
@@ -143,6 +149,8 @@ class Redactor:
         for secret in self.secrets:
             value = value.replace(secret, REDACTED)
         value = SECRET_TEXT.sub(REDACTED, value)
+        if self.home is not None:
+            value = self.home.sub(HOME, value)
         return said.sub(HIDDEN, value) if said is not None else value
 
     def _walk(self, value: Any, said: re.Pattern[str] | None, depth: int = 0) -> Any:
@@ -175,6 +183,18 @@ class Redactor:
         if self.hide_learner and key in LEARNER_KEYS and isinstance(value, str) and value:
             return HIDDEN
         return self._walk(value, said, depth + 1)
+
+
+def _home_paths(home: str) -> re.Pattern[str] | None:
+    """The home folder as a path or a `file://` link spells it ("/home/ann",
+    "/home/ann%20lee"), up to a path separator; None for a root or relative home."""
+    from urllib.parse import quote
+
+    home = home.rstrip("/")
+    if not home.startswith("/"):
+        return None
+    spellings = sorted({home, quote(home)}, key=len, reverse=True)
+    return re.compile(f"(?:{'|'.join(map(re.escape, spellings))})(?=/|$|[^\\w.%-])")
 
 
 def _is_message(value: Any) -> bool:
