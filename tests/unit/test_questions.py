@@ -139,6 +139,19 @@ def test_inline_bold_term_is_defined_by_its_sentence_not_by_the_code() -> None:
     assert not set(definition.key_terms) & {"reward", "model"}
 
 
+def test_a_step_named_after_its_place_defines_its_term() -> None:
+    steps = (
+        "Explain self attention and its working\n"
+        "- Second, for each vector we create 3 new vectors: Query,Key,Value\n"
+        "- Third, Attention Score: For each word, the model calculates how relevant every other "
+        "word is by taking the dot product of its query with their keys.\n"
+        "- Then we apply softmax on the attention scores."
+    )
+    (definition,) = of_kind(questions_from_passage(passage(steps)), "definition")
+    assert definition.prompt == "What is Attention Score?"  # not "Third, Attention Score"
+    assert definition.reference.startswith("For each word, the model calculates how relevant")
+
+
 def test_a_term_heading_over_prose_becomes_a_definition() -> None:
     heading = "RLHF (Reinforcement Learning from Human Feedback)"
     questions = questions_from_passage(passage(RLHF_NOTE, heading))

@@ -33,6 +33,10 @@ from tutor.learning.recall_blocks import (
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“(*])")
 BOLD_LEAD = re.compile(r"^(?:(A|An|The)\s+)?\*\*([^*]{2,80}?)\*\*\s*(.*)$")
 COLON_DEF = re.compile(r"^([A-Za-z][^:?]{0,45}?)\s*:\s*(\S.*)$")
+PLACE = re.compile(
+    r"^(?:first|second|third|fourth|fifth|next|then|finally|lastly)(?:ly)?,\s*", re.I
+)
+"""A step's place before the term it names ("Third, Attention Score: …")."""
 WHAT_IS = re.compile(r"^What (?:is|are) ((?:a |an )?[^,?]{2,60})\?$")
 LABEL_PREFIX = re.compile(r"^\*{1,2}([^*]{1,30}?):?\*{1,2}:\s*|^\*{1,2}([^*]{1,30}?):\*{1,2}\s*")
 
@@ -166,7 +170,7 @@ def _colon_definition(line: Line | None) -> Definition | None:
     """A top-level bullet `Term: Definition ...`."""
     if line is None or not line.bullet or line.indent or line.raw.startswith("**"):
         return None
-    m = COLON_DEF.match(line.text)
+    m = COLON_DEF.match(PLACE.sub("", line.text))
     if not m:
         return None
     term, body = m.group(1).strip(), m.group(2).strip()

@@ -23,7 +23,7 @@ from tutor.knowledge.markdown import plain
 from tutor.knowledge.words import STOPWORDS, one_edit
 from tutor.learning.on_topic import same_word
 from tutor.learning.recall_blocks import GENERIC
-from tutor.learning.structure import HEDGES, LABEL_LEADS, LABEL_TERMS
+from tutor.learning.structure import HEDGES, LABEL_LEADS, LABEL_TERMS, PLACE
 
 FILING = frozenset(
     "introduction intro notes note summary overview conclusion conclusions important others "
@@ -44,10 +44,6 @@ TAIL = frozenset(
 LABELLED = re.compile(r"^(?:q|question|part|chapter|section)\s*\d+\b|#\s*\d+$", re.I)
 EXAMPLE = re.compile(r"^(?:eg|e\.g|example)\s*\d*\s*[.:]", re.I)
 STEP = re.compile(r"^(?:step|stage|phase|part)\s*\d+\s*[:.)-]\s*", re.I)
-PLACE = re.compile(
-    r"^(?:first|second|third|fourth|fifth|next|then|finally|lastly)(?:ly)?,\s*", re.I
-)
-"""A step's place before the term it names ("Third, Attention Score: …")."""
 EQUATED = re.compile(r"^\s*([A-Z][A-Za-z-]*(?:\s+[A-Z][A-Za-z-]*){0,4})\s*$")
 """The right side of "Regularization = Preventing Overfitting": another name in capitals,
 not a formula ("Loss = MSE + L2")."""
