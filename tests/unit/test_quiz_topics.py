@@ -70,6 +70,9 @@ def test_a_list_item_that_only_mentions_a_topic_does_not_introduce_it() -> None:
     assert not _introduces("In RNNs, vanishing gradients are common", name)
     assert _introduces("What is the universal approximation theorem, and why?",
                        ["universal", "approximation", "theorem"])  # fmt: skip
+    score = ["attention", "score"]
+    assert _introduces("- Third, Attention Score: For each word, the model weighs the rest", score)
+    assert not _introduces("- Third, we scale the attention score", score)
 
 
 def test_an_absent_topic_is_not_in_your_notes_and_three_topics_they_have_are_offered(

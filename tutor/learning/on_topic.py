@@ -22,6 +22,7 @@ from tutor.knowledge.aliases import Aliases
 from tutor.knowledge.coverage import GENERIC, typo_of
 from tutor.knowledge.passage import Passage
 from tutor.knowledge.words import STOPWORDS, near_word, tokens
+from tutor.learning.structure import PLACE
 
 if TYPE_CHECKING:
     from tutor.learning.collaborators import Collaborators
@@ -186,7 +187,7 @@ def _introduces(line: str, name: Sequence[str]) -> bool:
     plain = BULLET.sub("", plain)
     if not item and ASKING.match(plain) and find_name(name, terms(plain)) >= 0:
         return True  # a question line titles its answer ("What is the purpose of softmax?")
-    plain = re.sub(r"^(?:the|a|an)\s+", "", plain, flags=re.I)
+    plain = re.sub(r"^(?:the|a|an)\s+", "", PLACE.sub("", plain), flags=re.I)
     first = plain.split()[0].lower() if plain else ""
     if first and first not in STOPWORDS and find_name(name, terms(plain)) == 0:
         subtitle = not item and len(plain.split()) <= len(name) + 4
