@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from tutor.knowledge.compose import Explanation, asked_concept, compose_explanation
+from tutor.knowledge.compose import Explanation, asked_concept, compose_explanation, with_sides
 from tutor.knowledge.passage import Passage
 
 DL = "deep-learning-qa-notebook.md"
@@ -251,3 +251,59 @@ def test_the_notes_own_misspelling_finds_the_sentences() -> None:
     assert found.topic == "ROUGE vs BLEU" and found.sources == [metrics]
     said = found.to_markdown()
     assert "Bilingual Evaluvation Understudy" in said and "Recall oriented understudy" in said
+
+
+SIGMOID = passage(
+    DL,
+    "Backpropagation and Optimization › Activation Functions",
+    (164, 170),
+    "Sigmoid Function\n- A Function that is defined as f(x)=1/(1+e^-x), it squishes the input "
+    "between 0 and 1 and creates a s shape curve.\n- It can be interpretable as probabilites, so "
+    "we can use them in binary classifications.",
+)
+UAT = passage(
+    DL,
+    "DL Foundations",
+    (24, 25),
+    "What is the universal approximation theorem?\n- The universal approximation theorem states "
+    "that a feedforward neural network with one hidden layer and a non-linear activation "
+    "function, like sigmoid, can approximate any continuous function.",
+)
+TANH_TITLED = passage(
+    DL,
+    "Backpropagation and Optimization › Activation Functions",
+    (172, 177),
+    "Tanh Function\n- It squishes output between -1 and 1.\n- It is zero centered.",
+)
+BOTH = passage(
+    DL,
+    "Backpropagation and Optimization",
+    (93, 98),
+    "Vanishing Gradient Problem\n- Activation Functions: (Sigmoid,Tanh) these squish the output "
+    "values between 0 and 1.",
+)
+
+
+def test_a_title_defines_its_term_though_its_sentence_opens_with_a_generic_word() -> None:
+    explained = compose_explanation("what is sigmoid", [UAT, SIGMOID])
+    assert explained.lead.startswith("Sigmoid Function: A Function that is defined as")
+    assert explained.sources[explained.lead_source - 1] is SIGMOID
+
+
+def test_a_comparison_defines_each_side_from_its_own_passages_first() -> None:
+    joint = compose_explanation("sigmoid vs tanh", [BOTH, SIGMOID, TANH_TITLED])
+    sides = [
+        ("sigmoid", compose_explanation("sigmoid", [UAT, SIGMOID], 1)),
+        ("tanh", compose_explanation("tanh", [TANH_TITLED], 1)),
+    ]
+    explained = with_sides(joint, sides)
+    shown = explained.to_markdown()
+    assert shown.index("**Sigmoid**: Sigmoid Function: A Function") < shown.index("**Tanh**: ")
+    assert [s.source for s in explained.sides] == [1, 2]
+    assert explained.sources[:2] == [SIGMOID, TANH_TITLED]
+    lines = [explained.lead, *(p.text for p in explained.points)]
+    assert not any(line.startswith("Tanh Function: it squishes") for line in lines)  # once
+    cited = {int(n) for n in re.findall(r"\[(\d+)\]", shown.split("**Sources**")[0])}
+    assert cited == set(range(1, len(explained.sources) + 1))
+    # A side the notes do not define leaves the joint answer as it was.
+    assert with_sides(joint, [sides[0], ("swish", Explanation("swish"))]) is joint

@@ -28,6 +28,27 @@ def test_explain_composes_definition_points_and_cited_sources(make_tutor: MakeTu
     assert turn.pending is None
 
 
+def test_a_comparison_defines_each_side_from_where_the_notes_define_it(
+    make_tutor: MakeTutor,
+) -> None:
+    turn = make_tutor().ask("compare sigmoid and tanh", "t1")
+    assert turn.route == "explain"
+    sigmoid, tanh = turn.answer.index("**Sigmoid**: "), turn.answer.index("**Tanh**: ")
+    assert "f(x)=1/(1+e^-x)" in turn.answer[sigmoid:tanh]  # its own title's definition, not
+    assert "universal approximation" not in turn.answer  # a sentence that only names it
+    assert "between -1 and 1" in turn.answer[tanh:]
+    for n in range(1, len(turn.sources) + 1):
+        assert f"[{n}]" in turn.answer.split("**Sources**")[0]
+
+
+def test_a_term_is_explained_from_the_passage_titled_with_its_other_name(
+    make_tutor: MakeTutor,
+) -> None:
+    turn = make_tutor().ask("what is adam?", "t1")
+    lead = turn.answer.split("\n\n")[1]
+    assert "combines both Momentum and Adaptive learning rate" in lead
+
+
 def test_explain_says_plainly_when_the_notes_do_not_cover_it(make_tutor: MakeTutor) -> None:
     turn = make_tutor().ask("explain the french revolution", "t1")
     assert turn.route == "explain"

@@ -93,3 +93,23 @@ def test_passages_of_a_file_whose_ingest_has_not_finished_are_never_searched(
 
     index.records.commit(source, "other.md", "hash", ["half-1"], "pipeline")
     assert retriever.search("zygomorphic quokka", k=3)[0].heading == "Half written"
+
+
+def test_a_passage_titled_with_the_term_or_its_other_name_comes_first(tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "optimizers.md").write_text(
+        "# Optimizers\n\nAdaptive Moment Estimation\n"
+        "- An optimization algorithm that combines momentum with an adaptive learning rate.\n\n"
+        "# Training loop\n\nUse Adam or SGD: Adam is the default, Adam adapts, Adam just works.\n\n"
+        "# Choices\n\nSo instead use Adaptive Moment Estimation(Adam) or RMSprop.\n",
+        encoding="utf-8",
+    )
+    index = NotesIndex(load_settings(notes=notes), HashEmbeddings())
+    index.ingest([notes])
+    hybrid = HybridRetriever(index=index)
+    assert [p.heading for p in hybrid.search("adam", k=3)][0] == "Optimizers"
+    assert [p.heading for p in hybrid.search("what is Adam?", k=3)][0] == "Optimizers"
+    # A question in the learner's words names no title: ranking is the fused score alone.
+    keywords_only = HybridRetriever(index=index, mode="bm25").search("adam", k=3)
+    assert keywords_only[0].heading != "Optimizers"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from tutor.knowledge.explanation import EXAMPLE, SIDE_REMARK, Explanation, KeyPoint
+from tutor.knowledge.explanation import EXAMPLE, SIDE_REMARK, Explanation, KeyPoint, Side
 from tutor.knowledge.explanation_parts import (
     EXAMPLE_LEAD,
     Wanted,
@@ -25,7 +25,14 @@ from tutor.knowledge.note_units import Unit, asked_concept, read_units
 from tutor.knowledge.passage import Passage
 from tutor.knowledge.words import keywords, word_count
 
-__all__ = ["Explanation", "KeyPoint", "asked_concept", "compose_explanation", "overlap"]
+__all__ = [
+    "Explanation",
+    "KeyPoint",
+    "asked_concept",
+    "compose_explanation",
+    "overlap",
+    "with_sides",
+]
 
 COMPARE = re.compile(r"\b(vs\.?|versus|compared?|differences?|differ)\b", re.I)
 # Sentences that lean on their title for a subject: "It squishes…", "Solves vanishing…".
@@ -62,7 +69,8 @@ def _lead_score(unit: Unit, wanted: set[str], names: list[set[str]], compare: bo
         3 * fit(about) - 0.3 * len(about - every) + form * bool(about & every)
         for about, form in unit.defines
     ]
-    elsewhere = any(form == 2 and about for about, form in unit.defines) and not any(
+    # "A Function that is defined as …" under "Sigmoid Function" defines the title's term.
+    elsewhere = any(form == 2 and about - GENERIC for about, form in unit.defines) and not any(
         about & every for about, _ in unit.defines
     )
     if fit(unit.under) and not elsewhere:  # the first answer under a title defines it,
@@ -188,3 +196,43 @@ def _shown(group: list[Unit], part: str, wanted: set[str]) -> str:
         bare = EXAMPLE_LEAD.sub("", text, count=1).lstrip(" :.-–—")
         return bare[:1].upper() + bare[1:] if bare else text
     return _subjected(group[0], aside=part == SIDE_REMARK and not _opens(group[0], wanted))
+
+
+def with_sides(joint: Explanation, sides: Sequence[tuple[str, Explanation]]) -> Explanation:
+    """A comparison that first defines each side from its own passages ("Adam: …",
+    "RMSprop: …"), then gives what the notes say of both; a line shown as a side's
+    definition is not repeated, and sources are numbered again in order of first use."""
+    sources: list[Passage] = []
+
+    def number(passage: Passage) -> int:
+        places = [_place(p) for p in sources]
+        if _place(passage) in places:
+            return places.index(_place(passage)) + 1
+        sources.append(passage)
+        return len(sources)
+
+    shown = [
+        Side(name, side.lead, number(side.sources[side.lead_source - 1]))
+        for name, side in sides
+        if side.lead and side.sources
+    ]
+    if len(shown) < len(sides) or len(shown) < 2:
+        return joint  # a side the notes do not define: the joint answer alone
+    said = {_gist(s.text) for s in shown}
+    lead = joint.lead if joint.lead and _gist(joint.lead) not in said else ""
+    lead_source = number(joint.sources[joint.lead_source - 1]) if lead else 0
+    points = [
+        KeyPoint(p.text, number(joint.sources[p.source - 1]), p.part)
+        for p in joint.points
+        if _gist(p.text) not in said
+    ]
+    return Explanation(joint.topic, lead, lead_source, points, sources, shown)
+
+
+def _place(passage: Passage) -> tuple[str, str, int, int]:
+    return passage.chunk_id, passage.file, passage.start_line, passage.end_line
+
+
+def _gist(text: str) -> str:
+    """A line's first words, to tell the same sentence clipped or titled differently."""
+    return " ".join(keywords(text)[:8])

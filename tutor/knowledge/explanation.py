@@ -16,6 +16,7 @@ __all__ = [
     "WHY_IT_MATTERS",
     "Explanation",
     "KeyPoint",
+    "Side",
 ]
 
 WHY_IT_MATTERS = "Why it matters"
@@ -35,6 +36,15 @@ class KeyPoint:
 
 
 @dataclass
+class Side:
+    """One side of a comparison: its name as asked, its own definition and that line's source."""
+
+    name: str
+    text: str
+    source: int
+
+
+@dataclass
 class Explanation:
     """A structured extractive explanation; sources are numbered in order of first use."""
 
@@ -43,13 +53,16 @@ class Explanation:
     lead_source: int = 0
     points: list[KeyPoint] = field(default_factory=list)
     sources: list[Passage] = field(default_factory=list)
+    sides: list[Side] = field(default_factory=list)
+    """For a comparison, each side defined on its own, shown before what names both."""
 
     def to_markdown(self) -> str:
         """The explanation as Markdown: the definition, why it matters, how it works, an
         example, side remarks under "See also", then the numbered sources."""
         if not self.sources:
             return f"Your notes don't say anything about {self.topic}."
-        parts = [f"**{self.topic[:1].upper()}{self.topic[1:]}**"]
+        parts = [f"**{_capital(self.topic)}**"]
+        parts += [f"**{_capital(side.name)}**: {side.text} [{side.source}]" for side in self.sides]
         if self.lead:
             parts.append(f"{self.lead} [{self.lead_source}]")
         for part in (*BODY, EXAMPLE, SIDE_REMARK):
@@ -60,3 +73,7 @@ class Explanation:
         cited = "\n".join(f"- [{n}] {p.citation}" for n, p in enumerate(self.sources, start=1))
         parts.append(f"**Sources**\n{cited}")
         return "\n\n".join(parts)
+
+
+def _capital(name: str) -> str:
+    return name[:1].upper() + name[1:]

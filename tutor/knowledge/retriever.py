@@ -59,6 +59,41 @@ def _stretched(similarity: Mapping[str, float]) -> dict[str, float]:
     return {cid: (s - low) / span if span > 0 else 1.0 for cid, s in similarity.items()}
 
 
+TITLE_BONUS = 1.0
+"""Added to the fused score (at most 1) of a passage titled with the term searched for, or
+with another name the notes give it ("Adaptive Moment Estimation" for "adam"): the places
+that define a term rank above the places that only use it. bench/retrieval.py: the 90
+questions rank as before (they are questions, not terms)."""
+TITLE_WORDS = 5
+"""A query of more words is a question, not a term a title could name."""
+
+
+def _names_of(query: str, aliases: Aliases) -> set[str]:
+    """The term a short query names and its other names, as `key` spells them."""
+    from tutor.knowledge.aliases import key
+    from tutor.knowledge.note_units import asked_concept
+
+    term = asked_concept(query)
+    if not term or len(term.split()) > TITLE_WORDS:
+        return set()
+    return {key(name) for name in [term, *aliases.of(term)]} - {""}
+
+
+def _titled(names: set[str], text: str, meta: Mapping[str, Any]) -> bool:
+    """Whether the passage's heading or its title line (its first line, over its points)
+    names one of the names (in the singular or plural)."""
+    from tutor.knowledge.aliases import key
+    from tutor.knowledge.note_units import asked_concept
+
+    leaf = str(meta.get("heading", "")).split("›")[-1]
+    first = text.split("\n", 1)[0] if not text.lstrip().startswith(("-", "*")) else ""
+    for title in (leaf, first):
+        named = key(asked_concept(title)) if title.strip() else ""
+        if named and (named in names or named.removesuffix("s") in names):
+            return True
+    return False
+
+
 _PINNED: ContextVar[dict[int, KeywordIndex] | None] = ContextVar("tutor_index_pins", default=None)
 """Per retriever, the keyword index a turn uses (shared with the threads the turn runs in)."""
 
@@ -173,6 +208,11 @@ class HybridRetriever(BaseRetriever):
             cid: weight * dense.get(cid, 0.0) + (1 - weight) * lexical.get(cid, 0.0)
             for cid in {**dense, **lexical}
         }
+        if self.mode == "hybrid" and (names := _names_of(query, keyword.aliases)):
+            rows.update(keyword.passages(cid for cid in scores if cid not in rows))
+            for cid in scores:
+                if cid in rows and _titled(names, *rows[cid]):
+                    scores[cid] += TITLE_BONUS
         best = sorted(scores, key=lambda cid: -scores[cid])[: k or self.k]
         rows.update(keyword.passages(cid for cid in best if cid not in rows))
         docs = []

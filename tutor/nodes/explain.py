@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
@@ -39,7 +40,8 @@ def explain(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
         return {"messages": [AIMessage(missing)], "sources": []}
     _, asked = split_command(last_human_text(state.get("messages", [])))
     query = without_general_request(state.get("topic") or asked)
-    passages, found = services.look_up(query, k=5, parts=read_request(asked).parts)
+    parts = read_request(asked).parts
+    passages, found = services.look_up(query, k=5, parts=parts)
     memory = memory_of(runtime, state.get("learner"))
     level = level_of(state, services, memory)
     if not found.covered:
@@ -56,17 +58,37 @@ def explain(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     if services.retriever.tagged(query):  # a front-matter tag: what its notes are about
         spelled = as_headings(query, passages)
     aliases = services.retriever.aliases.of(query)  # "PPO" is "Proximal Policy Optimization"
+    sides = {} if found.missing else {part: side_notes(services, part) for part in parts}
     if services.chat is None:
-        return offline_answer(query, passages, found, memory, spelled=spelled, aliases=aliases)
+        return offline_answer(
+            query, passages, found, memory, spelled=spelled, aliases=aliases, sides=sides
+        )
     try:
         answer = grounded_answer(services, state, asked, passages, level, memory)
     except ModelFailure as failure:
         note = fell_back(failure)
-        return offline_answer(query, passages, found, memory, note, spelled, aliases)
+        return offline_answer(query, passages, found, memory, note, spelled, aliases, sides)
     if found.missing:
         reply = answer["messages"][0]
         answer["messages"] = [AIMessage(str(reply.text) + missing_note(found), id=reply.id)]
     return answer
+
+
+@dataclass(frozen=True)
+class SideNotes:
+    """What the notes have on one side of a comparison, searched on its own."""
+
+    passages: list[Passage]
+    spelled: str
+    """The side with the notes' own spellings added ("BLEU (blue)")."""
+    aliases: list[str]
+    """Other names the notes give it ("Adaptive Moment Estimation" for Adam)."""
+
+
+def side_notes(services: Services, part: str) -> SideNotes:
+    vocabulary = services.retriever.vocabulary
+    aliases = services.retriever.aliases.of(part)
+    return SideNotes(services.side_passages(part), as_noted(part, vocabulary), aliases)
 
 
 def offline_answer(
@@ -77,12 +99,19 @@ def offline_answer(
     note: str = "",
     spelled: str = "",
     aliases: Sequence[str] = (),
+    sides: Mapping[str, SideNotes] | None = None,
 ) -> TutorState:
     """The explanation composed from the notes' own sentences, with no model: the definition,
-    why it matters and how it works, an example, then "See also" for remarks elsewhere."""
-    from tutor.knowledge.compose import compose_explanation
+    why it matters and how it works, an example, then "See also" for remarks elsewhere. A
+    comparison first defines each side from its own passages (`sides`)."""
+    from tutor.knowledge.compose import compose_explanation, with_sides
 
     explanation = compose_explanation(query, passages, spelled=spelled, aliases=aliases)
+    if sides and len(sides) > 1:
+        explanation = with_sides(explanation, [
+            (part, compose_explanation(part, side.passages, 1, side.spelled, side.aliases))
+            for part, side in sides.items()
+        ])  # fmt: skip
     refs = [source_ref(p) for p in explanation.sources]
     text = explanation.to_markdown() + record_note(topic_record(memory, refs), query)
     text += missing_note(found) + (f"\n\n{note}" if note else "")
