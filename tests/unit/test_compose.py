@@ -307,3 +307,66 @@ def test_a_comparison_defines_each_side_from_its_own_passages_first() -> None:
     assert cited == set(range(1, len(explained.sources) + 1))
     # A side the notes do not define leaves the joint answer as it was.
     assert with_sides(joint, [sides[0], ("swish", Explanation("swish"))]) is joint
+
+
+NN_PARTS = passage(
+    DL,
+    "DL Foundations",
+    (14, 19),
+    "What are the components of a basic NN?\n"
+    "- Neurons: Units that process inputs, compute a weighted sum, add a bias, and apply an "
+    "activation function.\n"
+    "- Weights: Parameters that scale inputs, determining their influence on a neuron’s output.\n"
+    "- Biases: Constants added to the weighted sum, allowing the model to better fit data",
+)
+LORA = passage(
+    DL,
+    "Transformers › RAG › Fine Tuninig",
+    (455, 457),
+    "- LoRA(Low Rank Adaption): we add smaller weight matrices to the existing ones.\n"
+    "- The main model weights are frozen; only these small matrices are trained.",
+)
+LANGCHAIN = passage(
+    DL,
+    "Transformers › Langchain",
+    (521, 536),
+    "- Chains:Chains are a way to combine multiple components to create complex workflows\n"
+    "- Agents:Agent = LLM + Tools + Reasoning Framework\n"
+    "- Decision-makers that choose which tool to use.(LLM+Tool)",
+)
+ENTERPRISE = passage(
+    RLHF,
+    "🚀 Advanced Level › 🧪 Real-World Applications › 🔹 Enterprise Agents",
+    (298, 300),
+    "Enterprise Agents: ITSM copilots, DevOps assistants, Knowledge bots",
+)
+LSTM_LISTS = passage(
+    DL,
+    "Backpropagation and Optimization › Long Short Term Memory",
+    (266, 278),
+    "Advantages\n- Handles long-term dependencies\n- Solves vanishing gradient problem\n"
+    "- Captures context\n\nDisadvantages\n- Complex Architecuture\n- Computationally expensive",
+)
+LSTM_DEFINED = passage(
+    DL,
+    "Backpropagation and Optimization › Long Short Term Memory",
+    (259, 260),
+    "- LSTM (Long Short-Term Memory) is a type of Recurrent Neural Network (RNN) designed to "
+    "capture long-range dependencies in sequential data.",
+)
+
+
+def test_what_is_done_to_a_term_does_not_define_it() -> None:
+    explained = compose_explanation("weights", [LORA, NN_PARTS])
+    assert explained.lead.startswith("Weights: Parameters that scale inputs")
+
+
+def test_the_notes_term_colon_definition_without_a_space_defines_exactly_that_term() -> None:
+    explained = compose_explanation("agents", [ENTERPRISE, LANGCHAIN])
+    assert explained.sources[explained.lead_source - 1] is LANGCHAIN
+    assert "Agent = LLM + Tools + Reasoning Framework" in explained.lead
+
+
+def test_a_list_gathered_under_its_title_is_not_the_titles_definition() -> None:
+    explained = compose_explanation("Long Short Term Memory", [LSTM_LISTS, LSTM_DEFINED])
+    assert explained.lead.startswith("LSTM (Long Short-Term Memory) is a type of Recurrent")

@@ -113,3 +113,21 @@ def test_a_passage_titled_with_the_term_or_its_other_name_comes_first(tmp_path: 
     # A question in the learner's words names no title: ranking is the fused score alone.
     keywords_only = HybridRetriever(index=index, mode="bm25").search("adam", k=3)
     assert keywords_only[0].heading != "Optimizers"
+
+
+def test_a_passage_with_a_term_colon_line_defining_the_term_comes_first(tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "nn.md").write_text(
+        "# Parts\n\nWhat are the components of a basic NN?\n- Neurons: Units that add a bias.\n"
+        "- Weights: Parameters that scale inputs, determining their influence.\n\n"
+        "# Fine tuning\n\nThe main model weights are frozen; weights of adapters train; the "
+        "weights of the head change; weights weights.\n\n"
+        "# Tokens\n\nText is split into tokens.\n\n# Softmax\n\nScores become probabilities.\n\n"
+        "# Dropout\n\nUnits are zeroed at random.\n\n# Attention\n\nQueries meet keys.\n",
+        encoding="utf-8",
+    )
+    index = NotesIndex(load_settings(notes=notes), HashEmbeddings())
+    index.ingest([notes])
+    assert HybridRetriever(index=index).search("weights", k=2)[0].heading == "Parts"
+    assert HybridRetriever(index=index, mode="bm25").search("weights", k=2)[0].heading != "Parts"

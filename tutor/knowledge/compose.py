@@ -65,16 +65,20 @@ def _lead_score(unit: Unit, wanted: set[str], names: list[set[str]], compare: bo
     own = max(overlap(unit.terms, w) / len(w) for w in [wanted, *names[1:]])
     # "reward modeling" is not "reward model"; a defined term with more words is narrower.
     # Defining another term ("Unit is same as …", under an MSE title) introduces nothing.
+    # A line defining exactly the name ("Weights: …", "Agents: …") beats one whose subject
+    # only holds it ("Enterprise Agents: …").
     defines = [
         3 * fit(about) - 0.3 * len(about - every) + form * bool(about & every)
+        + 0.5 * (about in names)
         for about, form in unit.defines
-    ]
+    ]  # fmt: skip
     # "A Function that is defined as …" under "Sigmoid Function" defines the title's term.
     elsewhere = any(form == 2 and about - GENERIC for about, form in unit.defines) and not any(
         about & every for about, _ in unit.defines
     )
     if fit(unit.under) and not elsewhere:  # the first answer under a title defines it,
-        defines.append(3 * fit(unit.under) + 1.5)  # though less surely than "X is …" does
+        # though less surely than "X is …" does, and a title with more words is narrower
+        defines.append(3 * fit(unit.under) - 0.3 * len(unit.under - every) + 1.5)
     if compare:  # a comparison is best introduced by the sentence that names both sides
         forms = [form for _, form in unit.defines] + [2] * bool(unit.under)
         return 3 * own + max(forms, default=0) - 0.2 * unit.rank

@@ -27,8 +27,10 @@ SENTENCE_END = re.compile(
 )
 BOLD_TERM = re.compile(r"^(?:(?:a|an|the)\s+)?\*\*([^*]+?)\*\*", re.I)
 DEFINITION = re.compile(
-    r"^((?:[\w’'()/-]+\s+){0,5}?[\w’'()/-]+)\s+(?:is|are|refers to|means)\b"
-    r"|^([^:=]{2,50}?)\s*[:=]\s",
+    # "X is/are …" defines X, but not "X are frozen", "X is trained" (what is done to X).
+    r"^((?:[\w’'()/-]+\s+){0,5}?[\w’'()/-]+)\s+(?:(?:is|are)\b"
+    r"(?!\s+(?!(?:defined|called|known|referred)\b)[a-z]+(?:ed|en)\b)|refers to|means)\b"
+    r"|^([^:=]{2,50}?)\s*[:=](?:\s|(?=[A-Z]))",  # "Term: …", and the notes' "Term:Definition"
     re.I,
 )
 NAME_ONLY = re.compile(r"\*\*[^*]+\*\*|[^:=]+\([^)]*\)")  # "* **PPO**", "* DPO (Direct …)"
@@ -152,7 +154,7 @@ class _Reader:
     def flush(self) -> None:
         if len(self.shorts) >= 2 or (self.label and self.shorts):
             items = ("; " if any("," in s for s in self.shorts) else ", ").join(self.shorts)
-            self.add(f"{self.label or self.title or self.heading}: {items}")
+            self.add(f"{self.label or self.title or self.heading}: {items}", listed=True)
         self.shorts = []
 
     def entitle(self, text: str) -> None:
@@ -164,17 +166,20 @@ class _Reader:
         self.scope = set(keywords(self.heading)) | set(keywords(topic))
         self.about, self.fresh, self.label = set(keywords(topic)), True, ""
 
-    def add(self, raw: str, formula: bool = False) -> None:
+    def add(self, raw: str, formula: bool = False, listed: bool = False) -> None:
+        """One unit; a list's items joined under their title (`listed`) define nothing."""
         text = plain(raw)
         short = word_count(text) < 4 and "=" not in text
         if not formula and (text.endswith(("?", ":", "？", "：")) or short):
             return
         defines = []
-        if bold := BOLD_TERM.match(raw):
+        if listed:
+            pass  # "Long Short Term Memory: Complex, Expensive" is its disadvantages
+        elif bold := BOLD_TERM.match(raw):
             defines.append((set(keywords(bold.group(1))), 2))
         elif defined := DEFINITION.match(text):
             defines.append((set(keywords(defined[1] or defined[2])), 2 - bool(defined[2])))
-        under = self.about if self.fresh else set()
+        under = self.about if self.fresh and not listed else set()
         title = self.label or self.title
         terms = set(keywords(text))
         self.units.append(Unit(text, self.rank, terms, self.scope, title, under, defines))

@@ -5,6 +5,7 @@ The lexical side reads the keyword rows ingest writes beside its record
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
@@ -80,18 +81,25 @@ def _names_of(query: str, aliases: Aliases) -> set[str]:
 
 
 def _titled(names: set[str], text: str, meta: Mapping[str, Any]) -> bool:
-    """Whether the passage's heading or its title line (its first line, over its points)
-    names one of the names (in the singular or plural)."""
+    """Whether the passage's heading, its title line (its first line, over its points) or
+    a `Term: …` line of it names one of the names (in the singular or plural)."""
     from tutor.knowledge.aliases import key
     from tutor.knowledge.note_units import asked_concept
 
     leaf = str(meta.get("heading", "")).split("›")[-1]
     first = text.split("\n", 1)[0] if not text.lstrip().startswith(("-", "*")) else ""
-    for title in (leaf, first):
+    terms = [m.group(1) for m in DEFINED_TERM.finditer(text)]
+    for title in (leaf, first, *terms):
         named = key(asked_concept(title)) if title.strip() else ""
         if named and (named in names or named.removesuffix("s") in names):
             return True
     return False
+
+
+DEFINED_TERM = re.compile(
+    r"^[ \t]*(?:[-*+][ \t]+)?(?:\*\*)?([A-Za-z][\w '-]{1,40}?)(?:\*\*)?[ \t]*:", re.M
+)
+"""A line that defines a term: "- Weights: Parameters that scale inputs", "**Term**: …"."""
 
 
 _PINNED: ContextVar[dict[int, KeywordIndex] | None] = ContextVar("tutor_index_pins", default=None)
