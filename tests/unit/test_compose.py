@@ -370,3 +370,32 @@ def test_the_notes_term_colon_definition_without_a_space_defines_exactly_that_te
 def test_a_list_gathered_under_its_title_is_not_the_titles_definition() -> None:
     explained = compose_explanation("Long Short Term Memory", [LSTM_LISTS, LSTM_DEFINED])
     assert explained.lead.startswith("LSTM (Long Short-Term Memory) is a type of Recurrent")
+
+
+PRE = "llm-pretraining-posttraining.md"
+DEFICITS = "POST-TRAINING: SUPERVISED FINETUNING › Congnitive Deficits"
+VAGUE = passage(
+    PRE,
+    f'{DEFICITS} › 1."Vague racollection" VS "Working memory"',
+    (52, 54),
+    "* Knowledge in the parameters == Vague recollection\n    eg. like something you read 1 "
+    "month ago\n* Knowledge in the tokens of the context window == Working memory",
+)
+SELF = passage(
+    PRE,
+    f"{DEFICITS} › 2.Knowledge of self",
+    (57, 61),
+    '* The LLM has no knowledge of self"out of the box"\n* It says what it read most often.',
+)
+
+
+def test_a_section_whose_parts_have_their_own_headings_is_shown_part_by_part() -> None:
+    explained = compose_explanation("what are congnitive deficits", [SELF, VAGUE])
+    assert [p.text.split(":")[0] for p in explained.points] == [
+        "Vague racollection VS Working memory",  # in the notes' order
+        "Knowledge of self",
+    ]
+    assert explained.points[0].text.endswith("Knowledge in the parameters == Vague recollection")
+    assert explained.sources == [VAGUE, SELF]
+    # One part alone is not a section overview.
+    assert compose_explanation("what are congnitive deficits", [SELF]).sources == []

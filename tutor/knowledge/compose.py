@@ -10,7 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from tutor.knowledge.explanation import EXAMPLE, SIDE_REMARK, Explanation, KeyPoint, Side
+from tutor.knowledge.explanation import (
+    EXAMPLE,
+    HOW_IT_WORKS,
+    SIDE_REMARK,
+    Explanation,
+    KeyPoint,
+    Side,
+)
 from tutor.knowledge.explanation_parts import (
     EXAMPLE_LEAD,
     Wanted,
@@ -21,7 +28,7 @@ from tutor.knowledge.explanation_parts import (
     overlap,
     pieces,
 )
-from tutor.knowledge.note_units import Unit, asked_concept, read_units
+from tutor.knowledge.note_units import TITLE_NOISE, Unit, asked_concept, read_units
 from tutor.knowledge.passage import Passage
 from tutor.knowledge.words import keywords, word_count
 
@@ -168,7 +175,7 @@ def compose_explanation(
         others.append({"".join(word[0] for word in spoken)})
     units = _relevant_units(passages, wanted, others) if wanted else []
     if not units:
-        return Explanation(topic)
+        return _section_parts(topic, passages, wanted) or Explanation(topic)
     lead = max(units, key=lambda u: _lead_score(u, wanted, [named, *others], compare))
     opening = _lead(units, lead)
     # Both sides of a comparison are its subject: nothing there is a side remark.
@@ -240,3 +247,27 @@ def _place(passage: Passage) -> tuple[str, str, int, int]:
 def _gist(text: str) -> str:
     """A line's first words, to tell the same sentence clipped or titled differently."""
     return " ".join(keywords(text)[:8])
+
+
+def _section_parts(topic: str, passages: list[Passage], wanted: set[str]) -> Explanation | None:
+    """A topic that names a section of the notes whose parts are their own headings
+    ("Cognitive Deficits" over "1. Vague recollection", "2. Knowledge of self"): each part
+    with its first line, in the notes' order. None when fewer than two parts are found."""
+    parts: list[tuple[Passage, str, str]] = []
+    if not wanted:
+        return None
+    for passage in sorted(passages, key=lambda p: (p.file, p.start_line)):
+        *above, own = passage.heading.split(" › ")
+        if not any(overlap(set(keywords(h)), wanted) >= _need(len(wanted)) for h in above):
+            continue
+        units = read_units(passage, 0)
+        name = TITLE_NOISE.sub("", own).replace('"', "").strip()
+        if units and name and name not in [n for _, n, _ in parts]:
+            parts.append((passage, name, units[0].text))
+    if len(parts) < 2:
+        return None
+    points = [
+        KeyPoint(_clip(f"{name}: {text}", MAX_POINT), n, HOW_IT_WORKS)
+        for n, (_, name, text) in enumerate(parts, start=1)
+    ]
+    return Explanation(topic, points=points, sources=[p for p, _, _ in parts])
