@@ -60,11 +60,12 @@ def _stretched(similarity: Mapping[str, float]) -> dict[str, float]:
     return {cid: (s - low) / span if span > 0 else 1.0 for cid, s in similarity.items()}
 
 
-TITLE_BONUS = 1.0
-"""Added to the fused score (at most 1) of a passage titled with the term searched for, or
-with another name the notes give it ("Adaptive Moment Estimation" for "adam"): the places
-that define a term rank above the places that only use it. bench/retrieval.py: the 90
-questions rank as before (they are questions, not terms)."""
+DEFINES_BONUS, HEADING_BONUS = 1.0, 0.5
+"""Added to the fused score (at most 1) of a passage that defines the term searched for, or
+another name the notes give it ("Adaptive Moment Estimation" for "adam"), in its title line
+or a `Term: …` line; less when only its heading names it, since every part of a section
+shares the heading. The places that define a term rank above those that only use it;
+bench/retrieval.py: the 90 questions rank as before (they are questions, not terms)."""
 TITLE_WORDS = 5
 """A query of more words is a question, not a term a title could name."""
 
@@ -80,20 +81,20 @@ def _names_of(query: str, aliases: Aliases) -> set[str]:
     return {key(name) for name in [term, *aliases.of(term)]} - {""}
 
 
-def _titled(names: set[str], text: str, meta: Mapping[str, Any]) -> bool:
-    """Whether the passage's heading, its title line (its first line, over its points) or
-    a `Term: …` line of it names one of the names (in the singular or plural)."""
+def _title_bonus(names: set[str], text: str, meta: Mapping[str, Any]) -> float:
+    """What a passage earns for naming one of the names (singular or plural) in its title line
+    (its first line, over its points) or a `Term: …` line, or else in its heading."""
     from tutor.knowledge.aliases import key
     from tutor.knowledge.note_units import asked_concept
 
-    leaf = str(meta.get("heading", "")).split("›")[-1]
+    def named(title: str) -> bool:
+        found = key(asked_concept(title)) if title.strip() else ""
+        return bool(found) and (found in names or found.removesuffix("s") in names)
+
     first = text.split("\n", 1)[0] if not text.lstrip().startswith(("-", "*")) else ""
-    terms = [m.group(1) for m in DEFINED_TERM.finditer(text)]
-    for title in (leaf, first, *terms):
-        named = key(asked_concept(title)) if title.strip() else ""
-        if named and (named in names or named.removesuffix("s") in names):
-            return True
-    return False
+    if any(map(named, [first, *(m.group(1) for m in DEFINED_TERM.finditer(text))])):
+        return DEFINES_BONUS
+    return HEADING_BONUS if named(str(meta.get("heading", "")).split("›")[-1]) else 0.0
 
 
 DEFINED_TERM = re.compile(
@@ -219,8 +220,8 @@ class HybridRetriever(BaseRetriever):
         if self.mode == "hybrid" and (names := _names_of(query, keyword.aliases)):
             rows.update(keyword.passages(cid for cid in scores if cid not in rows))
             for cid in scores:
-                if cid in rows and _titled(names, *rows[cid]):
-                    scores[cid] += TITLE_BONUS
+                if cid in rows:
+                    scores[cid] += _title_bonus(names, *rows[cid])
         best = sorted(scores, key=lambda cid: -scores[cid])[: k or self.k]
         rows.update(keyword.passages(cid for cid in best if cid not in rows))
         docs = []
