@@ -33,14 +33,19 @@ Multi Head Attention layers keep their weights frozen while small finetuning ada
 """
 
 
-def search(tmp_path: Path, query: str, mode: SearchMode = "hybrid") -> list[str]:
-    """The headings of the passages a search returns, best first."""
+def indexed(tmp_path: Path, text: str) -> NotesIndex:
+    """An index of one note holding `text` (fast hash embeddings)."""
     notes = tmp_path / "notes"
     notes.mkdir(exist_ok=True)
-    (notes / "study.md").write_text(NOTES, encoding="utf-8")
+    (notes / "study.md").write_text(text, encoding="utf-8")
     index = NotesIndex(load_settings(notes=notes), HashEmbeddings())
     index.ingest([notes])
-    retriever = HybridRetriever(index=index, mode=mode)
+    return index
+
+
+def search(tmp_path: Path, query: str, mode: SearchMode = "hybrid") -> list[str]:
+    """The headings of the passages a search returns, best first."""
+    retriever = HybridRetriever(index=indexed(tmp_path, NOTES), mode=mode)
     return [p.heading for p in retriever.search(query, k=3)]
 
 
@@ -96,38 +101,30 @@ def test_passages_of_a_file_whose_ingest_has_not_finished_are_never_searched(
 
 
 def test_a_passage_titled_with_the_term_or_its_other_name_comes_first(tmp_path: Path) -> None:
-    notes = tmp_path / "notes"
-    notes.mkdir()
-    (notes / "optimizers.md").write_text(
+    index = indexed(
+        tmp_path,
         "# Optimizers\n\nAdaptive Moment Estimation\n"
         "- An optimization algorithm that combines momentum with an adaptive learning rate.\n\n"
         "# Training loop\n\nUse Adam or SGD: Adam is the default, Adam adapts, Adam just works.\n\n"
         "# Choices\n\nSo instead use Adaptive Moment Estimation(Adam) or RMSprop.\n",
-        encoding="utf-8",
     )
-    index = NotesIndex(load_settings(notes=notes), HashEmbeddings())
-    index.ingest([notes])
     hybrid = HybridRetriever(index=index)
     assert [p.heading for p in hybrid.search("adam", k=3)][0] == "Optimizers"
     assert [p.heading for p in hybrid.search("what is Adam?", k=3)][0] == "Optimizers"
-    # A question in the learner's words names no title: ranking is the fused score alone.
+    # Keywords alone have no title lift: the passage that repeats the name wins there.
     keywords_only = HybridRetriever(index=index, mode="bm25").search("adam", k=3)
     assert keywords_only[0].heading != "Optimizers"
 
 
 def test_a_passage_with_a_term_colon_line_defining_the_term_comes_first(tmp_path: Path) -> None:
-    notes = tmp_path / "notes"
-    notes.mkdir()
-    (notes / "nn.md").write_text(
+    index = indexed(
+        tmp_path,
         "# Parts\n\nWhat are the components of a basic NN?\n- Neurons: Units that add a bias.\n"
         "- Weights: Parameters that scale inputs, determining their influence.\n\n"
         "# Fine tuning\n\nThe main model weights are frozen; weights of adapters train; the "
         "weights of the head change; weights weights.\n\n"
         "# Tokens\n\nText is split into tokens.\n\n# Softmax\n\nScores become probabilities.\n\n"
         "# Dropout\n\nUnits are zeroed at random.\n\n# Attention\n\nQueries meet keys.\n",
-        encoding="utf-8",
     )
-    index = NotesIndex(load_settings(notes=notes), HashEmbeddings())
-    index.ingest([notes])
     assert HybridRetriever(index=index).search("weights", k=2)[0].heading == "Parts"
     assert HybridRetriever(index=index, mode="bm25").search("weights", k=2)[0].heading != "Parts"
