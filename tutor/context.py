@@ -151,19 +151,16 @@ class Services:
         if self.retriever.tagged(topic):  # a front-matter tag: the tagged notes cover it
             return self.search(topic, k=k), Coverage(covered=True, mentioned=True)
         vocabulary = self.retriever.vocabulary
-        query = spelled_out(topic, self.retriever.texts(), vocabulary)
+        texts = self.retriever.texts()
+        query = spelled_out(topic, texts, vocabulary)
         passages = self.search(as_noted(query, vocabulary), k=k)
-        found = {part: self.side_passages(part) for part in parts} if len(parts) > 1 else None
+        found = None
+        if len(parts) > 1:
+            found = {
+                part: self.search(as_noted(spelled_out(part, texts, vocabulary), vocabulary), k=3)
+                for part in parts
+            }
         return passages, judge(query, passages, vocabulary, found)
-
-    def side_passages(self, part: str, k: int = 3) -> list[Passage]:
-        """The best passages for one side of a comparison, searched on its own (abbreviations
-        the notes spell out searched spelled out)."""
-        from tutor.knowledge.coverage import as_noted, spelled_out
-
-        vocabulary = self.retriever.vocabulary
-        query = spelled_out(part, self.retriever.texts(), vocabulary)
-        return self.search(as_noted(query, vocabulary), k=k)
 
     def random_passages(self, n: int) -> list[Passage]:
         """A random sample of passages (a quiz with no topic)."""

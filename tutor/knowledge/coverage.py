@@ -15,7 +15,7 @@ procedure checked by 5×5-fold cross-validation inside that half (recall 0.96, s
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tutor.knowledge.passage import Passage
 from tutor.knowledge.words import STOPWORDS, keywords, near_word, one_edit, spaceless
@@ -50,6 +50,8 @@ class Coverage:
     """Some passage names it (its words are there), even if only in passing."""
     missing: tuple[str, ...] = ()
     """Parts of a comparison the notes do not cover ("SVMs" in "LoRA vs SVMs")."""
+    sides: dict[str, list[Passage]] = field(default_factory=dict, compare=False)
+    """For a comparison, the passages each part was searched and judged on."""
 
 
 def typo_of(a: str, b: str) -> bool:
@@ -300,6 +302,6 @@ def judge(
             part for part, found in parts.items() if not covers(part, found, vocabulary)
         )
         some = len(missing) < len(parts)
-        return Coverage(some, mentioned or some, missing)
+        return Coverage(some, mentioned or some, missing, parts)
     covered = covers(topic, passages, vocabulary)
     return Coverage(covered, mentioned or covered)

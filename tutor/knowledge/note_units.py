@@ -172,12 +172,10 @@ class _Reader:
         short = word_count(text) < 4 and "=" not in text
         if not formula and (text.endswith(("?", ":", "？", "：")) or short):
             return
-        defines = []
-        if listed:
-            pass  # "Long Short Term Memory: Complex, Expensive" is its disadvantages
-        elif bold := BOLD_TERM.match(raw):
+        defines = []  # "Long Short Term Memory: Complex, Expensive" (`listed`) defines nothing
+        if not listed and (bold := BOLD_TERM.match(raw)):
             defines.append((set(keywords(bold.group(1))), 2))
-        elif defined := DEFINITION.match(text):
+        elif not listed and (defined := DEFINITION.match(text)):
             defines.append((set(keywords(defined[1] or defined[2])), 2 - bool(defined[2])))
         under = self.about if self.fresh and not listed else set()
         title = self.label or self.title

@@ -40,8 +40,7 @@ def explain(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
         return {"messages": [AIMessage(missing)], "sources": []}
     _, asked = split_command(last_human_text(state.get("messages", [])))
     query = without_general_request(state.get("topic") or asked)
-    parts = read_request(asked).parts
-    passages, found = services.look_up(query, k=5, parts=parts)
+    passages, found = services.look_up(query, k=5, parts=read_request(asked).parts)
     memory = memory_of(runtime, state.get("learner"))
     level = level_of(state, services, memory)
     if not found.covered:
@@ -58,7 +57,7 @@ def explain(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     if services.retriever.tagged(query):  # a front-matter tag: what its notes are about
         spelled = as_headings(query, passages)
     aliases = services.retriever.aliases.of(query)  # "PPO" is "Proximal Policy Optimization"
-    sides = {} if found.missing else {part: side_notes(services, part) for part in parts}
+    sides = {} if found.missing else side_notes(services, found)
     if services.chat is None:
         return offline_answer(
             query, passages, found, memory, spelled=spelled, aliases=aliases, sides=sides
@@ -85,10 +84,13 @@ class SideNotes:
     """Other names the notes give it ("Adaptive Moment Estimation" for Adam)."""
 
 
-def side_notes(services: Services, part: str) -> SideNotes:
-    vocabulary = services.retriever.vocabulary
-    aliases = services.retriever.aliases.of(part)
-    return SideNotes(services.side_passages(part), as_noted(part, vocabulary), aliases)
+def side_notes(services: Services, found: Coverage) -> dict[str, SideNotes]:
+    """Each compared part with the passages it was judged on (searched once, by `look_up`)."""
+    vocabulary, aliases = services.retriever.vocabulary, services.retriever.aliases
+    return {
+        part: SideNotes(passages, as_noted(part, vocabulary), aliases.of(part))
+        for part, passages in found.sides.items()
+    }
 
 
 def offline_answer(
@@ -107,7 +109,7 @@ def offline_answer(
     from tutor.knowledge.compose import compose_explanation, with_sides
 
     explanation = compose_explanation(query, passages, spelled=spelled, aliases=aliases)
-    if sides and len(sides) > 1:
+    if sides:
         explanation = with_sides(explanation, [
             (part, compose_explanation(part, side.passages, 1, side.spelled, side.aliases))
             for part, side in sides.items()

@@ -97,7 +97,7 @@ def read_name(raw: str) -> Named:
         text = right if right and len(right.split()) <= MAX_WORDS - 1 else left
     text, _, equated = text.partition("=")
     text = text.split(" -- ")[0].strip()
-    other = EQUATED.match(equated) if text.count("=") == 0 else None
+    other = EQUATED.match(equated)
     bracketed = [b.strip() for b in re.findall(r"\(([^()]+)\)", text)]
     text = re.sub(r"\s*\([^()]*\)\s*", " ", text).strip()
     main = _reduce(text)
