@@ -149,6 +149,24 @@ def test_a_new_definition_renames_the_terms_of_notes_already_indexed(
     assert running.aliases.of("VGP") == ["Vanishing Gradient Problem"]
 
 
+def test_a_name_with_an_abbreviation_is_searched_as_one_name_not_as_its_words(
+    index: NotesIndex, vault: Path
+) -> None:
+    (vault / "bare.md").write_text(BARE, encoding="utf-8")
+    (vault / "terms.md").write_text(
+        "# Terms\nThe Vanishing Gradient Problem (VGP) stalls deep nets.\n", encoding="utf-8"
+    )
+    (vault / "exploding.md").write_text(
+        "# Exploding gradients\nA gradient problem of its own: vanishing is the opposite.\n",
+        encoding="utf-8",
+    )
+    index.ingest([vault])
+    # The note that only says "VGP" answers the question; the one using the words does not.
+    found = headings(index, "how do I fix the vanishing gradient problem?", k=5)
+    assert "Deep stacks" in found
+    assert "Exploding gradients" not in found[: found.index("Deep stacks") + 1]
+
+
 def test_a_running_search_takes_the_aliases_read_after_another_process_committed(
     index: NotesIndex, vault: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

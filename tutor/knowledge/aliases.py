@@ -95,9 +95,15 @@ class Aliases:
     def concepts_in(self, text: str) -> list[str]:
         """One name per term the text mentions under any of its names (its shortest key, so
         "vanishing gradient problem" and "VGP" both give "vgp"), in order of mention."""
+        return [concept for concept, _, _ in self.mentions(text)]
+
+    def mentions(self, text: str) -> list[tuple[str, int, int]]:
+        """Each mention of a term with other names: (its `concepts_in` name, where the words
+        naming it start and end in the text), in order of mention."""
         if not self._names:
             return []
-        keys = [key(w) for w in re.findall(WORD, text)]
+        words = list(re.finditer(WORD, text))
+        keys = [key(w.group()) for w in words]
         found = []
         for start in range(len(keys)):
             joined = ""
@@ -107,7 +113,7 @@ class Aliases:
                 if not concept and n == 0:
                     concept = self._concept_of_word(joined)
                 if concept:
-                    found.append(concept)
+                    found.append((concept, words[start].start(), words[start + n].end()))
         return found
 
     def _concept(self, name_key: str) -> str:

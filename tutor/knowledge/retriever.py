@@ -22,7 +22,7 @@ from tutor.knowledge.aliases import Aliases
 from tutor.knowledge.bm25 import Bm25
 from tutor.knowledge.index import NotesIndex
 from tutor.knowledge.passage import Passage
-from tutor.knowledge.terms import alias_terms, passage_terms, search_terms
+from tutor.knowledge.terms import alias_terms, passage_terms, query_terms, search_terms
 from tutor.knowledge.words import keywords, near_word
 
 SearchMode = Literal["hybrid", "dense", "bm25"]
@@ -210,7 +210,7 @@ class HybridRetriever(BaseRetriever):
             similarity = {cid: sim for cid, sim in nearest if cid in rows}
             dense = _stretched(similarity)
         if self.mode in ("hybrid", "bm25"):
-            terms = [*search_terms(query), *alias_terms(query, keyword.aliases)]
+            terms = query_terms(query, keyword.aliases)
             lexical = keyword.scores(terms, self.candidates, also=dense)
         weight = {"hybrid": self.dense_weight, "dense": 1.0, "bm25": 0.0}[self.mode]
         scores = {

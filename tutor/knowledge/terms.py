@@ -31,6 +31,29 @@ def search_terms(text: str) -> list[str]:
     return out
 
 
+def query_terms(query: str, aliases: Aliases) -> list[str]:
+    """What a search looks up: the query's `search_terms`, where a name of several words the
+    notes also give another name is looked up by its `alias:` term alone, once per keyword of
+    the name, so a passage that says "VGP" weighs as one that spells out "vanishing gradient
+    problem" (only the words outside the name are looked up as words)."""
+    mentions = aliases.mentions(query)
+    longest: list[tuple[str, int, int]] = []
+    for concept, start, end in sorted(mentions, key=lambda m: (m[1], -m[2])):
+        if not longest or start >= longest[-1][2]:
+            longest.append((concept, start, end))
+    rest, names, at = [], [], 0
+    for concept, start, end in longest:
+        said = keywords(query[start:end])
+        if len(said) < 2:
+            continue
+        rest.append(query[at:start])
+        names += [f"{ALIAS}{concept}"] * len(said)
+        at = end
+    rest.append(query[at:])
+    spelled = [f"{ALIAS}{c}" for c, s, e in mentions if len(keywords(query[s:e])) < 2]
+    return [*search_terms(" ".join(rest)), *names, *spelled]
+
+
 def own_terms(heading: str, text: str) -> list[str]:
     """A passage's terms that depend on it alone: its breadcrumb, its own heading once more (a
     heading names what the passage is about, so it outweighs a passing mention), its text."""
