@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any, Literal
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -70,31 +70,56 @@ TITLE_WORDS = 5
 """A query of more words is a question, not a term a title could name."""
 
 
-def _names_of(query: str, aliases: Aliases) -> set[str]:
-    """The term a short query names and its other names, as `key` spells them."""
+def _names_of(query: str, aliases: Aliases) -> dict[str, list[str]]:
+    """The term a short query names and its other names: each name's `key`, with its words."""
     from tutor.knowledge.aliases import key
     from tutor.knowledge.note_units import asked_concept
 
     term = asked_concept(query)
     if not term or len(term.split()) > TITLE_WORDS:
-        return set()
-    return {key(name) for name in [term, *aliases.of(term)]} - {""}
+        return {}
+    names = {key(name): _words(name) for name in [term, *aliases.of(term)]}
+    return {k: words for k, words in names.items() if k}
 
 
-def _title_bonus(names: set[str], text: str, meta: Mapping[str, Any]) -> float:
+def _title_bonus(names: dict[str, list[str]], text: str, meta: Mapping[str, Any]) -> float:
     """What a passage earns for naming one of the names (singular or plural) in its title line
-    (its first line, over its points) or a `Term: …` line, or else in its heading."""
+    (its first line, over its points) or a `Term: …` line, or else in its heading. A name of
+    two or more words is also named with one slip in its long words ("Mutli-head attenion")."""
     from tutor.knowledge.aliases import key
     from tutor.knowledge.note_units import asked_concept
 
     def named(title: str) -> bool:
-        found = key(asked_concept(title)) if title.strip() else ""
-        return bool(found) and (found in names or found.removesuffix("s") in names)
+        found = asked_concept(title) if title.strip() else ""
+        k = key(found)
+        if not k:
+            return False
+        if k in names or k.removesuffix("s") in names:
+            return True
+        words = _words(found)
+        return len(words) >= 2 and any(map(partial(_slipped, words), names.values()))
 
     first = text.split("\n", 1)[0] if not text.lstrip().startswith(("-", "*")) else ""
     if any(map(named, [first, *(m.group(1) for m in DEFINED_TERM.finditer(text))])):
         return DEFINES_BONUS
     return HEADING_BONUS if named(str(meta.get("heading", "")).split("›")[-1]) else 0.0
+
+
+def _words(name: str) -> list[str]:
+    """A name's words, lower case, hyphenated words apart, a plural s off."""
+    words = re.findall(r"[a-z0-9]+", name.lower())
+    return [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words]
+
+
+def _slipped(title: list[str], name: list[str]) -> bool:
+    """The same words but for slips: each differing word has five letters or more, keeps its
+    first letter and is one insertion, deletion, change or swap away."""
+    from tutor.knowledge.words import one_edit
+
+    return len(title) == len(name) and all(
+        t == n or (len(n) >= 5 and t[:1] == n[:1] and one_edit(t, n))
+        for t, n in zip(title, name, strict=True)
+    )
 
 
 DEFINED_TERM = re.compile(
