@@ -246,6 +246,22 @@ def test_typo_forgiveness_keeps_short_siblings_apart(shipped: StudyMap, tmp_path
     assert find_concept(study_map, "LoRB") is None  # a short name is never guessed
 
 
+def test_the_plain_kind_or_a_system_of_a_concept_is_the_concept(tmp_path: Path) -> None:
+    (tmp_path / "opt.md").write_text(
+        "# Gradient Descent (GD)\n\n- Steps against the gradient.\n\n"
+        "# Retrieval-Augmented Generation (RAG)\n\n- Looks passages up, then answers.\n\n"
+        "# Basic Blocks\n\n- Layers stacked in order.\n"
+    )
+    study_map = map_of(tmp_path)
+    gd = concept(study_map, "GD").id
+    assert concept(study_map, "vanilla GD").id == gd
+    assert concept(study_map, "basic gradient descent").id == gd
+    assert concept(study_map, "RAG system").id == concept(study_map, "RAG").id
+    # The notes' own name wins: "Basic Blocks" is a concept, not "Blocks".
+    assert concept(study_map, "basic blocks").name == "Basic Blocks"
+    assert find_concept(study_map, "vanilla") is None
+
+
 def test_an_abbreviation_defined_only_in_brackets_resolves(tmp_path: Path) -> None:
     (tmp_path / "rnn.md").write_text(
         "# RNN\n\n- For training, RNNs use backpropagation through time (BPTT).\n"

@@ -25,6 +25,13 @@ from tutor.studymap.spelled import bracketed_compounds, misspelled_abbreviations
 
 MAX_TOPIC = 200
 """A typed topic is read up to this many characters (a name is never longer)."""
+PLAIN_KIND = re.compile(
+    r"^(?:the\s+)?(?:basic|vanilla|plain|simple|standard|classic(?:al)?|naive|ordinary)\s+(.+)$"
+    r"|^(.+?)\s+systems?$",
+    re.I,
+)
+"""A name with a word saying it is the plain kind ("vanilla GD", "basic SGD") or a system of
+it ("RAG system"): the concept itself, when the notes have no name of their own for that."""
 MARKUP = re.compile(r"!?\[\[([^\]|]*)(?:\|[^\]]*)?\]\]|[*_`#>~\"“”'‘’\[\]{}]")
 
 
@@ -141,4 +148,6 @@ def _readings(topic: str) -> list[str]:
             out.append(aspect.group(1))
         named = read_name(text)  # a heading pasted whole: "2. RLHF with PPO (Proximal …)"
         out += [*named.names[:1], *named.aliases, re.sub(r"\s*\([^()]*\)", " ", text)]
+    plain = [m.group(1) or m.group(2) for t in out if (m := PLAIN_KIND.match(t.strip()))]
+    out += plain
     return [t.strip(" ?.!:,;") for t in dict.fromkeys(out) if t.strip(" ?.!:,;")]
