@@ -262,6 +262,13 @@ def test_the_plain_kind_or_a_system_of_a_concept_is_the_concept(tmp_path: Path) 
     assert find_concept(study_map, "vanilla") is None
 
 
+def test_a_problem_is_found_by_its_name_without_the_word_problem(shipped: StudyMap) -> None:
+    vgp = concept(shipped, "VGP").id
+    for typed in ("Vanishing Gradients", "vanishing gradient issue", "vanishing gradient"):
+        assert concept(shipped, typed).id == vgp, typed
+    assert find_concept(shipped, "problem") is None
+
+
 def test_an_abbreviation_defined_only_in_brackets_resolves(tmp_path: Path) -> None:
     (tmp_path / "rnn.md").write_text(
         "# RNN\n\n- For training, RNNs use backpropagation through time (BPTT).\n"

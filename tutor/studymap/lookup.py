@@ -22,8 +22,11 @@ TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’+@/-]*")
 MAX_NAME_WORDS = 7
 TYPO_MIN = 6
 """A one-word name this long or longer is forgiven one slip when typed."""
-KIND_WORDS = frozenset("function functions loss algorithm algo method technique".split())
-"""A last word that says what kind of thing a name is ("Softmax function")."""
+KIND_WORDS = frozenset(
+    "function functions loss algorithm algo method technique problem issue".split()
+)
+"""A last word that says what kind of thing a name is ("Softmax function", "Vanishing
+Gradient Problem")."""
 SHORT = 3
 """A name this short or shorter ("PE", "RM") is matched in a text only as written in
 capitals, so "rm" in a command or "pe" in a word never counts."""
@@ -86,9 +89,9 @@ class NameIndex:
         """The concept a name names, or None: exactly, one slip apart, or with a long form
         the notes abbreviate written either way ("Stochastic Gradient Descent": "Stochastic
         GD")."""
-        k = key(name)
-        if k in self.exact:
-            return self.exact[k]
+        for k in (key(name), key(_without_function(name))):
+            if k and k in self.exact:
+                return self.exact[k]
         words = words_of(name)
         found = self._close(words) or self._typo(words)
         for other in [] if found else self._rewritten(words):
