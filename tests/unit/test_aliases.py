@@ -90,3 +90,19 @@ def test_every_name_of_a_term_is_the_same_concept() -> None:
     assert aliases.concepts_in("How do I fix the vanishing gradient problem?") == ["vgp"]
     assert aliases.concepts_in("VGP and an LLM") == ["vgp", "llms"]  # singular of "LLMs" too
     assert aliases.concepts_in("gradient descent") == []
+
+
+def test_an_abbreviation_used_under_a_heading_of_one_compound_word_is_that_word() -> None:
+    aliases = read_aliases(
+        [
+            "Backpropagation and Optimization\nWhat is BP and how does it work?\n- BP trains NNs.",
+            "Forward Propagation and Loss Functions\nWhat is FP?",
+        ]
+    )
+    assert aliases.of("BP") == ["Backpropagation"]
+    # A heading word that is no two words the headings use, or two such words, spell nothing.
+    assert read_aliases(["Backpropagation\nBP trains NNs."]).of("BP") == []
+    two = read_aliases(
+        ["Backpropagation or Backprojection\nBP is used.", "Propagation\n.", "Projection\n."]
+    )
+    assert two.of("BP") == []

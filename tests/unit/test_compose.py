@@ -127,6 +127,9 @@ def test_topic_drops_the_question_scaffolding() -> None:
     assert asked_concept("/explain how does PPO work") == "PPO"
     assert asked_concept("tell me about the reward model") == "reward model"
     assert asked_concept("what are logits?") == "logits"
+    assert asked_concept("What is BP and how does it work?") == "BP"  # a title of two asks
+    assert asked_concept("What is Gradient Descent and explain it's working?") == "Gradient Descent"
+    assert asked_concept("pros and cons") == "pros and cons"
 
 
 def test_lead_is_the_definition_of_the_topic_even_from_a_lower_ranked_passage() -> None:

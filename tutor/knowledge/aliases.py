@@ -143,7 +143,51 @@ def read_aliases(texts: Iterable[str]) -> Aliases:
     unexplained = {a for a in used if not aliases.of(a) and any(c.isalpha() for c in a)}
     if unexplained:
         _spelled_elsewhere(aliases, unexplained, texts)
+        _spelled_by_heading(aliases, {a for a in unexplained if not aliases.of(a)}, texts)
     return aliases
+
+
+def _spelled_by_heading(aliases: Aliases, abbreviations: set[str], texts: list[str]) -> None:
+    """Pair a bare abbreviation with the one word of the headings it is used under that spells
+    it when read as two words the headings also use ("What is BP" under "Backpropagation and
+    Optimization": "back" + "propagation", as in "Forward Propagation")."""
+    headings = [t.split("\n", 1)[0] for t in texts]
+    vocab = compound_ends(headings)
+    owners: dict[str, set[str]] = defaultdict(set)
+    for text in texts:
+        heading, _, body = text.partition("\n")
+        found = {m.group(0) for m in ABBREVIATION.finditer(body)} & abbreviations
+        if not found:
+            continue
+        for word in re.findall(r"\b[A-Z][a-z]{7,}\b", heading.rsplit(" › ", 1)[-1]):
+            parts = split_compound([word], vocab)
+            for abbreviation in found - NOT_ABBREVIATIONS:
+                if len(parts) == 2 and abbreviation.isupper() and spells(abbreviation, parts):
+                    owners[abbreviation].add(word)
+    for abbreviation, words in owners.items():
+        if len(words) == 1:
+            aliases.add(abbreviation, words.pop())
+
+
+MIN_COMPOUND = 8
+"""A one-word name this long may be read as two words ("Backpropagation")."""
+MIN_PART = 4
+
+
+def compound_ends(names: Iterable[str]) -> set[str]:
+    """The words of names, lower case, long enough to end a compound word."""
+    return {w for n in names for w in re.findall(r"[a-z]+", n.lower()) if len(w) >= MIN_PART + 1}
+
+
+def split_compound(words: list[str], vocab: set[str]) -> list[str]:
+    """The words with a long single word cut where a known word ends it ("Backpropagation")."""
+    if len(words) != 1 or len(words[0]) < MIN_COMPOUND:
+        return words
+    word = words[0].lower()
+    for cut in range(MIN_PART - 1, len(word) - MIN_PART):
+        if word[cut:] in vocab:
+            return [word[:cut], word[cut:]]
+    return words
 
 
 def _bracketed(aliases: Aliases, before: list[str], inside: str) -> None:

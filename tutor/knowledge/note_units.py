@@ -61,7 +61,14 @@ def asked_concept(query: str) -> str:
     learner's whole message is read by `tutor.intent.topic.topic_of`."""
     topic = SCAFFOLD.sub("", query.strip(), count=1).strip(" ?.!")
     topic = re.sub(r"\s+(work|mean|do|and (its|their) \w+)$", "", topic, flags=re.I)
+    topic = AND_ASKS.sub("", topic)
     return topic or query.strip(" ?.!")
+
+
+AND_ASKS = re.compile(
+    r"\s+and\s+(?:how|why|what|when|where|explain|describe|give|list|its|it'?s|their)\b.*$", re.I
+)
+"""A second question joined to the first: "What is BP and how does it work?" asks about BP."""
 
 
 def read_units(passage: Passage, rank: int) -> list[Unit]:

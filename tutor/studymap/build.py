@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from tutor.knowledge.aliases import Aliases, key
+from tutor.knowledge.aliases import Aliases, compound_ends, key
 from tutor.knowledge.note_units import asked_concept
 from tutor.studymap.concepts import Concept, Relation, StudyMap
 from tutor.studymap.lookup import NameIndex
@@ -21,7 +21,7 @@ from tutor.studymap.names import ASPECT, read_name
 from tutor.studymap.note_lines import NoteLines
 from tutor.studymap.reading import Reading, read_rows
 from tutor.studymap.relations import compared, from_definitions, from_links, from_sequences, part_of
-from tutor.studymap.spelled import bracketed_compounds, misspelled_abbreviations, vocabulary
+from tutor.studymap.spelled import bracketed_compounds, misspelled_abbreviations
 
 MAX_TOPIC = 200
 """A typed topic is read up to this many characters (a name is never longer)."""
@@ -73,7 +73,7 @@ def _spelled(reading: Reading, aliases: Aliases) -> Aliases:
     """Aliases read from the notes beyond the index's: from concepts' own lines, and
     abbreviations of long words or misspelled (`tutor.studymap.spelled`)."""
     lines = [t for row in reading.rows for _, t in row.lines]
-    vocab = vocabulary(n for c in reading.candidates for n in c.names)
+    vocab = compound_ends(n for c in reading.candidates for n in c.names)
     out = home_aliases(reading)
     for more in (
         bracketed_compounds(lines, vocab, aliases),

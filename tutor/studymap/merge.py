@@ -14,13 +14,13 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 
-from tutor.knowledge.aliases import ABBREVIATION, Aliases, key, spells
+from tutor.knowledge.aliases import ABBREVIATION, Aliases, compound_ends, key, spells
 from tutor.knowledge.markdown import plain
 from tutor.learning.recall_blocks import BULLET
 from tutor.studymap.concepts import Concept
 from tutor.studymap.names import close_words, name_keys, study_name, words_of
 from tutor.studymap.reading import Candidate, Reading
-from tutor.studymap.spelled import abbreviations_in, spelled_by, vocabulary
+from tutor.studymap.spelled import abbreviations_in, spelled_by
 
 DEFINED = re.compile(r"^((?:[A-Za-z][\w-]*\s+){1,5}?[A-Za-z][\w-]*)\s+(?:is|are|refers to)\b")
 SECTION = ("heading", "title")
@@ -146,7 +146,7 @@ def _join_spelled(reading: Reading, union: _Union, aliases: Aliases) -> None:
     (`tutor.studymap.spelled`): as the same concept when it is a name itself ("What is BP"),
     else as an alias ("SA")."""
     cands = reading.candidates
-    vocab = vocabulary(n for c in cands for n in c.names)
+    vocab = compound_ends(n for c in cands for n in c.names)
     named = {key(n): i for i, c in enumerate(cands) for n in c.names}
     lines: dict[str, list[str]] = defaultdict(list)
     for row in reading.rows:

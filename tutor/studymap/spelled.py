@@ -14,12 +14,18 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
-from tutor.knowledge.aliases import ABBREVIATION, NOT_ABBREVIATIONS, Aliases, key, spells
+from tutor.knowledge.aliases import (
+    ABBREVIATION,
+    MIN_COMPOUND,
+    MIN_PART,
+    NOT_ABBREVIATIONS,
+    Aliases,
+    key,
+    spells,
+    split_compound,
+)
 from tutor.knowledge.words import one_edit
 
-MIN_COMPOUND = 8
-"""A one-word name this long may be read as two words ("Backpropagation")."""
-MIN_PART = 4
 BRACKETED = re.compile(r"\b([A-Z][A-Za-z]{1,9})\s?\(([^()]{5,80})\)")
 
 
@@ -27,22 +33,6 @@ def abbreviations_in(lines: Iterable[str]) -> set[str]:
     """The bare abbreviations of some lines ("BP", "SGDwM")."""
     found = {m.group(0) for line in lines for m in ABBREVIATION.finditer(line)}
     return {a for a in found if a.isalpha() and a not in NOT_ABBREVIATIONS}
-
-
-def vocabulary(names: Iterable[str]) -> set[str]:
-    """The words of names, lower case, long enough to end a compound word."""
-    return {w for n in names for w in re.findall(r"[a-z]+", n.lower()) if len(w) >= MIN_PART + 1}
-
-
-def split_compound(words: list[str], vocab: set[str]) -> list[str]:
-    """The words with a long single word cut where a known word ends it ("Backpropagation")."""
-    if len(words) != 1 or len(words[0]) < MIN_COMPOUND:
-        return words
-    word = words[0].lower()
-    for cut in range(MIN_PART - 1, len(word) - MIN_PART):
-        if word[cut:] in vocab:
-            return [word[:cut], word[cut:]]
-    return words
 
 
 def spelled_by(abbreviation: str, words: list[str], vocab: set[str]) -> bool:
