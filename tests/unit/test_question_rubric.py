@@ -190,7 +190,9 @@ def test_a_passage_is_asked_about_its_own_title_not_the_wider_heading() -> None:
     assert [q.prompt for q in asked(vgp, "Backpropagation", "recall")] == ["How to handle VGP?"]
     naive = "* run RL as usual of 1,000 updates of 1,000 prompts of 1,000 rollouts, scored by hand"
     recalls = asked(naive, "RL in un-verifiable domains › Naive approach:", "recall")
-    assert [q.prompt for q in recalls] == ["What do your notes say about Naive approach?"]
+    assert [q.prompt for q in recalls] == [
+        "What do your notes say about the naive approach to RL in un-verifiable domains?"
+    ]
 
 
 def test_a_cloze_never_blanks_what_the_line_above_it_asks_about() -> None:
@@ -206,3 +208,32 @@ def test_a_cloze_never_blanks_what_the_line_above_it_asks_about() -> None:
     clozes = asked(text, "Transformers › RAG", "cloze")
     assert not [q for q in clozes if "plausible" in q.prompt]  # under "What is hallucination?"
     assert [q.reference for q in clozes if "RAG reduces" in q.prompt] == ["hallucination"]
+
+
+def test_a_question_asking_for_a_whole_is_answered_whole_or_by_its_names() -> None:
+    long = " ".join(["It matters for reasons the notes explain at length."] * 8)
+    kinds = "".join(f"- {name}: {long}\n" for name in ("Zero-Shot", "One-Shot", "Few-Shot"))
+    (types,) = [q for q in asked(f"Types of prompting\n{kinds}", "Prompting", "recall")]
+    assert types.prompt == "What are the types of prompting?"
+    assert types.reference.startswith("Zero-Shot; One-Shot; Few-Shot.")
+    assert types.rubric == ["Zero-Shot", "One-Shot", "Few-Shot"]
+    # Points with no names that do not fit: no fair reference, so no question.
+    steps = "".join(f"- Then the model does step {n}. {long}\n" for n in range(4))
+    assert not [q for q in asked(f"Attention working\n{steps}", "Attention", "recall")]
+    # A question about one thing keeps the first points that fit.
+    one = asked(f"What is prompting?\n{kinds}", "Prompting", "recall")
+    assert one and one[0].reference.startswith("Zero-Shot: It matters")
+
+
+def test_a_working_title_says_which_of_two_workings_it_asks() -> None:
+    text = (
+        "Decoder Working(Training)\n- we tokenize input sequences.\n- create embeddings and "
+        "masks.\n- pass to masked multi head attention.\n"
+    )
+    (q,) = asked(text, "Transformers", "recall")
+    assert q.prompt == "How does Decoder work in training?"
+
+
+def test_a_caption_and_an_arrow_are_nothing_to_recall() -> None:
+    caption = "==> PLHF(Reinforcement Learning from Human Feedback)\n- RL model\n"
+    assert not asked(caption, "RL › Reinforcement Learning in un-verifiable domains")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 from collections.abc import Collection, Sequence
 
 from tutor.knowledge.passage import Passage, Source
@@ -104,14 +105,49 @@ def pick_question(
     return rng.choices(ranked, weights=weights)[0][1]
 
 
+REFERENCE = 450
+"""The most characters of a recall answer's reference, for a question about one thing."""
+WHOLE_REFERENCE = 900
+"""...and for one asking for a whole (the types, the parts, how it works)."""
+WHOLE = re.compile(
+    r"\b(?:types?|kinds?|parts|components|methods|metods|steps|stages|ways|approaches"
+    r"|techniques|advantages|disadvantages|limitations|applications|benefits|drawbacks"
+    r"|uses|work|working|works)\b",
+    re.I,
+)
+"""A prompt asking for a whole, which a reference of its first points does not answer."""
+LABELLED = re.compile(r"^([A-Z][^:.;!?]{1,48}?)\s*:\s*\S")
+"""A point opening with the name of what it describes: "Zero-Shot Learning: This involves…"."""
+
+
 def _recall_question(recall: Recall, source: Source) -> Question | None:
-    """The question or title line; its bullets are the reference answer."""
-    reference = join(recall.points, 450)
+    """The question or title line; its bullets are the reference answer. A question asking for
+    a whole is answered whole: by its points when they fit, else by the names of the points
+    (then as much of them as fits), else not asked."""
+    reference, rubric = _recall_reference(recall)
+    if not reference:
+        return None
     terms = _key_terms(reference, set(keywords(recall.prompt)))
     if len(terms) < 3:
         return None
-    rubric = [trim(p, 160) for p in recall.points[:4]]
     return Question("recall", recall.prompt, reference, terms, source, rubric=rubric)
+
+
+def _recall_reference(recall: Recall) -> tuple[str, list[str]]:
+    """The reference answer of a recall question and its rubric ("" when none is fair)."""
+    points = recall.points
+    rubric = [trim(p, 160) for p in points[:4]]
+    if not WHOLE.search(recall.prompt):
+        return join(points, REFERENCE), rubric
+    whole = join(points, 10 * WHOLE_REFERENCE)
+    if len(whole) <= WHOLE_REFERENCE:
+        return whole, [trim(p, 160) for p in points]
+    labels = [m.group(1).strip() for p in points if (m := LABELLED.match(p))]
+    if len(labels) < 2 or len(labels) * 2 < len(points):
+        return "", []
+    names = "; ".join(labels) + "."
+    rest = WHOLE_REFERENCE - len(names) - 1
+    return f"{names} {join(points, rest)}".strip() if rest >= 80 else names, labels
 
 
 def _definition_question(d: Definition, source: Source) -> Question | None:

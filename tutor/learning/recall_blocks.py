@@ -135,15 +135,25 @@ def heading_recall(heading: str, text: str) -> list[Recall]:
     topic = re.sub(r"^(?:eg|step|example)\s*\d*\s*[.:]\s*", "", leaf(heading), flags=re.I)
     topic = re.sub(r"\s*(?:--|—|:)\s*", ": ", topic).strip(" :")
     parent = re.sub(r"\s*\(.*?\)", "", leaf(heading, 2)).strip()
+    words = topic.split()
     if topic.lower() in ("others", "other", "more", "misc") and parent:
         prompt = f"What other {parent.lower()} do your notes list?"
+    elif len(words) <= 3 and words[-1].lower() in APPROACHES and parent:
+        named = topic[0].lower() + topic[1:] if topic[1:2].islower() else topic
+        prompt = f"What do your notes say about the {named} to {parent}?"  # "Naive approach:"
     elif [w for w in re.findall(r"[a-z]{3,}", topic.lower()) if w not in GENERIC | STOPWORDS]:
         prompt = f"What do your notes say about {topic}?"
     else:
         return []
     points = _points(lines)
-    enough = len(points) >= 2 or (points and len(WORD.findall(points[0])) >= 8)
+    sizes = [len(WORD.findall(p)) for p in points]
+    # Two points that say something, or one sentence; not a caption and an arrow.
+    enough = sum(n >= 3 for n in sizes) >= 2 or any(n >= 8 for n in sizes)
     return [Recall(prompt, tuple(points))] if enough else []
+
+
+APPROACHES = frozenset("approach approaches method idea solution option strategy version".split())
+"""A heading's last word that names a way of doing something, not what it is done to."""
 
 
 def heading_question(topic: str, parent: str = "") -> str | None:
@@ -258,7 +268,10 @@ def _title_prompt(title: str, context: str, strict: bool = False) -> str | None:
         return f"What are the {first} of {context}?" if not rest and context else None
     bare = re.sub(r"\s*\(.*?\)", "", t).split()
     if bare and bare[-1].lower() == "working" and (len(bare) > 1 or context):
-        return f"How does {' '.join(bare[:-1]) or context} work?"
+        # "Deconder Working(Training)" beside "Decoder Working(Prediction)": which one is asked
+        which = re.search(r"\(([^()]{2,30})\)\s*$", t)
+        during = f" in {which.group(1).lower()}" if which else ""
+        return f"How does {' '.join(bare[:-1]) or context} work{during}?"
     if first == "need" and len(words) > 2 and words[1].lower() in ("of", "for"):
         return f"Why is {' '.join(words[2:])} needed?"
     if t.lower() == "training" and context:
