@@ -262,6 +262,23 @@ def test_the_plain_kind_or_a_system_of_a_concept_is_the_concept(tmp_path: Path) 
     assert find_concept(study_map, "vanilla") is None
 
 
+def test_a_term_line_defining_two_things_or_listing_instances_makes_concepts(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "lc.md").write_text(
+        "# LangChain\n\n- Document Loaders & Text Splitters: load, parse and chunk documents "
+        "for RAG.\n\n# RAG in LangChain\n\n- Text Splitter: CharacterTextSplitter, "
+        "RecursiveCharacterTextSplitter\n- Embeddings: OpenAIEmbeddings, HuggingFaceEmbeddings\n"
+        "- Pros: fast\n"
+    )
+    study_map = map_of(tmp_path)
+    splitters = concept(study_map, "Text Splitters")
+    assert concept(study_map, "Text Splitter").id == splitters.id
+    assert concept(study_map, "Document Loaders").id != splitters.id
+    assert find_concept(study_map, "Embeddings") is not None
+    assert find_concept(study_map, "Pros") is None  # one word after the colon lists nothing
+
+
 def test_a_problem_is_found_by_its_name_without_the_word_problem(shipped: StudyMap) -> None:
     vgp = concept(shipped, "VGP").id
     for typed in ("Vanishing Gradients", "vanishing gradient issue", "vanishing gradient"):

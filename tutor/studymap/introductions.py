@@ -68,6 +68,10 @@ def is_title(line: ReadLine, after: ReadLine | None) -> bool:
     return termlike(line.text) or bool(WHAT_IS.match(line.text) or PURPOSE.search(line.text))
 
 
+EXAMPLES = re.compile(r"[A-Z][\w.+-]*(?:\s*,\s*[A-Z][\w.+-]*)+\.?")
+"""Names listed as a term's instances ("Text Splitter: CharacterTextSplitter, RecursiveChar…")."""
+
+
 def defined_term(line: ReadLine) -> str:
     """The term a line defines: `**Term**: …`, `**Term** = …`, `A **term** is …`, or a
     top-level bullet `Term: what it is` (a few words, then a sentence)."""
@@ -84,7 +88,9 @@ def defined_term(line: ReadLine) -> str:
     if c is None and (not line.indent or not line.bullet):
         c = BRACKETED_COLON.match(line.text)
     term = re.sub(r"\s*\([^()]*\)", "", c.group(1)) if c else ""
-    if not c or not term or len(term.split()) > 5 or len(c.group(2).split()) < 4:
+    if not c or not term or len(term.split()) > 5:
+        return ""
+    if len(c.group(2).split()) < 4 and not (line.bullet and EXAMPLES.fullmatch(c.group(2))):
         return ""
     if not line.bullet and (not term.islower() or len(term.split()) < 2):
         return ""  # a plain line defines a lower-case phrase ("bite pair encoding algorithm : …")

@@ -161,11 +161,10 @@ class _Reader:
                     continue
             term = defined_term(line)
             defined = read_name(term) if term else None
-            if defined and defined.names:
-                cand = self._here(
-                    row, defined.names[:1], "definition", k, home(row.lines[k : k + 1]), under
-                )
-                cand.aliases = defined.aliases
+            for n, name in enumerate(defined.names if defined else []):
+                # "Document Loaders & Text Splitters: …" defines both
+                cand = self._here(row, [name], "definition", k, home(row.lines[k : k + 1]), under)
+                cand.aliases = defined.aliases if defined and n == 0 else []
                 self._add(cand)
 
     def _here(
