@@ -146,3 +146,34 @@ def test_a_capital_at_the_start_of_a_sentence_names_nothing_but_a_name_still_doe
 def test_an_everyday_word_with_a_prefix_is_plain_english_a_term_is_not() -> None:
     assert plain_english("misbehave") and plain_english("unfreeze")
     assert not plain_english("watermarking") and not plain_english("bottleneck")
+
+
+def test_a_name_with_digits_and_one_word_about_it_is_a_facet_of_the_name() -> None:
+    l1 = replace(
+        BACKPROP,
+        heading="L1 Regularization (Lasso)",
+        text="L1 adds the absolute weights to the loss; the penalty pushes some weights to zero.",
+        similarity=0.3,
+    )
+    vocabulary = VOCABULARY | set(keywords(f"{l1.heading}\n{l1.text}"))
+    assert covers("L1 penalty", [l1], vocabulary)
+    assert not covers("L1 penalty", [replace(l1, similarity=0.1)], vocabulary)
+
+
+def test_a_word_the_notes_use_in_another_inflection_is_known() -> None:
+    scores = replace(BACKPROP, text="The reward model gives each answer a score.")
+    vocabulary = VOCABULARY | set(keywords(scores.text))
+    assert unknown_words("reward model scoring", vocabulary, [scores]) == []
+    assert unknown_words("reward model scorpions", vocabulary, [scores]) == ["scorpions"]
+
+
+def test_pros_and_cons_ask_about_a_facet_and_name_nothing() -> None:
+    relu = replace(
+        BACKPROP,
+        heading="Rectified Linear Unit (ReLU)",
+        text="- ReLU keeps positive values.\n- Advantages: cheap.\n- Disadvantages: dying ReLU.",
+        similarity=0.41,
+    )
+    vocabulary = VOCABULARY | set(keywords(f"{relu.heading}\n{relu.text}"))
+    assert covers("ReLU pros and cons", [relu], vocabulary)
+    assert unknown_words("ReLU pros and cons", vocabulary, [relu]) == []

@@ -24,7 +24,9 @@ GENERIC = frozenset(
     "explain tell describe show work mean define teach help use used using way thing things "
     "happen happens called call difference differ different example good better best main "
     "work works make makes get need like formula definition meaning purpose role intuition idea "
-    "concept main key common basic plain simple general typical".split()
+    "concept main key common basic plain simple general typical pro pros con cons advantage "
+    "advantages disadvantage disadvantages benefit benefits drawback drawbacks downside "
+    "downsides upside upsides strength strengths weakness weaknesses".split()
 )
 """Words of a topic that say nothing about which concept it is."""
 CLOSE = 0.45
@@ -38,6 +40,8 @@ SHORT = 3  # tuned: 2 to 4 words
 FACET_NEAR = 0.2
 """A short topic that is a term of the notes plus one word about it must be this close."""
 ABBREVIATION = re.compile(r"\b[A-Z][A-Za-z]?[A-Z]{1,5}s?\b")
+CODED = re.compile(r"\b[A-Za-z]+\d+\w*\b")
+"""A name with digits: "L1", "GPT4", "word2vec"."""
 
 
 @dataclass(frozen=True)
@@ -196,9 +200,17 @@ def unknown_words(topic: str, vocabulary: frozenset[str], passages: list[Passage
 
 
 def _known(word: str, vocabulary: frozenset[str]) -> bool:
-    return word in vocabulary or any(
-        near_word(word, v) or (len(word) >= 4 and one_edit(word, v)) for v in vocabulary
-    )
+    """Whether the notes use the word: as written, inflected otherwise ("scoring" for their
+    "score"), a clear prefix form, or one slip away."""
+    if word in vocabulary or any(form in vocabulary for form in _stems(word)):
+        return True
+    return any(near_word(word, v) or (len(word) >= 4 and one_edit(word, v)) for v in vocabulary)
+
+
+def _stems(word: str) -> set[str]:
+    """The word without an inflection ("scoring": "scor", "score"), stems of four letters up."""
+    forms = {word[: -len(end)] + put for end, put in ENDINGS if word.endswith(end)}
+    return {f for f in forms if len(f) >= 4}
 
 
 def plain_english(word: str) -> bool:
@@ -281,7 +293,10 @@ def a_facet_of_a_term(topic: str, passages: list[Passage]) -> bool:
         rest = " ".join(t for t in typed if t.lower() not in (word, word + "s"))
         left = topic_words(rest)
         named = len(left) >= 2 or (
-            len(left) == 1 and (bool(ABBREVIATION.search(rest)) or not plain_english(left[0]))
+            len(left) == 1
+            and (
+                bool(ABBREVIATION.search(rest) or CODED.search(rest)) or not plain_english(left[0])
+            )
         )
         if named and any(share_in(rest, p) >= 0.99 and as_term_in(rest, p) for p in passages):
             return True
