@@ -92,6 +92,9 @@ def test_topics_are_read_without_the_request() -> None:
     assert topic_of("what does regurgitation mean for a base model") == "regurgitation"
     assert topic_of("what is meant by reward hacking in RLHF?") == "reward hacking in RLHF"
     assert topic_of("explain the mean squared error") == "mean squared error"
+    assert topic_of("How's the RM trained in the PPO recipe?") == "RM"
+    assert topic_of("Are the chat transcripts used to train assistants?") == "chat transcripts"
+    assert topic_of("are there notes on PPO") == "PPO"
 
 
 def test_comparisons_are_read_in_their_common_shapes_and_only_there() -> None:

@@ -109,7 +109,7 @@ LEAD = re.compile(
     r"|(?:do|did|have|had) i (?:ever )?(?:have|got|write|wrote|written|cover|covered|mention"
     r"|mentioned|take|took|note|noted)(?: (?:any|anything|something|notes?|down))*"
     r"(?: (?:on|about))?\s+"
-    r"|(?:is|are) there (?:any(?:thing)?|a|some)(?: notes?| passages?)?(?: (?:on|about))?\s+"
+    r"|(?:is|are) there (?:(?:any(?:thing)?|a|some) )?(?:notes? |passages? )?(?:(?:on|about) )?\s*"
     r"|any(?:thing)?(?: notes?)? (?:on|about)\s+|notes (?:on|about)\s+"
     r"|(?:put |keep |kept )?(?:that |the |my )?(?:bit|part|stuff|section|thing)s? (?:about|on)\s+"
     # run code
@@ -136,6 +136,7 @@ LEAD = re.compile(
     r"|was|were|will|don'?t|doesn'?t|isn'?t|aren'?t|can'?t|won'?t|didn'?t)"
     r"(?: (?:i|you|we|one|it|they))?\s+"
     r"|(?:what|who|whats)(?:'?s| is| are| was| were| exactly is| exactly are)?\b\s+"
+    r"|(?:are|is|was|were) (?=(?:the|a|an) )"
     r"|(?:definition|meaning|explanation|overview|summary|intuition|purpose|point|idea"
     r"|basics|fundamentals) (?:of|behind)\s+"
     r"|(?:the|a|an|my|some|about|on|of|into)\s+)",
@@ -216,7 +217,12 @@ def _spelled(text: str) -> str:
         return SHORTHAND.get(lower) or (fixed if (fixed := corrected(lower)) != lower else word)
 
     # Whole words only: the "r" of "régularisation" is not shorthand for "are".
-    return re.sub(r"(?<![^\W\d_])[A-Za-z]+(?![^\W\d_])", fix, text)
+    text = re.sub(r"(?<![^\W\d_])[A-Za-z]+(?![^\W\d_])", fix, text)
+    return IS_CONTRACTED.sub(lambda m: f"{m.group(1)} is", text)
+
+
+IS_CONTRACTED = re.compile(r"\b(how|what|where|who|why|when|which)['’]s\b", re.I)
+""""How's the RM trained" is "How is the RM trained"."""
 
 
 VAGUE = re.compile(
