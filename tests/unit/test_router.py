@@ -73,6 +73,10 @@ def test_the_topic_carries_no_request_words_and_keeps_the_level_wish() -> None:
     assert route_offline("explain dropout in depth please")["asked_level"] == "advanced"
     assert route_offline("[[LoRA]]")["topic"] == "LoRA"
     assert route_offline("what is C++?")["topic"] == "C++"
+    # Languages compared are a question to explain; asked to run, they are code.
+    assert route_offline("C++ vs Python")["route"] == "explain"
+    assert route_offline("rust vs go: which is faster")["route"] == "explain"
+    assert route_offline("run a python vs java benchmark")["route"] == "code_run"
 
 
 def test_topics_are_read_without_the_request() -> None:
