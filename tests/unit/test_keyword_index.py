@@ -247,3 +247,24 @@ def test_a_rebuild_for_another_embedding_model_starts_keyword_search_afresh(
         assert headings(other, "randomly zeroes activations")[0] == "Dropout"
     finally:
         other.close()
+
+
+def test_new_alias_rules_are_applied_at_the_next_ingest_even_with_no_note_changed(
+    index: NotesIndex, vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tutor.knowledge import keyword_upkeep
+    from tutor.knowledge.aliases import Aliases
+
+    assert "Dropout" not in headings(index, "stochastic silencing")
+
+    def newer_rules(texts: object) -> Aliases:  # an upgrade that reads one more alias
+        aliases = read_aliases(texts)  # type: ignore[arg-type]
+        aliases.add("Dropout", "stochastic silencing")
+        return aliases
+
+    monkeypatch.setattr(keyword_upkeep, "read_aliases", newer_rules)
+    index.ingest([vault])  # nothing changed but the code: the old aliases stay
+    assert "Dropout" not in headings(index, "stochastic silencing")
+    monkeypatch.setattr(keyword_upkeep, "_reader_version", lambda: "the next release")
+    index.ingest([vault])
+    assert "Dropout" in headings(index, "stochastic silencing")

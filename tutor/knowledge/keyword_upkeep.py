@@ -1,6 +1,7 @@
 """Keeping the keyword rows whole: passages of files indexed before they existed are read
 once from the notes index, and the aliases (which names the notes treat as one term) are
-read again after an ingest that changed the passages.
+read again after an ingest that changed the passages, or the first ingest after the rules that
+read them changed.
 
 Aliases come from every passage ("PPO" defined in one note, used bare in another), so they
 are read at ingest and stored, never at a process start; each passage's `alias:` terms are
@@ -9,9 +10,12 @@ rewritten only when the aliases changed.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable, Sequence
+from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tutor.knowledge import keyword_store as store
@@ -63,11 +67,11 @@ def refresh_aliases(records: IngestRecords) -> bool:
     """Read the aliases again if the passages changed since they were read, and rewrite the
     `alias:` terms of the passages they change. Returns whether the aliases changed."""
     generation = records.get_meta(store.GENERATION)
-    if generation is None or generation == records.get_meta(store.ALIASES_AT):
+    if generation is None or read_at(generation) == records.get_meta(store.ALIASES_AT):
         return False
     with records.keyword_writer() as sql:
         sql.lock()
-        generation = store.get_meta(sql, store.GENERATION) or "0"
+        generation = read_at(store.get_meta(sql, store.GENERATION) or "0")
         if generation == store.get_meta(sql, store.ALIASES_AT):
             return False
         passages = store.every_passage(sql)
@@ -80,6 +84,20 @@ def refresh_aliases(records: IngestRecords) -> bool:
             store.set_meta(sql, store.ALIASES, raw)
         store.set_meta(sql, store.ALIASES_AT, generation)
     return changed
+
+
+def read_at(generation: str) -> str:
+    """What the aliases were read for: the passages' generation and the code that reads them,
+    so a tutor whose alias rules changed reads the notes' aliases again at its next ingest."""
+    return f"{generation}@{_reader_version()}"
+
+
+@cache
+def _reader_version() -> str:
+    """A digest of the alias reader's source."""
+    from tutor.knowledge import aliases
+
+    return hashlib.sha256(Path(aliases.__file__).read_bytes()).hexdigest()[:12]
 
 
 def relabel(sql: store.Sql, headed: dict[str, str], aliases: Aliases) -> None:
