@@ -402,3 +402,18 @@ def test_a_section_whose_parts_have_their_own_headings_is_shown_part_by_part() -
     assert explained.sources == [VAGUE, SELF]
     # One part alone is not a section overview.
     assert compose_explanation("what are congnitive deficits", [SELF]).sources == []
+
+
+def test_a_term_with_an_arrow_says_what_it_leads_to_not_what_it_is() -> None:
+    chain = passage(
+        "reg.md", "L2 Regularization (Ridge)", (57, 61),
+        "**Quick comparison:**\n- **L1** → Sparse (many zeros) → Feature selection\n"
+        "- **L2** → Dense (all small) → Weight shrinkage",
+    )  # fmt: skip
+    ridge = passage(
+        "reg.md", "L2 Regularization (Ridge)", (47, 55),
+        "Adds penalty based on the *square* of weights: w₁² + w₂² + w₃²...\n\n"
+        "**Key behavior:** Makes all weights **small but non-zero**.",
+    )  # fmt: skip
+    explained = compose_explanation("What is L2 regularization?", [chain, ridge])
+    assert "square" in explained.lead and "→" not in explained.lead

@@ -150,3 +150,16 @@ def test_a_slip_in_a_short_word_of_a_title_names_something_else(tmp_path: Path) 
     )
     first = HybridRetriever(index=index).search("multi-head attention", k=2)[0]
     assert first.text.startswith("Masked Multi Head Attention")
+
+
+def test_a_heading_or_title_with_another_name_in_brackets_still_names_the_term() -> None:
+    from tutor.knowledge.retriever import DEFINES_BONUS, HEADING_BONUS, _title_bonus
+
+    names = {"l2regularization": ["l2", "regularization"]}
+    heading = {"heading": "Regularization › L2 Regularization (Ridge)"}
+    assert _title_bonus(names, "Adds a penalty on the square of the weights.", heading) == (
+        HEADING_BONUS
+    )
+    titled = "L2 Regularization (Ridge)\n- Adds a penalty on the square of the weights."
+    assert _title_bonus(names, titled, {"heading": "Notes"}) == DEFINES_BONUS
+    assert _title_bonus(names, "L1 Regularization (Lasso)\n- Zeroes.", {"heading": "x"}) == 0

@@ -26,6 +26,8 @@ SENTENCE_END = re.compile(
     r"(?<=[.!?])(?<!vs\.)(?<!eg\.)(?<!\.g\.)(?<!\.e\.)\s+(?=[A-Z(\"'*_])|(?<=[。！？])\s*(?=\S)"
 )
 BOLD_TERM = re.compile(r"^(?:(?:a|an|the)\s+)?\*\*([^*]+?)\*\*", re.I)
+LEADS_TO = re.compile(r"\s*(?:→|->|=>|⇒)")
+"""An arrow after a term: what it leads to or goes with, not what it is."""
 DEFINITION = re.compile(
     # "X is/are …" defines X, but not "X are frozen", "X is trained" (what is done to X).
     r"^((?:[\w’'()/-]+\s+){0,5}?[\w’'()/-]+)\s+(?:(?:is|are)\b"
@@ -181,7 +183,8 @@ class _Reader:
             return
         defines = []  # "Long Short Term Memory: Complex, Expensive" (`listed`) defines nothing
         if not listed and (bold := BOLD_TERM.match(raw)):
-            defines.append((set(keywords(bold.group(1))), 2))
+            if not LEADS_TO.match(raw[bold.end() :]):  # "**L2** → Dense → Weight shrinkage"
+                defines.append((set(keywords(bold.group(1))), 2))
         elif not listed and (defined := DEFINITION.match(text)):
             defines.append((set(keywords(defined[1] or defined[2])), 2 - bool(defined[2])))
         under = self.about if self.fresh and not listed else set()

@@ -90,6 +90,10 @@ def _title_bonus(names: dict[str, list[str]], text: str, meta: Mapping[str, Any]
     from tutor.knowledge.note_units import asked_concept
 
     def named(title: str) -> bool:
+        bare = BRACKETED.sub("", title)  # "L2 Regularization (Ridge)" names L2 regularization
+        return bare != title and named_as(bare) or named_as(title)
+
+    def named_as(title: str) -> bool:
         found = asked_concept(title) if title.strip() else ""
         k = key(found)
         if not k:
@@ -103,6 +107,9 @@ def _title_bonus(names: dict[str, list[str]], text: str, meta: Mapping[str, Any]
     if any(map(named, [first, *(m.group(1) for m in DEFINED_TERM.finditer(text))])):
         return DEFINES_BONUS
     return HEADING_BONUS if named(str(meta.get("heading", "")).split("›")[-1]) else 0.0
+
+
+BRACKETED = re.compile(r"\s*\([^()]*\)")
 
 
 def _words(name: str) -> list[str]:
