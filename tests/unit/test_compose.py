@@ -417,3 +417,15 @@ def test_a_term_with_an_arrow_says_what_it_leads_to_not_what_it_is() -> None:
     )  # fmt: skip
     explained = compose_explanation("What is L2 regularization?", [chain, ridge])
     assert "square" in explained.lead and "→" not in explained.lead
+
+
+def test_a_sentence_ending_in_a_colon_is_said_with_what_completes_it() -> None:
+    stages = passage(
+        "llm.md", "Big Picture: How LLMs Are Made Smarter", (7, 15),
+        "Modern Large Language Models (LLMs) like GPT or Claude are trained in **three major "
+        "stages**:\n\n```\n1️⃣ Pretraining  →  2️⃣ Fine-Tuning  →  3️⃣ RLHF\n```\n\n"
+        "Each stage adds **new capabilities and alignment**.",
+    )  # fmt: skip
+    explained = compose_explanation("What are large language models?", [stages])
+    assert explained.lead.startswith("Modern Large Language Models (LLMs) like GPT")
+    assert "three major stages: 1️⃣ Pretraining" in explained.lead

@@ -94,6 +94,7 @@ class _Reader:
 
     def __init__(self, passage: Passage, rank: int) -> None:
         self.rank, self.label = rank, ""
+        self.lead_in = ""  # a sentence ending in ':' that the next unit completes
         self.labels_next = False  # the last line read was a label ("Example:") for what follows
         self.shorts: list[str] = []  # fragments of a list, joined into one unit
         self.units: list[Unit] = []
@@ -168,6 +169,7 @@ class _Reader:
 
     def entitle(self, text: str) -> None:
         """Start a new section: its first sentence usually defines what the title names."""
+        self.lead_in = ""
         topic = asked_concept(text) if QUESTION.search(text) else text
         if topic.lower() in LABELS:
             topic = self.heading
@@ -179,8 +181,14 @@ class _Reader:
         """One unit; a list's items joined under their title (`listed`) define nothing."""
         text = plain(raw)
         short = word_count(text) < 4 and "=" not in text
+        lead_in, self.lead_in = self.lead_in, ""
+        if not formula and not listed and text.endswith((":", "：")) and word_count(text) >= 8:
+            self.lead_in = text  # "LLMs are trained in three major stages:" says what follows
+            return
         if not formula and (text.endswith(("?", ":", "？", "：")) or short):
             return
+        if lead_in and not listed:
+            text = f"{lead_in} {text}"
         defines = []  # "Long Short Term Memory: Complex, Expensive" (`listed`) defines nothing
         if not listed and (bold := BOLD_TERM.match(raw)):
             if not LEADS_TO.match(raw[bold.end() :]):  # "**L2** → Dense → Weight shrinkage"
