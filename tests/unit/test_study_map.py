@@ -279,6 +279,18 @@ def test_a_term_line_defining_two_things_or_listing_instances_makes_concepts(
     assert find_concept(study_map, "Pros") is None  # one word after the colon lists nothing
 
 
+def test_a_name_with_an_inner_word_more_or_fewer_is_the_same_concept(shipped: StudyMap) -> None:
+    ffnn = concept(shipped, "Feed Forward Neural Network").id
+    assert concept(shipped, "Feed Forward Networks").id == ffnn
+    assert concept(shipped, "cross multi head attention").id == concept(shipped, "CA").id
+    # The first and last words must stay: a masked attention is not attention.
+    assert (
+        concept(shipped, "Masked Multi Head Attention").id
+        != concept(shipped, "Multi Head Attention").id
+    )
+    assert find_concept(shipped, "Feed Networks") is None  # two inner words fewer: too few
+
+
 def test_a_problem_is_found_by_its_name_without_the_word_problem(shipped: StudyMap) -> None:
     vgp = concept(shipped, "VGP").id
     for typed in ("Vanishing Gradients", "vanishing gradient issue", "vanishing gradient"):

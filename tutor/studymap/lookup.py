@@ -48,6 +48,11 @@ class NameIndex:
     """One-word names of `TYPO_MIN` letters or more by first letter, for a typed slip."""
     shorts: list[tuple[list[str], str]] = field(default_factory=list)
     """(long form's words, abbreviation) of each concept named both ways ("GD")."""
+    gapped: dict[tuple[str, str], list[tuple[list[str], str]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    """Names of three words or more by their first and last word, for a name said with an
+    inner word more or less ("Feed Forward Networks" of "Feed Forward Neural Network")."""
 
     @classmethod
     def of(cls, study_map: StudyMap) -> NameIndex:
@@ -84,6 +89,8 @@ class NameIndex:
                 self.first_starts.add((words[0][:2], words[1][:2]))
             elif words and len(words[0]) >= TYPO_MIN and words[0].isalpha():
                 self.singles[words[0][0]].append((words[0], concept))
+            if len(words) >= 2:
+                self.gapped[words[0], words[-1]].append((list(words), concept))
 
     def resolve(self, name: str) -> str | None:
         """The concept a name names, or None: exactly, one slip apart, or with a long form
@@ -98,7 +105,21 @@ class NameIndex:
             found = self.exact.get(key(other)) or self._close(words_of(other))
             if found:
                 break
-        return found
+        return found or self._inner(words)
+
+    def _inner(self, words: list[str]) -> str | None:
+        """The one concept named as this with one inner word more ("Feed Forward Networks":
+        "Feed Forward Neural Network"), or with up to two inner words fewer ("cross multi head
+        attention": "Cross Attention"); the first and last words are the same."""
+        if len(words) < 2:
+            return None
+        found = {
+            concept
+            for other, concept in self.gapped.get((words[0], words[-1]), ())
+            if (len(other) == len(words) + 1 and _gap(other, words))
+            or (0 < len(words) - len(other) <= 2 and _gap(words, other))
+        }
+        return found.pop() if len(found) == 1 else None
 
     def _typo(self, words: list[str]) -> str | None:
         """A one-word name one slip from a single known one ("Lanchain", "Tokenisation"); short
@@ -158,6 +179,14 @@ class NameIndex:
 
     def _one(self, word: str) -> str | None:
         return self.exact.get(key(word))
+
+
+def _gap(long: list[str], short: list[str]) -> bool:
+    """Whether the short name is the long one with a run of inner words left out."""
+    return len(short) >= 2 and any(
+        long[:i] == short[:i] and long[len(long) - len(short) + i :] == short[i:]
+        for i in range(1, len(short))
+    )
 
 
 def _starts(words: list[str]) -> tuple[str, ...]:
