@@ -208,9 +208,13 @@ def _known(word: str, vocabulary: frozenset[str]) -> bool:
 
 
 def _stems(word: str) -> set[str]:
-    """The word without an inflection ("scoring": "scor", "score"), stems of four letters up."""
-    forms = {word[: -len(end)] + put for end, put in ENDINGS if word.endswith(end)}
-    return {f for f in forms if len(f) >= 4}
+    """The word's `_uninflected` forms of four letters or more."""
+    return {f for f in _uninflected(word) if len(f) >= 4}
+
+
+def _uninflected(word: str) -> set[str]:
+    """The word with each inflection it may carry taken off ("scoring": "scor", "score")."""
+    return {word[: -len(end)] + put for end, put in ENDINGS if word.endswith(end)}
 
 
 def plain_english(word: str) -> bool:
@@ -236,9 +240,7 @@ PREFIXES = ("mis", "un", "re", "non", "over", "under", "out", "dis", "pre")
 
 def _a_word(part: str, english: frozenset[str]) -> bool:
     """Whether a word or one of its inflected stems is a whole word of the vocabulary."""
-    forms = {part, part + "s", part + "e"}
-    forms |= {part[: -len(end)] + put for end, put in ENDINGS if part.endswith(end)}
-    return bool(forms & english)
+    return bool(({part, part + "s", part + "e"} | _uninflected(part)) & english)
 
 
 ENDINGS = (("ing", ""), ("ing", "e"), ("ed", ""), ("ed", "e"), ("ier", "y"), ("ies", "y"),

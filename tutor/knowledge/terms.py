@@ -36,21 +36,15 @@ def query_terms(query: str, aliases: Aliases) -> list[str]:
     notes also give another name is looked up by its `alias:` term alone, once per keyword of
     the name, so a passage that says "VGP" weighs as one that spells out "vanishing gradient
     problem" (only the words outside the name are looked up as words)."""
-    mentions = aliases.mentions(query)
-    longest: list[tuple[str, int, int]] = []
-    for concept, start, end in sorted(mentions, key=lambda m: (m[1], -m[2])):
-        if not longest or start >= longest[-1][2]:
-            longest.append((concept, start, end))
+    mentions = [(c, s, e, len(keywords(query[s:e]))) for c, s, e in aliases.mentions(query)]
     rest, names, at = [], [], 0
-    for concept, start, end in longest:
-        said = keywords(query[start:end])
-        if len(said) < 2:
-            continue
-        rest.append(query[at:start])
-        names += [f"{ALIAS}{concept}"] * len(said)
-        at = end
+    for concept, start, end, words in sorted(mentions, key=lambda m: (m[1], -m[2])):
+        if words >= 2 and start >= at:  # the longest name at each place, none overlapping
+            rest.append(query[at:start])
+            names += [f"{ALIAS}{concept}"] * words
+            at = end
     rest.append(query[at:])
-    spelled = [f"{ALIAS}{c}" for c, s, e in mentions if len(keywords(query[s:e])) < 2]
+    spelled = [f"{ALIAS}{concept}" for concept, _, _, words in mentions if words < 2]
     return [*search_terms(" ".join(rest)), *names, *spelled]
 
 

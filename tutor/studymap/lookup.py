@@ -51,7 +51,7 @@ class NameIndex:
     gapped: dict[tuple[str, str], list[tuple[list[str], str]]] = field(
         default_factory=lambda: defaultdict(list)
     )
-    """Names of three words or more by their first and last word, for a name said with an
+    """Names of two words or more by their first and last word, for a name said with an
     inner word more or less ("Feed Forward Networks" of "Feed Forward Neural Network")."""
 
     @classmethod
