@@ -368,3 +368,47 @@ def test_another_name_in_brackets_merges_when_it_names_the_same_kind_of_thing(
     ppo = concept(study_map, "PPO")
     assert concept(study_map, "Proximal Policy Optimization").id == ppo.id
     assert concept(study_map, "RLHF with PPO").id != ppo.id
+
+
+def test_a_bare_abbreviation_is_the_phrase_its_note_keeps_using(
+    tmp_path: Path, shipped: StudyMap
+) -> None:
+    (tmp_path / "dl.md").write_text(
+        "# Deep Learning\n\n- Deep learning is a subset of machine learning with many layers.\n"
+        "- Unlike ML, it learns features; machine learning needs them made by hand.\n"
+        "- Learning rate sets the step. Too high an LR overshoots; the learning rate decays.\n"
+        "- A schedule lowers the learning rate over time.\n\n"
+        "# Prompts\n\n- Explain it without natural language processing or NLP words.\n"
+        "- RMS is used once here, and so are rare mentions: random model search.\n"
+    )
+    study_map = map_of(tmp_path)
+    assert concept(study_map, "ML").id == concept(study_map, "machine learning").id
+    assert concept(study_map, "LR").id == concept(study_map, "learning rate").id
+    # In the shipped notes "learning rate", used a dozen times, is LR: not the title line
+    # "Leaky Relu", which spells it too.
+    assert concept(shipped, "LR").id == concept(shipped, "learning rate").id
+    assert concept(shipped, "LR").id != concept(shipped, "Leaky Relu").id
+    # Used once, but right beside the abbreviation.
+    assert concept(study_map, "NLP").id == concept(study_map, "natural language processing").id
+    # A phrase used once, away from it, spells nothing ("many layers" opens on a quantifier).
+    assert find_concept(study_map, "random model search") is None
+    assert find_concept(study_map, "many layers") is None
+
+
+def test_running_text_names_a_thing_in_brackets_or_quotes(tmp_path: Path) -> None:
+    (tmp_path / "rl.md").write_text(
+        "# Reward Model (RM)\n\n- Scores a response as humans would.\n\n"
+        '# RLHF\n\n- Step 2: train a neural net simulator of human preferences ("reward model")\n'
+        "- Keeps the previous cell state(RM) as the score.\n"
+        "- For training, RNNs use backpropagation through time (BPTT).\n"
+        "- Feed Forward Neural Network (FFNN): layers without loops.\n"
+        "- Then we feed it to FNN. DPO and PPO are compared.\n"
+        "- PPO (Proximal Policy Optimization) clips the update.\n"
+    )
+    study_map = map_of(tmp_path)
+    rm = concept(study_map, "Reward Model").id
+    assert concept(study_map, "neural net simulator of human preferences").id == rm
+    assert concept(study_map, "cell state").id == rm
+    assert find_concept(study_map, "through time") is None  # the end of BPTT's own long form
+    assert concept(study_map, "FNN").id == concept(study_map, "FFNN").id  # a letter left out
+    assert find_concept(study_map, "DPO") is None  # a letter changed is another thing

@@ -9,6 +9,7 @@ and both directions read from definitions alone (a pipeline's or a wikilink's di
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -21,7 +22,14 @@ from tutor.studymap.names import ASPECT, read_name
 from tutor.studymap.note_lines import NoteLines
 from tutor.studymap.reading import Reading, read_rows
 from tutor.studymap.relations import compared, from_definitions, from_links, from_sequences, part_of
-from tutor.studymap.spelled import bracketed_compounds, misspelled_abbreviations
+from tutor.studymap.spelled import (
+    bracketed_compounds,
+    described_names,
+    dropped_letter,
+    misspelled_abbreviations,
+    renamed_in_text,
+    spelled_in_text,
+)
 
 MAX_TOPIC = 200
 """A typed topic is read up to this many characters (a name is never longer)."""
@@ -62,27 +70,44 @@ def _joined(aliases: Aliases, more: Aliases) -> Aliases:
     """The notes' aliases and those read from concepts' own lines (the caller's unchanged)."""
     out = Aliases()
     for found in (aliases, more):
-        for name_key, name in found.pairs():
-            for other in found.of(name):
-                if key(other) == name_key:
-                    out.add(other, name)
+        _add_all(out, found)
     return out
 
 
+def _add_all(out: Aliases, found: Aliases) -> None:
+    for name_key, name in found.pairs():
+        for other in found.of(name):
+            if key(other) == name_key:
+                out.add(other, name)
+
+
 def _spelled(reading: Reading, aliases: Aliases) -> Aliases:
-    """Aliases read from the notes beyond the index's: from concepts' own lines, and
-    abbreviations of long words or misspelled (`tutor.studymap.spelled`)."""
+    """Aliases read from the notes beyond the index's: from concepts' own lines, abbreviations
+    of long words, misspelled or used bare, and names given in running text
+    (`tutor.studymap.spelled`)."""
     lines = [t for row in reading.rows for _, t in row.lines]
+    by_file: dict[str, list[str]] = defaultdict(list)
+    titles: dict[str, set[str]] = defaultdict(set)
+    for row in reading.rows:
+        by_file[row.file] += [t for _, t in row.lines]
+        titles[row.file].update(row.heading.split(" › "))
+    for file, found in titles.items():
+        by_file[file] += sorted(found)
+    names: dict[str, list[str]] = defaultdict(list)
+    for cand in reading.candidates:
+        names[cand.file] += cand.names
     vocab = compound_ends(n for c in reading.candidates for n in c.names)
     out = home_aliases(reading)
     for more in (
         bracketed_compounds(lines, vocab, aliases),
         misspelled_abbreviations(lines, aliases),
+        spelled_in_text(by_file, names, aliases),
+        described_names(lines),
     ):
-        for name_key, name in more.pairs():
-            for other in more.of(name):
-                if key(other) == name_key:
-                    out.add(other, name)
+        _add_all(out, more)
+    known = _joined(aliases, out)  # these two read what the rules above found
+    _add_all(out, renamed_in_text(lines, known))
+    _add_all(out, dropped_letter(by_file, known))
     return out
 
 
