@@ -412,3 +412,24 @@ def test_running_text_names_a_thing_in_brackets_or_quotes(tmp_path: Path) -> Non
     assert find_concept(study_map, "through time") is None  # the end of BPTT's own long form
     assert concept(study_map, "FNN").id == concept(study_map, "FFNN").id  # a letter left out
     assert find_concept(study_map, "DPO") is None  # a letter changed is another thing
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("red team", "Red Teaming"),  # inflected otherwise
+        ("Hallucinating", "Hallucinations"),
+        ("jailbreaking techniques", "Jailbreaks"),  # and a word saying what kind of thing
+        ("multi-head attention mechanism", "Multi-head attention"),
+        ("traditional machine learning", "ML"),
+    ],
+)
+def test_a_name_inflected_otherwise_or_with_its_kind_finds_the_concept(
+    shipped: StudyMap, typed: str, meant: str
+) -> None:
+    assert concept(shipped, typed).id == concept(shipped, meant).id
+
+
+def test_a_stem_two_concepts_share_finds_neither(shipped: StudyMap) -> None:
+    assert concept(shipped, "Optimizers").id != concept(shipped, "Optimization").id
+    assert find_concept(shipped, "optimizing") is None

@@ -34,7 +34,8 @@ from tutor.studymap.spelled import (
 MAX_TOPIC = 200
 """A typed topic is read up to this many characters (a name is never longer)."""
 PLAIN_KIND = re.compile(
-    r"^(?:the\s+)?(?:basic|vanilla|plain|simple|standard|classic(?:al)?|naive|ordinary)\s+(.+)$"
+    r"^(?:the\s+)?(?:basic|vanilla|plain|simple|standard|classic(?:al)?|naive|ordinary"
+    r"|traditional|conventional)\s+(.+)$"
     r"|^(.+?)\s+systems?$",
     re.I,
 )

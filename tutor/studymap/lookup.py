@@ -23,10 +23,14 @@ MAX_NAME_WORDS = 7
 TYPO_MIN = 6
 """A one-word name this long or longer is forgiven one slip when typed."""
 KIND_WORDS = frozenset(
-    "function functions loss algorithm algo method technique problem issue".split()
+    "function functions loss algorithm algorithms algo method methods technique techniques"
+    " mechanism problem issue".split()
 )
 """A last word that says what kind of thing a name is ("Softmax function", "Vanishing
 Gradient Problem")."""
+MIN_STEM = 4
+STEM_ENDS = tuple("ations ation ating ated ates ings ing ions ion ers er ed es s".split())
+"""Endings taken off a word to find a name inflected otherwise, longest first."""
 SHORT = 3
 """A name this short or shorter ("PE", "RM") is matched in a text only as written in
 capitals, so "rm" in a command or "pe" in a word never counts."""
@@ -53,6 +57,8 @@ class NameIndex:
     )
     """Names of two words or more by their first and last word, for a name said with an
     inner word more or less ("Feed Forward Networks" of "Feed Forward Neural Network")."""
+    stems: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    """Names by the stems of their words (`_stem`), for a name inflected otherwise."""
 
     @classmethod
     def of(cls, study_map: StudyMap) -> NameIndex:
@@ -91,21 +97,36 @@ class NameIndex:
                 self.singles[words[0][0]].append((words[0], concept))
             if len(words) >= 2:
                 self.gapped[words[0], words[-1]].append((list(words), concept))
+            if words and len(words[-1]) >= MIN_STEM:
+                self.stems[_stem_key(list(words))].add(concept)
 
     def resolve(self, name: str) -> str | None:
-        """The concept a name names, or None: exactly, one slip apart, or with a long form
-        the notes abbreviate written either way ("Stochastic Gradient Descent": "Stochastic
-        GD")."""
+        """The concept a name names, or None: exactly, one slip apart, with a long form the
+        notes abbreviate written either way ("Stochastic Gradient Descent": "Stochastic GD"),
+        or inflected otherwise; then the same without a word saying what kind of thing it is
+        ("multi-head attention mechanism", "jailbreaking techniques")."""
         for k in (key(name), key(_without_function(name))):
             if k and k in self.exact:
                 return self.exact[k]
+        bare = _without_function(name)
+        return self._resolve(name) or (self._resolve(bare) if bare else None)
+
+    def _resolve(self, name: str) -> str | None:
         words = words_of(name)
         found = self._close(words) or self._typo(words)
         for other in [] if found else self._rewritten(words):
             found = self.exact.get(key(other)) or self._close(words_of(other))
             if found:
                 break
-        return found or self._inner(words)
+        return found or self._inner(words) or self._inflected(words)
+
+    def _inflected(self, words: list[str]) -> str | None:
+        """The one concept whose name is this one inflected otherwise ("red team" / "Red
+        Teaming", "jailbreaking" / "Jailbreaks", "overfit" / "Overfitting")."""
+        if not words or len(words[-1]) < MIN_STEM:
+            return None
+        found = self.stems.get(_stem_key(words), set())
+        return next(iter(found)) if len(found) == 1 else None
 
     def _inner(self, words: list[str]) -> str | None:
         """The one concept named as this with one inner word more ("Feed Forward Networks":
@@ -179,6 +200,23 @@ class NameIndex:
 
     def _one(self, word: str) -> str | None:
         return self.exact.get(key(word))
+
+
+def _stem_key(words: list[str]) -> str:
+    return " ".join(_stem(w) for w in words)
+
+
+def _stem(word: str) -> str:
+    """A word without its inflection or derivation ending, of `MIN_STEM` letters or more
+    ("teaming": "team", "hallucinations" and "hallucinating": "hallucin", "overfitting":
+    "overfit")."""
+    for end in STEM_ENDS:
+        if word.endswith(end) and len(word) - len(end) >= MIN_STEM:
+            word = word[: -len(end)]
+            if word[-1] == word[-2] and word[-1] not in "aeiouls":
+                word = word[:-1]  # "overfitt", "programm"
+            break
+    return word
 
 
 def _gap(long: list[str], short: list[str]) -> bool:
