@@ -99,6 +99,21 @@ def test_topics_are_read_without_the_request() -> None:
     assert topic_of("How's the RM trained in the PPO recipe?") == "RM"
     assert topic_of("Are the chat transcripts used to train assistants?") == "chat transcripts"
     assert topic_of("are there notes on PPO") == "PPO"
+    assert topic_of("is RLAIF covered anywhere in my running notes") == "RLAIF"
+    assert topic_of("anything in my notes about ridge") == "ridge"
+
+
+def test_a_term_said_before_its_question_is_the_topic_unless_it_sets_the_scene() -> None:
+    assert topic_of("gradient checkpointing — how does it save memory?") == "gradient checkpointing"
+    assert topic_of("the reward model: how is it trained?") == "reward model"
+    assert topic_of("LoRA, what is it?") == "LoRA"
+    # A clause that says where the question is asked stays with it.
+    assert topic_of("in the RL step of RLHF, what does gamma do?").startswith("in the RL step")
+    assert "PPO" in topic_of("apart from PPO, what else is there?")
+    # A question first is not a term ("what is it: LoRA?" keeps its question).
+    assert topic_of("a very long heading of more than seven words here: why?") != (
+        "very long heading of more than seven words here"
+    )
 
 
 def test_comparisons_are_read_in_their_common_shapes_and_only_there() -> None:

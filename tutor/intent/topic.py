@@ -49,7 +49,8 @@ ASIDES = re.compile(
 NOTES = re.compile(
     r"\b(?:in|of|from|within|across|inside|according to|among|throughout)"
     r" (?:any of |all of |one of )?"
-    r"(?:my|the|our|your) (?:own |study |class )?(?:notes?|files?|vault|docs|documents"
+    r"(?:my|the|our|your) (?:own |study |class |lecture |running |course )?"
+    r"(?:notes?|files?|vault|docs|documents"
     r"|notebooks?|material|writing)\b|\bin (?:my|the) (?:notes|files)\b",
     re.I,
 )
@@ -137,6 +138,8 @@ LEAD = re.compile(
     r"(?: (?:i|you|we|one|it|they))?\s+"
     r"|(?:what|who|whats)(?:'?s| is| are| was| were| exactly is| exactly are)?\b\s+"
     r"|(?:are|is|was|were) (?=(?:the|a|an) )"
+    r"|(?:are|is|was|were) (?=\S.*\b(?:covered|mentioned|discussed|defined|anywhere"
+    r"|in (?:my|the|our|your) (?:\w+ )?(?:notes?|files?|vault)\b))"
     r"|(?:definition|meaning|explanation|overview|summary|intuition|purpose|point|idea"
     r"|basics|fundamentals) (?:of|behind)\s+"
     r"|(?:the|a|an|my|some|about|on|of|into)\s+)",
@@ -145,7 +148,8 @@ LEAD = re.compile(
 TRAIL = re.compile(
     r",?\s+(?:lol|lmao|haha|quick version|short version|if you (?:don'?t|do not) mind"
     r"|one (?:question )?at a time|nothing too (?:hard|difficult)|at all|come in|comes in"
-    r"|(?<!my )(?<!the )notes|stuff|part|bit|section|(?:practice )?questions|quiz|flashcards?|demo"
+    r"|(?<!my )(?<!the )(?<!own )(?<!study )(?<!class )(?<!lecture )(?<!running )(?<!course )"
+    r"notes|stuff|part|bit|section|(?:practice )?questions|quiz|flashcards?|demo"
     r"|(?:applied|used|computed|trained|placed|stored|implemented)\b.*)$"
     r"|(?:\s+(?:work|works|working|mean|means|do|does|stand for|mentioned|covered|discussed"
     r"|defined|explained|written|appear|appears|again|in action|in (?:python|code)"
@@ -247,7 +251,8 @@ def read_request(text: str) -> Request:
         kept = [c for c in clauses if _names_something(c)]
         if len(kept) < len(clauses):  # an aside was dropped; otherwise keep the text as typed
             rest = ", ".join(kept or clauses[:1])
-    topic = _strip(NOTES.sub(" ", _strip(rest)))
+    rest = _asked_after(rest)
+    topic = _strip(" ".join(NOTES.sub(" ", _strip(rest)).split()))
     parts: tuple[str, ...] = ()
     if match := COMPARE_LEAD.match(topic) or COMPARE.match(topic) or COMPARED.match(topic):
         found = [g for g in match.groups() if g]
@@ -265,6 +270,33 @@ def read_request(text: str) -> Request:
     if len(topic) > MAX_CHARS:
         topic = topic[:MAX_CHARS].rsplit(" ", 1)[0] + " …"
     return Request(topic, level, parts)
+
+
+QUESTION_START = re.compile(
+    r"^(?:how|why|what|when|where|which|who|can|could|does|do|did|is|are|should|would|will)\b",
+    re.I,
+)
+SETTING = re.compile(
+    r"^(?:in|for|when|while|during|with|on|after|before|if|once|inside|apart|besides|other than"
+    r"|except|unlike|like|as|since|because|so|then)\b",
+    re.I,
+)
+"""A first clause that says where or when the question is asked: the question needs it."""
+HEAD_WORDS = 7
+"""The most words of a term said before the question about it."""
+
+
+def _asked_after(text: str) -> str:
+    """The term a message names before its question about it: "gradient checkpointing — how
+    does it save memory?" asks about gradient checkpointing. A first clause that sets the
+    scene ("in the RL step of RLHF, what …") is kept with the question."""
+    match = re.match(r"^(.+?)(?:\s*[,:;]\s+|\s+[-–—]\s+)(.+)$", text)
+    if not match:
+        return text
+    head, question = match.group(1).strip(), match.group(2).strip()
+    if not QUESTION_START.match(question) or QUESTION_START.match(head) or SETTING.match(head):
+        return text
+    return head if len(head.split()) <= HEAD_WORDS else text
 
 
 def topic_of(text: str) -> str:
