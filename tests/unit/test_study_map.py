@@ -433,3 +433,25 @@ def test_a_name_inflected_otherwise_or_with_its_kind_finds_the_concept(
 def test_a_stem_two_concepts_share_finds_neither(shipped: StudyMap) -> None:
     assert concept(shipped, "Optimizers").id != concept(shipped, "Optimization").id
     assert find_concept(shipped, "optimizing") is None
+
+
+def test_running_text_equating_or_calling_names_gives_them_to_one_concept(tmp_path: Path) -> None:
+    (tmp_path / "nn.md").write_text(
+        "# Neurons\n\n- A network is a collection of interconnected computational units called"
+        " neurons, organized into layers.\n- It relies on a mechanism called self-attention.\n\n"
+        "# Logits\n\n- Softmax turns raw output scores, or logits, into probabilities.\n"
+        "- Apples, big pears, or bananas, are fruit.\n\n"
+        "# Vague racollection\n\n- What the weights remember.\n\n"
+        "# Memory\n\n* Knowledge in the parameters == Vague recollection\n"
+        "* Agent = LLM + Tools\n"
+    )
+    study_map = map_of(tmp_path)
+    assert concept(study_map, "computational units").id == concept(study_map, "Neurons").id
+    assert concept(study_map, "raw output scores").id == concept(study_map, "Logits").id
+    # "==" names one thing twice, even with the heading's slip; one "=" is a formula
+    racollection = concept(study_map, "Vague racollection").id
+    assert concept(study_map, "Knowledge in the parameters").id == racollection
+    assert find_concept(study_map, "LLM + Tools") is None
+    # a function word before "called", or a list before ", or", names nothing
+    assert find_concept(study_map, "a mechanism") is None
+    assert find_concept(study_map, "big pears") is None

@@ -27,6 +27,7 @@ from tutor.studymap.spelled import (
     described_names,
     dropped_letter,
     misspelled_abbreviations,
+    named_in_text,
     renamed_in_text,
     spelled_in_text,
 )
@@ -104,6 +105,7 @@ def _spelled(reading: Reading, aliases: Aliases) -> Aliases:
         misspelled_abbreviations(lines, aliases),
         spelled_in_text(by_file, names, aliases),
         described_names(lines),
+        named_in_text(lines),
     ):
         _add_all(out, more)
     known = _joined(aliases, out)  # these two read what the rules above found

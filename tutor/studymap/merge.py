@@ -107,7 +107,7 @@ def merge(reading: Reading, aliases: Aliases) -> tuple[dict[str, Concept], list[
             k0 = key(name)
             if k0:
                 by_key.setdefault(k0, i)
-    _join_slips(cands, union)
+    _join_slips(cands, union, aliases)
     _join_spelled(reading, union, aliases)
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(len(cands)):
@@ -126,14 +126,16 @@ def _aliases_of(cand: Candidate, aliases: Aliases) -> list[str]:
     return [a for name in [*cand.names, *cand.aliases] for a in aliases.of(name)]
 
 
-def _join_slips(cands: list[Candidate], union: _Union) -> None:
-    """Join names one slip apart, compared within names whose words start alike."""
+def _join_slips(cands: list[Candidate], union: _Union, aliases: Aliases) -> None:
+    """Join names one slip apart, compared within names whose words start with the same
+    letters; another name the notes give a candidate counts as its own ("Knowledge in the
+    parameters == Vague recollection" joins the heading "Vague racollection")."""
     buckets: dict[tuple[str, ...], list[tuple[int, list[str]]]] = defaultdict(list)
     for i, cand in enumerate(cands):
-        for name in cand.names:
+        for name in dict.fromkeys([*cand.names, *cand.aliases, *_aliases_of(cand, aliases)]):
             words = words_of(name)
             if words and sum(map(len, words)) >= 6:
-                buckets[tuple(w[:2] for w in words)].append((i, words))
+                buckets[tuple(w[:1] for w in words)].append((i, words))
     for members in buckets.values():
         for n, (i, a) in enumerate(members):
             for j, b in members[n + 1 :]:

@@ -10,7 +10,8 @@ concept's abbreviation when it is one letter off the one the notes give.
 An abbreviation no name spells may still be spelled by the running text of its note: "ML"
 where the note says "machine learning" (`spelled_in_text`), "FNN" where it writes "FFNN"
 (`dropped_letter`). Running text names things too: 'a neural net simulator of human
-preferences ("reward model")' (`described_names`), "cell state(LTM)" (`renamed_in_text`).
+preferences ("reward model")' (`described_names`), "cell state(LTM)" (`renamed_in_text`),
+"units called neurons", "raw output scores, or logits," and "A == B" (`named_in_text`).
 """
 
 from __future__ import annotations
@@ -224,6 +225,33 @@ def described_names(lines: Iterable[str]) -> Aliases:
     for line in lines:
         for m in DESCRIBED.finditer(line):
             found.add(m.group(1), m.group(2).strip())
+    return found
+
+
+EQUATED = re.compile(r"^[\s*>+-]*([A-Za-z][\w' -]{2,80}?)\s*==\s*([A-Za-z][\w' -]{2,60}?)[\s.]*$")
+"""A point that says two names are one thing: "Knowledge in the parameters == Vague
+recollection" (a single "=" writes a formula: "Agent = LLM + Tools")."""
+CALLED = re.compile(
+    r"\b([a-z][\w-]+\s+[a-z][\w-]+)\s+(?:called|known as|also called|referred to as)\s+"
+    r"([A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*){0,2})(?=\s*[,.;:()]|\s*$)"
+    r"|(?<!, )\b([a-z][\w-]+\s+[a-z][\w-]+(?:\s+[a-z][\w-]+)?),\s+or\s+([A-Za-z][\w-]*),"
+)
+"""Two words of running text, then the name they go by: "computational units called
+neurons", "raw output scores, or logits,"."""
+
+
+def named_in_text(lines: Iterable[str]) -> Aliases:
+    """Names running text gives as one: "A == B", "units called neurons", "scores, or
+    logits,". The words before the name must all say what it is, none a function word
+    ("a mechanism called self-attention" names nothing more)."""
+    found = Aliases()
+    for line in lines:
+        if m := EQUATED.match(line):
+            found.add(m.group(1).strip(), m.group(2).strip())
+        for m in CALLED.finditer(line):
+            before, name = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+            if not _function_word(before.split()) and not _function_word(name.split()):
+                found.add(before, name)
     return found
 
 
