@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from tutor.context import Services
 
 ROUTING = EVALS_DIR / "routing.jsonl"
-# coverage.jsonl is the tuning half: two earlier held-out halves moved there once read
+# coverage.jsonl is the tuning half: the earlier held-out halves moved there once read
 # (rows marked "was"); coverage_heldout.jsonl is the held-out half, written by someone else.
 COVERAGE = (EVALS_DIR / "coverage.jsonl", EVALS_DIR / "coverage_heldout.jsonl")
 SPLITS = ("heldout", "tune")
