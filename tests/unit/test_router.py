@@ -107,6 +107,10 @@ def test_a_term_said_before_its_question_is_the_topic_unless_it_sets_the_scene()
     assert topic_of("gradient checkpointing — how does it save memory?") == "gradient checkpointing"
     assert topic_of("the reward model: how is it trained?") == "reward model"
     assert topic_of("LoRA, what is it?") == "LoRA"
+    assert topic_of("the reward model: how is it trained") == "reward model"
+    # A heading pasted whole is not a term and its question.
+    heading = "Intermediate Level: How It Actually Works › Reward Model (Key RLHF Component)"
+    assert topic_of(heading) == heading
     # A clause that says where the question is asked stays with it.
     assert topic_of("in the RL step of RLHF, what does gamma do?").startswith("in the RL step")
     assert "PPO" in topic_of("apart from PPO, what else is there?")

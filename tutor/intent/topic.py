@@ -291,11 +291,13 @@ def _asked_after(text: str) -> str:
     does it save memory?" asks about gradient checkpointing. A first clause that sets the
     scene ("in the RL step of RLHF, what …") is kept with the question."""
     match = re.match(r"^(.+?)(?:\s*[,:;]\s+|\s+[-–—]\s+)(.+)$", text)
-    if not match:
+    if not match or "›" in text:  # a heading path pasted whole is its own topic
         return text
     head, question = match.group(1).strip(), match.group(2).strip()
     if not QUESTION_START.match(question) or QUESTION_START.match(head) or SETTING.match(head):
         return text
+    if not question.endswith("?") and not question[0].islower():
+        return text  # a title's second part ("Intermediate Level: How It Actually Works")
     return head if len(head.split()) <= HEAD_WORDS else text
 
 
