@@ -46,10 +46,13 @@ ASIDES = re.compile(
     r"|on (?:some )?toy data|for a toy example|on a (?:tiny|small) (?:string|example))\b",
     re.I,
 )
+NOTE_KINDS = ("own", "study", "class", "lecture", "running", "course")
+"""Words that say which of the learner's notes ("my running notes"): part of the notes, not
+the topic."""
 NOTES = re.compile(
     r"\b(?:in|of|from|within|across|inside|according to|among|throughout)"
     r" (?:any of |all of |one of )?"
-    r"(?:my|the|our|your) (?:own |study |class |lecture |running |course )?"
+    rf"(?:my|the|our|your) (?:{'|'.join(f'{w} ' for w in NOTE_KINDS)})?"
     r"(?:notes?|files?|vault|docs|documents"
     r"|notebooks?|material|writing)\b|\bin (?:my|the) (?:notes|files)\b",
     re.I,
@@ -148,8 +151,8 @@ LEAD = re.compile(
 TRAIL = re.compile(
     r",?\s+(?:lol|lmao|haha|quick version|short version|if you (?:don'?t|do not) mind"
     r"|one (?:question )?at a time|nothing too (?:hard|difficult)|at all|come in|comes in"
-    r"|(?<!my )(?<!the )(?<!own )(?<!study )(?<!class )(?<!lecture )(?<!running )(?<!course )"
-    r"notes|stuff|part|bit|section|(?:practice )?questions|quiz|flashcards?|demo"
+    r"|" + "".join(f"(?<!{w} )" for w in ("my", "the", *NOTE_KINDS)) + "notes"  # "PPO notes"
+    r"|stuff|part|bit|section|(?:practice )?questions|quiz|flashcards?|demo"
     r"|(?:applied|used|computed|trained|placed|stored|implemented)\b.*)$"
     r"|(?:\s+(?:work|works|working|mean|means|do|does|stand for|mentioned|covered|discussed"
     r"|defined|explained|written|appear|appears|again|in action|in (?:python|code)"
@@ -272,7 +275,7 @@ def read_request(text: str) -> Request:
     return Request(topic, level, parts)
 
 
-QUESTION_START = re.compile(
+ASKING = re.compile(
     r"^(?:how|why|what|when|where|which|who|can|could|does|do|did|is|are|should|would|will)\b",
     re.I,
 )
@@ -294,7 +297,7 @@ def _asked_after(text: str) -> str:
     if not match or "›" in text:  # a heading path pasted whole is its own topic
         return text
     head, question = match.group(1).strip(), match.group(2).strip()
-    if not QUESTION_START.match(question) or QUESTION_START.match(head) or SETTING.match(head):
+    if not ASKING.match(question) or ASKING.match(head) or SETTING.match(head):
         return text
     if not question.endswith("?") and not question[0].islower():
         return text  # a title's second part ("Intermediate Level: How It Actually Works")

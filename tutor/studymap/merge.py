@@ -100,7 +100,7 @@ def merge(reading: Reading, aliases: Aliases) -> tuple[dict[str, Concept], list[
     union = _Union(len(cands))
     by_key: dict[str, int] = {}
     for i, cand in enumerate(cands):
-        for name in [*cand.names, *cand.aliases, *_aliases_of(cand, aliases)]:
+        for name in _every_name(cand, aliases):
             for k in name_keys(name):
                 if k in by_key:
                     union.join(i, by_key[k])
@@ -122,8 +122,10 @@ def merge(reading: Reading, aliases: Aliases) -> tuple[dict[str, Concept], list[
     return concepts, owner
 
 
-def _aliases_of(cand: Candidate, aliases: Aliases) -> list[str]:
-    return [a for name in [*cand.names, *cand.aliases] for a in aliases.of(name)]
+def _every_name(cand: Candidate, aliases: Aliases) -> list[str]:
+    """A candidate's names, its own aliases, and the aliases the notes give any of them."""
+    own = [*cand.names, *cand.aliases]
+    return own + [a for name in own for a in aliases.of(name)]
 
 
 def _join_slips(cands: list[Candidate], union: _Union, aliases: Aliases) -> None:
@@ -132,7 +134,7 @@ def _join_slips(cands: list[Candidate], union: _Union, aliases: Aliases) -> None
     parameters == Vague recollection" joins the heading "Vague racollection")."""
     buckets: dict[tuple[str, ...], list[tuple[int, list[str]]]] = defaultdict(list)
     for i, cand in enumerate(cands):
-        for name in dict.fromkeys([*cand.names, *cand.aliases, *_aliases_of(cand, aliases)]):
+        for name in dict.fromkeys(_every_name(cand, aliases)):
             words = words_of(name)
             if words and sum(map(len, words)) >= 6:
                 buckets[tuple(w[:1] for w in words)].append((i, words))
@@ -176,7 +178,7 @@ def _concept(
 ) -> Concept:
     names: Counter[str] = Counter()
     for i in members:
-        for name in [*cands[i].names, *cands[i].aliases, *_aliases_of(cands[i], aliases)]:
+        for name in _every_name(cands[i], aliases):
             names[name] += 1 if name in cands[i].names else 0
     by_key: dict[str, str] = {}
     uses: Counter[str] = Counter()

@@ -234,10 +234,13 @@ recollection" (a single "=" writes a formula: "Agent = LLM + Tools")."""
 CALLED = re.compile(
     r"\b([a-z][\w-]+\s+[a-z][\w-]+)\s+(?:called|known as|also called|referred to as)\s+"
     r"([A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*){0,2})(?=\s*[,.;:()]|\s*$)"
-    r"|(?<!, )\b([a-z][\w-]+\s+[a-z][\w-]+(?:\s+[a-z][\w-]+)?),\s+or\s+([A-Za-z][\w-]*),"
 )
-"""Two words of running text, then the name they go by: "computational units called
-neurons", "raw output scores, or logits,"."""
+"""Two words of running text, then the name they go by: "computational units called neurons"."""
+OR_NAMED = re.compile(
+    r"(?<!, )\b([a-z][\w-]+\s+[a-z][\w-]+(?:\s+[a-z][\w-]+)?),\s+or\s+([A-Za-z][\w-]*),"
+)
+"""Words of running text, then ", or" and their other name: "raw output scores, or logits,"
+(not the last items of a list: "apples, big pears, or bananas,")."""
 
 
 def named_in_text(lines: Iterable[str]) -> Aliases:
@@ -248,8 +251,8 @@ def named_in_text(lines: Iterable[str]) -> Aliases:
     for line in lines:
         if m := EQUATED.match(line):
             found.add(m.group(1).strip(), m.group(2).strip())
-        for m in CALLED.finditer(line):
-            before, name = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        for m in (*CALLED.finditer(line), *OR_NAMED.finditer(line)):
+            before, name = m.group(1), m.group(2)
             if not _function_word(before.split()) and not _function_word(name.split()):
                 found.add(before, name)
     return found
