@@ -73,6 +73,8 @@ def test_the_topic_carries_no_request_words_and_keeps_the_level_wish() -> None:
     assert route_offline("explain dropout in depth please")["asked_level"] == "advanced"
     assert route_offline("[[LoRA]]")["topic"] == "LoRA"
     assert route_offline("what is C++?")["topic"] == "C++"
+    assert route_offline("[[LoRA]] —  ?")["topic"] == "LoRA"  # a dash left hanging is not a name
+    assert topic_of("pre- and post-training") == "pre- and post-training"
     # Languages compared are a question to explain; asked to run, they are code.
     assert route_offline("C++ vs Python")["route"] == "explain"
     assert route_offline("rust vs go: which is faster")["route"] == "explain"
@@ -117,6 +119,28 @@ def test_a_term_said_before_its_question_is_the_topic_unless_it_sets_the_scene()
     # A question first is not a term ("what is it: LoRA?" keeps its question).
     assert topic_of("a very long heading of more than seven words here: why?") != (
         "very long heading of more than seven words here"
+    )
+
+
+def test_everyday_wrappings_of_a_question_leave_the_concept() -> None:
+    # The thing asked for in "what X is used …" is X in its place, not X alone.
+    assert topic_of("What data is used to teach the component that grades responses?") == (
+        "data used to teach the component that grades responses"
+    )
+    assert topic_of("which loss is used for classification?") == "loss used for classification"
+    assert topic_of("what is dropout used for?") == "dropout"
+    # Polite and -ing forms of a request, and a second question joined by "and".
+    assert (
+        topic_of("Would you mind explaining instance normalization and when it's used instead?")
+        == "instance normalization"
+    )
+    assert topic_of("would you mind quizzing me on PPO") == "PPO"
+    assert topic_of("do you mind if we look at LoRA") == "LoRA"
+    assert topic_of("What is catastrophic forgetting and how do people prevent it?") == (
+        "catastrophic forgetting"
+    )
+    assert topic_of("Could you explain how a neural Turing machine reads its memory?") == (
+        "neural Turing machine reads its memory"
     )
 
 

@@ -62,7 +62,7 @@ FILLER = (
     r"|even|actually|exactly|really|basically|again|quick(?:ly)?|please)"
 )
 POLITE = (
-    r"(?:(?:can|could|would|will) (?:you|u)(?: please| pls)?|would you mind|do you mind"
+    r"(?:(?:would|do) you mind|(?:can|could|would|will) (?:you|u)(?: please| pls)?"
     r"|(?:i(?:'d| would) like|i (?:want|need|wanna)|want to|wanna)(?: you)?(?: to)?"
     r"|can we|could we|shall we|let'?s|let me|help me|i'?m trying to|time to"
     r"|go ahead and|quickly|just|be (?:tested|quizzed|drilled)(?: (?:on|about))?)"
@@ -70,7 +70,8 @@ POLITE = (
 LEAD = re.compile(
     rf"^(?:{FILLER}[,!.:]?\s+|{POLITE}\s+"
     # quiz
-    r"|(?:quiz|test|drill|check|grill|examine|challenge|exam|review) (?:me|my)\b(?: (?:knowledge|"
+    r"|(?:quiz(?:zing)?|test(?:ing)?|drill(?:ing)?|check(?:ing)?|grill(?:ing)?|examine|challenge"
+    r"|exam|review) (?:me|my)\b(?: (?:knowledge|"
     r"understanding|memory|recall))?(?: (?:on|about|over|with|of|in))?\s*"
     r"|(?:give|ask|throw|hit|send|make|write)(?: me| us)?(?: with)?(?: a| an| some| another| a few"
     r"| \d+| more)?(?: quick| short| pop| practice| multiple[- ]choice| review| fill[- ]in[- ]the"
@@ -128,7 +129,9 @@ LEAD = re.compile(
     r"|(?:a |an )?(?:quick |short |brief )?(?:explanation|overview|summary|intro)"
     r" (?:of|on|about)\s+"
     r"|(?:understand|learn(?: about)?|know(?: about)?|see)\s+"
-    r"|(?:explain|describe|define|summari[sz]e|clarify|elaborate(?: on)?|break down|unpack"
+    r"|(?:if )?(?:we|i|you) (?:look|go|went|dig) (?:at|over|through|into)\s+"
+    r"|(?:explain(?:ing)?|describ(?:e|ing)|defin(?:e|ing)|summari[sz](?:e|ing)|clarify(?:ing)?"
+    r"|elaborate(?: on)?|break down|unpack"
     r"|walk me through|go over|go through|talk me through|tell me(?: more| a bit| something)?"
     r"(?: (?:about|on))?|teach me(?: (?:about|on))?|help me (?:understand|with|get)"
     r"|remind me(?: (?:about|of|what|how))?|i (?:don'?t|do not|dont|still don'?t|can'?t) "
@@ -140,7 +143,7 @@ LEAD = re.compile(
     r"|was|were|will|don'?t|doesn'?t|isn'?t|aren'?t|can'?t|won'?t|didn'?t)"
     r"(?: (?:i|you|we|one|it|they))?\s+"
     r"|(?:what|who|whats)(?:'?s| is| are| was| were| exactly is| exactly are)?\b\s+"
-    r"|(?:are|is|was|were) (?=(?:the|a|an) )"
+    r"|(?:are|is|was|were) (?=(?:the|a|an) )|(?:how|why|where|whether) (?=(?:the|a|an) )"
     r"|(?:are|is|was|were) (?=\S.*\b(?:covered|mentioned|discussed|defined|anywhere"
     r"|in (?:my|the|our|your) (?:\w+ )?(?:notes?|files?|vault)\b))"
     r"|(?:definition|meaning|explanation|overview|summary|intuition|purpose|point|idea"
@@ -153,14 +156,16 @@ TRAIL = re.compile(
     r"|one (?:question )?at a time|nothing too (?:hard|difficult)|at all|come in|comes in"
     r"|" + "".join(f"(?<!{w} )" for w in ("my", "the", *NOTE_KINDS)) + "notes"  # "PPO notes"
     r"|stuff|part|bit|section|(?:practice )?questions|quiz|flashcards?|demo"
-    r"|(?:applied|used|computed|trained|placed|stored|implemented)\b.*)$"
+    r"|(?:applied|used|computed|trained|placed|stored|implemented)\b.*"
+    r"|and (?:when|how|why|where|whether|what (?:it|they|is|are|does|do))\b"
+    r"(?!.*\b(?:differ|different|difference|compared?|versus|vs)\b).*)$"
     r"|(?:\s+(?:work|works|working|mean|means|do|does|stand for|mentioned|covered|discussed"
     r"|defined|explained|written|appear|appears|again|in action|in (?:python|code)"
     r"|with (?:python|code)|using (?:python|code)|and run it|for me|please|pls|is|are|anywhere"
     r"|exactly|used for|about|is about|in practice|used|again|then|now|for real|really"
     r"|work under the hood|under the hood|all about|actually|(?:is|are) (?:it|they)(?: again)?"
     r"|in|on|under|at|for|of|doing|measure|do for|is that|was that))+$"
-    r"|[\s?.!:;,]+$|^[\s?.!:;,\"'“”]+",
+    r"|[\s?.!:;,]+$|\s+[–—-]+[\s?.!:;,]*$|^[\s?.!:;,\"'“”]+",
     re.I,
 )
 COMPARE = re.compile(
@@ -255,7 +260,12 @@ def read_request(text: str) -> Request:
         if len(kept) < len(clauses):  # an aside was dropped; otherwise keep the text as typed
             rest = ", ".join(kept or clauses[:1])
     rest = _asked_after(rest)
-    topic = _strip(" ".join(NOTES.sub(" ", _strip(rest)).split()))
+    if asked_for := ASKED_FOR.match(rest):  # "which loss is used for classification"
+        thing, done, tail = asked_for.groups()
+        rest = f"{_strip(thing)} {done} {TRAIL.sub('', tail).strip()}"
+        topic = " ".join(NOTES.sub(" ", rest).split())
+    else:
+        topic = _strip(" ".join(NOTES.sub(" ", _strip(rest)).split()))
     parts: tuple[str, ...] = ()
     if match := COMPARE_LEAD.match(topic) or COMPARE.match(topic) or COMPARED.match(topic):
         found = [g for g in match.groups() if g]
@@ -275,6 +285,13 @@ def read_request(text: str) -> Request:
     return Request(topic, level, parts)
 
 
+ASKED_FOR = re.compile(
+    r"^(?:what|which)\s+(\S+(?:\s+\S+){0,2}?)\s+(?:is|are|was|were|gets?|got)\s+"
+    r"(applied|used|computed|trained|placed|stored|implemented)\b(.+)$",
+    re.I,
+)
+"""A question for the thing used in a place ("what data is used to train the reward model"):
+that thing and its place are the topic, not the thing alone ("data")."""
 ASKING = re.compile(
     r"^(?:how|why|what|when|where|which|who|can|could|does|do|did|is|are|should|would|will)\b",
     re.I,
