@@ -237,3 +237,57 @@ def test_a_working_title_says_which_of_two_workings_it_asks() -> None:
 def test_a_caption_and_an_arrow_are_nothing_to_recall() -> None:
     caption = "==> PLHF(Reinforcement Learning from Human Feedback)\n- RL model\n"
     assert not asked(caption, "RL › Reinforcement Learning in un-verifiable domains")
+
+
+def test_a_whole_list_cut_between_passages_is_asked_with_its_rest() -> None:
+    heading = "Notes › Types of Transfer Learning"
+    first = Passage(
+        "notes.md", heading, 10, 12,
+        "- Inductive Transfer Learning: adapting a pre-trained model to a new labelled task.\n"
+        "- Transductive Transfer Learning: the target task has no labels of its own at all.\n"
+        "- Using a model trained on reviews to label product reviews.",
+        0.0, chunk_id="a",
+    )  # fmt: skip
+    rest = Passage(
+        "notes.md", heading, 12, 13,
+        "- Using a model trained on reviews to label product reviews.\n"
+        "- Unsupervised Transfer Learning: neither task has labels, only representations.",
+        0.0, chunk_id="b",
+    )  # fmt: skip
+    recall = [q for q in questions_from_passage(first, [first, rest]) if q.kind == "recall"]
+    assert [q.prompt for q in recall] == ["What are the types of Transfer Learning?"]
+    assert "Unsupervised Transfer Learning" in recall[0].reference
+    assert (recall[0].source["start_line"], recall[0].source["end_line"]) == (10, 13)
+    # The example line is an illustration: neither a point nor a cloze.
+    assert "Using a model" not in recall[0].reference
+    assert not [q for q in questions_from_passage(first, [first, rest]) if q.kind == "cloze"
+                and "reviews" in q.prompt]  # fmt: skip
+    # Without the next passage the question is asked of what this one has.
+    alone = [q for q in questions_from_passage(first) if q.kind == "recall"]
+    assert "Unsupervised" not in alone[0].reference
+
+
+def test_a_reason_or_definition_that_only_points_elsewhere_is_not_asked() -> None:
+    text = (
+        "- PE is used in transformers due to the inherent flaw in SA.\n"
+        "- SA does not take into account the order of the words in a sequence.\n"
+    )
+    questions = asked(text, "Transformers › Positional Encoding")
+    assert not [q for q in questions if q.kind == "why"]
+    assert not [q for q in questions if q.kind in ("choice", "definition")
+                and q.reference.lower().startswith(("used", "pe is used"))]  # fmt: skip
+
+
+def test_an_others_section_is_asked_beside_its_siblings() -> None:
+    def section(name: str, line: int) -> Passage:
+        text = "- Models can't count.\n- Models are bad at spelling: they see tokens.\n"
+        return Passage("notes.md", f"SFT › Cognitive Deficits › {name}", line, line + 1, text,
+                       0.0, chunk_id=name)  # fmt: skip
+
+    parts = [section("1.Hallucinations", 1), section("2.Knowledge of self", 5),
+             section("4.Others", 9)]  # fmt: skip
+    prompts = [q.prompt for q in questions_from_passage(parts[2], parts) if q.kind == "recall"]
+    assert prompts == [
+        "Besides Hallucinations and Knowledge of self, what other cognitive deficits do your "
+        "notes list?"
+    ]

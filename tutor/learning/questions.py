@@ -16,6 +16,7 @@ import hashlib
 import random
 import re
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 
 from tutor.knowledge.passage import Passage, Source
 from tutor.knowledge.words import keywords
@@ -56,7 +57,7 @@ def questions_from_passage(passage: Passage, others: Sequence[Passage] = ()) -> 
     """All questions this passage supports; `others` supply distractors for multiple choice."""
     source = passage.ref()
     recalls, definitions = read_structure(passage.heading, passage.text)
-    out = [q for r in recalls if (q := _recall_question(r, source))]
+    out = [q for r in recalls if (q := _recall_question(*_whole_list(r, passage, others)))]
     asked = {norm(m.group(1)) for r in recalls if (m := WHAT_IS.match(r.prompt))}
     for d in definitions:
         if d.stated and norm(d.term) not in asked and (q := _definition_question(d, source)):
@@ -74,10 +75,86 @@ def questions_from_passage(passage: Passage, others: Sequence[Passage] = ()) -> 
     if not out and has_prose(passage.text):
         out += [
             q
-            for r in heading_recall(passage.heading, passage.text)
-            if (q := _recall_question(r, source))
+            for r in heading_recall(passage.heading, passage.text, _siblings(passage, others))
+            if (q := _recall_question(*_whole_list(r, passage, others, heading=True)))
         ]
     return out
+
+
+def _whole_list(
+    recall: Recall, passage: Passage, others: Sequence[Passage], heading: bool = False
+) -> tuple[Recall, Source]:
+    """A recall asking for a whole ("What are the types of transfer learning?") with the rest
+    of its list, when the list runs to the passage's end and on into the next passages of the
+    same section (a long list is cut into passages that overlap by a line); its source then
+    spans them all."""
+    whole = passage
+    if WHOLE.search(recall.prompt):
+        for after in _following(passage, others):
+            if not (_ends_in_a_list(whole.text) and _opens_with_a_list(after.text)):
+                break
+            more = _without_overlap(whole.text, after.text)
+            whole = replace(whole, text=f"{whole.text}\n{more}", end_line=after.end_line)
+    if whole is passage:
+        return recall, passage.ref()
+    if heading:
+        longer = heading_recall(whole.heading, whole.text)
+    else:
+        longer = list(read_structure(whole.heading, whole.text)[0])
+    found = next((r for r in longer if r.prompt == recall.prompt), None)
+    if found is None or len(found.points) <= len(recall.points):
+        return recall, passage.ref()
+    return found, whole.ref()
+
+
+def _siblings(passage: Passage, others: Sequence[Passage]) -> list[str]:
+    """The names of the other sections beside this passage's (under the same parent heading),
+    in the note's order."""
+    parent, _, own = passage.heading.rpartition(" › ")
+    if not parent:
+        return []
+    names = [
+        leaf(p.heading)
+        for p in sorted(others, key=lambda p: p.start_line)
+        if p.file == passage.file and p.heading.rpartition(" › ")[0] == parent
+        and p.heading != passage.heading
+    ]  # fmt: skip
+    return list(dict.fromkeys(n for n in names if n))
+
+
+def _following(passage: Passage, others: Sequence[Passage]) -> list[Passage]:
+    """The passages right after this one in its note and section, in order."""
+    same = sorted(
+        (p for p in others if p.file == passage.file and p.heading == passage.heading),
+        key=lambda p: p.start_line,
+    )
+    out, end = [], passage.end_line
+    for p in same:
+        if end - 1 <= p.start_line <= end + 1 and p.end_line > end:
+            out.append(p)
+            end = p.end_line
+    return out
+
+
+def _ends_in_a_list(text: str) -> bool:
+    """Whether the passage's last readable line is a list point."""
+    lines = [line for line in read_lines(text) if line is not None]
+    return bool(lines) and lines[-1].bullet
+
+
+def _opens_with_a_list(text: str) -> bool:
+    """Whether the passage's first readable line is a list point."""
+    lines = [line for line in read_lines(text) if line is not None]
+    return bool(lines) and lines[0].bullet
+
+
+def _without_overlap(before: str, after: str) -> str:
+    """The next passage's text without the lines it repeats from the end of this one."""
+    tail = {line.strip() for line in before.strip().split("\n")[-3:]}
+    lines = after.strip().split("\n")
+    while lines and lines[0].strip() in tail:
+        lines.pop(0)
+    return "\n".join(lines)
 
 
 def pick_question(
@@ -116,6 +193,9 @@ WHOLE = re.compile(
     re.I,
 )
 """A prompt asking for a whole, which a reference of its first points does not answer."""
+USE_ONLY = re.compile(r"^\W*(?:(?:is|are)\s+)?used\s+(?:in|for|to|by|when|as)\b", re.I)
+"""A "definition" that only says where a term is used ("used in transformers due to …"): it
+does not say what the term is, so it answers no "What is …?" and is no option for one."""
 LABELLED = re.compile(r"^([A-Z][^:.;!?]{1,48}?)\s*:\s*\S")
 """A point opening with the name of what it describes: "Zero-Shot Learning: This involves…"."""
 
@@ -152,6 +232,8 @@ def _recall_reference(recall: Recall) -> tuple[str, list[str]]:
 
 def _definition_question(d: Definition, source: Source) -> Question | None:
     """ "What is <term>?" with the notes' definition as the reference."""
+    if USE_ONLY.match(d.text) or USE_ONLY.match(masked(d)):
+        return None
     prompt = f"What {'are' if plural(d.term) else 'is'} {d.term}?"
     terms = _key_terms(d.text, set(keywords(d.term)))
     if len(terms) < 3:
@@ -162,6 +244,8 @@ def _definition_question(d: Definition, source: Source) -> Question | None:
 def _choice_question(d: Definition, pool: Sequence[Definition], source: Source) -> Question | None:
     """The definition among three others' definitions; None without three distinct ones."""
     answer = masked(d)
+    if USE_ONLY.match(answer):
+        return None
     if len(WORD.findall(answer)) < 4:
         return None  # every sentence of it names the term, which an option would give away
     seen = {norm(answer)}
@@ -169,6 +253,8 @@ def _choice_question(d: Definition, pool: Sequence[Definition], source: Source) 
     for other in pool:
         text = masked(other)
         if norm(text) in seen or related(d, other) or len(WORD.findall(text)) < 4:
+            continue
+        if USE_ONLY.match(text):  # where a term is used, not what it is
             continue
         if not same_kind(answer, text) or any(norm(text) in s or s in norm(text) for s in seen):
             continue  # four definitions, not three and a formula; no option inside another

@@ -47,6 +47,14 @@ TO_PURPOSE = re.compile(r"^(.+?\S)\s+to\s+([a-z]+)\b(.*)$")
 THEREFORE = re.compile(r"^(?:so|hence|thus|therefore)(?:\s+instead)?,?\s+(.+)$", re.I)
 REASON_LEAD = {"because": "Because", "since": "Because", "due to": "Due to", "so that": "So that"}
 MAX_PER_PASSAGE = 3
+POINTER = re.compile(
+    r"^(?:due to|because(?: of)?|since)\s+(?:the|its|their|this|that|a|an)\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:flaw|problem|issue|limitation|drawback|weakness|shortcoming|reason|disadvantage)s?"
+    r"(?:\s+(?:in|of|with)\s+(?:the\s+)?[\w-]+)?[.,]?$",
+    re.I,
+)
+"""A reason that only points at a cause stated elsewhere ("due to the inherent flaw in SA"):
+its answer would not say what the flaw is."""
 
 
 def why_questions(heading: str, text: str, source: Source) -> list[Question]:
@@ -62,7 +70,7 @@ def why_questions(heading: str, text: str, source: Source) -> list[Question]:
                 continue
             what, why = found
             asked = invert(what, topic)
-            if asked is None or len(WORD.findall(why)) < 3:
+            if asked is None or len(WORD.findall(why)) < 3 or POINTER.match(why):
                 continue
             prompt = f"Why {asked}?"
             reference = trim(why[:1].upper() + why[1:].rstrip(",;") + ".", 300)

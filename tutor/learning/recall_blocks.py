@@ -26,9 +26,13 @@ QUESTION_START = re.compile(
 )
 EXAMPLE = re.compile(
     r"^(?:e\.?g\b|for example\b|example\b"
-    r"|(?:prompt|input|output|target|answer|question)\b[^:]{0,3}:)",
+    r"|(?:prompt|input|output|target|answer|question)\b[^:]{0,3}:"
+    r"|(?:using|applying|taking|fine-tuning) (?:a|an|the)\b"
+    r"(?![^.]*\b(?:is|are|was|were|can|will|does|do|has|have)\b))",
     re.I,
 )
+"""Example lines; a line led by "Using a …" with no verb of its own is an illustration ("Using a
+model trained on ImageNet to classify dog breeds …" under a kind of transfer learning)."""
 
 # Words too general to be the point of a question, a blank or a topic on their own.
 GENERIC = frozenset(
@@ -116,13 +120,14 @@ def recall_blocks(heading: str, lines: list[Line | None]) -> list[Recall]:
     return out
 
 
-def heading_recall(heading: str, text: str) -> list[Recall]:
+def heading_recall(heading: str, text: str, siblings: Sequence[str] = ()) -> list[Recall]:
     """'What do your notes say about <heading>?' with the passage's points: for a passage that
     asks nothing else, so every passage with prose is asked about.
 
     A passage that opens with its own title over bullets ('To stop BP:') answers that title,
     not the wider heading above it: it is asked about the title when that names a thing, else
-    not at all. One point will do when it is a sentence of eight words or more.
+    not at all. One point will do when it is a sentence of eight words or more. An "Others"
+    section is asked for what its `siblings` (the other sections beside it) leave out.
     """
     lines = read_lines(text)
     start = next((i for i, line in enumerate(lines) if line is not None), 0)
@@ -137,7 +142,7 @@ def heading_recall(heading: str, text: str) -> list[Recall]:
     parent = re.sub(r"\s*\(.*?\)", "", leaf(heading, 2)).strip()
     words = topic.split()
     if topic.lower() in ("others", "other", "more", "misc") and parent:
-        prompt = f"What other {parent.lower()} do your notes list?"
+        prompt = _others_prompt(parent, siblings)
     elif len(words) <= 3 and words[-1].lower() in APPROACHES and parent:
         named = topic[0].lower() + topic[1:] if topic[1:2].islower() else topic
         prompt = f"What do your notes say about the {named} to {parent}?"  # "Naive approach:"
@@ -150,6 +155,16 @@ def heading_recall(heading: str, text: str) -> list[Recall]:
     # Two points that say something, or one sentence; not a caption and an arrow.
     enough = sum(n >= 3 for n in sizes) >= 2 or any(n >= 8 for n in sizes)
     return [Recall(prompt, tuple(points))] if enough else []
+
+
+def _others_prompt(parent: str, siblings: Sequence[str]) -> str:
+    """'Besides A, B and C, what other <parent> do your notes list?', or, without short sibling
+    names to say, what the notes list under 'Others' in <parent>."""
+    named = [n for n in dict.fromkeys(siblings) if n and len(n.split()) <= 6][:4]
+    if not named or len(named) < len([n for n in siblings if n]):
+        return f'What do your notes list under "Others" in {parent}?'
+    said = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+    return f"Besides {said}, what other {parent.lower()} do your notes list?"
 
 
 APPROACHES = frozenset("approach approaches method idea solution option strategy version".split())
