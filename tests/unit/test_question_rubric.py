@@ -291,3 +291,19 @@ def test_an_others_section_is_asked_beside_its_siblings() -> None:
         "Besides Hallucinations and Knowledge of self, what other cognitive deficits do your "
         "notes list?"
     ]
+
+
+def test_a_recall_reference_keeps_every_point_of_its_passage() -> None:
+    causes = [
+        "Activation functions such as sigmoid and tanh squish their outputs into a small range.",
+        "The chain rule multiplies many small partial derivatives, so the product shrinks fast.",
+        "Deep networks multiply these factors once per layer, so early layers learn slowest.",
+        "Saturated units pass almost no gradient back, which stalls the layers before them.",
+        "Recurrent nets unrolled over long sequences suffer the same shrinking over time steps.",
+        "Small weight initialization: tiny initial weights make the gradients tinier still.",
+    ]
+    text = "What is Vanishing Gradient Problem?\n" + "".join(f"- {c}\n" for c in causes)
+    assert len(" ".join(causes)) > 450
+    recall = asked(text, "Backpropagation", "recall")
+    assert [q.prompt for q in recall] == ["What is Vanishing Gradient Problem?"]
+    assert "Small weight initialization" in recall[0].reference

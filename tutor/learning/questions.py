@@ -182,10 +182,9 @@ def pick_question(
     return rng.choices(ranked, weights=weights)[0][1]
 
 
-REFERENCE = 450
-"""The most characters of a recall answer's reference, for a question about one thing."""
-WHOLE_REFERENCE = 900
-"""...and for one asking for a whole (the types, the parts, how it works)."""
+REFERENCE = 900
+"""The most characters of a recall answer's reference: a passage's points whole (a reference
+cut at 450 left out the vanishing gradient's third cause and LSTM's gates)."""
 WHOLE = re.compile(
     r"\b(?:types?|kinds?|parts|components|methods|metods|steps|stages|ways|approaches"
     r"|techniques|advantages|disadvantages|limitations|applications|benefits|drawbacks"
@@ -219,14 +218,14 @@ def _recall_reference(recall: Recall) -> tuple[str, list[str]]:
     rubric = [trim(p, 160) for p in points[:4]]
     if not WHOLE.search(recall.prompt):
         return join(points, REFERENCE), rubric
-    whole = join(points, 10 * WHOLE_REFERENCE)
-    if len(whole) <= WHOLE_REFERENCE:
+    whole = join(points, 10 * REFERENCE)
+    if len(whole) <= REFERENCE:
         return whole, [trim(p, 160) for p in points]
     labels = [m.group(1).strip() for p in points if (m := LABELLED.match(p))]
     if len(labels) < 2 or len(labels) * 2 < len(points):
         return "", []
     names = "; ".join(labels) + "."
-    rest = WHOLE_REFERENCE - len(names) - 1
+    rest = REFERENCE - len(names) - 1
     return f"{names} {join(points, rest)}".strip() if rest >= 80 else names, labels
 
 
