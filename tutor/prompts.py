@@ -125,6 +125,7 @@ PATH_MISSING = "path does not exist"
 
 NOT_COVERED = "Your notes don't cover **{topic}**."
 PART_MISSING = "_Your notes don't cover **{parts}**, so this answers only the rest._"
+NEAREST_ONLY = "_Your notes never name **{topic}** as such: this is what they have nearest to it._"
 NOT_MENTIONED = "Your notes don't mention **{topic}**; the nearest passages:"
 FOUND_IN_NOTES = "Where your notes cover **{topic}**:"
 NEAREST = "The closest passages (weak matches):"

@@ -177,3 +177,33 @@ def test_pros_and_cons_ask_about_a_facet_and_name_nothing() -> None:
     vocabulary = VOCABULARY | set(keywords(f"{relu.heading}\n{relu.text}"))
     assert covers("ReLU pros and cons", [relu], vocabulary)
     assert unknown_words("ReLU pros and cons", vocabulary, [relu]) == []
+
+
+def test_a_name_covered_only_by_closeness_is_marked_loose() -> None:
+    norm = replace(
+        BACKPROP,
+        heading="Transformers",
+        text="Normalization is a technique to stabilize training; batch normalization works "
+        "over the batch. For instance, a layer may be normalized.",
+        similarity=0.5,
+    )
+    vocabulary = VOCABULARY | frozenset(keywords(norm.text))
+    loose = judge("instance normalization", [norm], vocabulary)
+    assert loose.covered and loose.loose
+    named = judge("batch normalization", [norm], vocabulary)
+    assert named.covered and not named.loose
+    assert not judge("chain rule", [replace(BACKPROP, similarity=0.7)], VOCABULARY).loose
+
+
+def test_an_answer_covered_only_by_closeness_says_it_is_the_nearest() -> None:
+    from tutor.knowledge.coverage import Coverage
+    from tutor.nodes.explain import offline_answer
+
+    found = Coverage(covered=True, mentioned=True, loose=True)
+    text = str(
+        offline_answer("instance normalization", [BACKPROP], found, None)["messages"][0].text
+    )
+    assert "never name **instance normalization**" in text
+    plain = Coverage(covered=True, mentioned=True)
+    text = str(offline_answer("backprop", [BACKPROP], plain, None)["messages"][0].text)
+    assert "never name" not in text

@@ -56,6 +56,10 @@ class Coverage:
     """Parts of a comparison the notes do not cover ("SVMs" in "LoRA vs SVMs")."""
     sides: dict[str, list[Passage]] = field(default_factory=dict, compare=False)
     """For a comparison, the passages each part was searched and judged on."""
+    loose: bool = False
+    """Covered only by closeness: a short topic (a name) that no passage names as a term, so
+    the answer is the notes' nearest ("instance normalization" answered by "Normalization
+    is …")."""
 
 
 def typo_of(a: str, b: str) -> bool:
@@ -321,4 +325,7 @@ def judge(
         some = len(missing) < len(parts)
         return Coverage(some, mentioned or some, missing, parts)
     covered = covers(topic, passages, vocabulary)
-    return Coverage(covered, mentioned or covered)
+    words = topic_words(topic)
+    named = any(share_in(topic, p) >= 0.99 and as_term_in(topic, p) for p in passages)
+    loose = covered and 2 <= len(words) <= SHORT and not named
+    return Coverage(covered, mentioned or covered, loose=loose)

@@ -67,9 +67,9 @@ def explain(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
     except ModelFailure as failure:
         note = fell_back(failure)
         return offline_answer(query, passages, found, memory, note, spelled, aliases, sides)
-    if found.missing:
+    if extra := missing_note(found, query):
         reply = answer["messages"][0]
-        answer["messages"] = [AIMessage(str(reply.text) + missing_note(found), id=reply.id)]
+        answer["messages"] = [AIMessage(str(reply.text) + extra, id=reply.id)]
     return answer
 
 
@@ -116,7 +116,7 @@ def offline_answer(
         ])  # fmt: skip
     refs = [source_ref(p) for p in explanation.sources]
     text = explanation.to_markdown() + record_note(topic_record(memory, refs), query)
-    text += missing_note(found) + (f"\n\n{note}" if note else "")
+    text += missing_note(found, query) + (f"\n\n{note}" if note else "")
     return {"messages": [AIMessage(text)], "sources": refs}
 
 
@@ -126,11 +126,14 @@ def fell_back(failure: ModelFailure, done: str = "") -> str:
     return failure.line(done or prompts.ANSWERED_OFFLINE)
 
 
-def missing_note(found: Coverage) -> str:
-    """A line under an answer naming the compared parts the notes do not cover."""
-    if not found.missing:
-        return ""
-    return "\n\n" + prompts.PART_MISSING.format(parts="**, **".join(found.missing))
+def missing_note(found: Coverage, topic: str = "") -> str:
+    """A line under an answer naming the compared parts the notes do not cover, or saying
+    that the notes never name the topic itself and the answer is their nearest."""
+    if found.missing:
+        return "\n\n" + prompts.PART_MISSING.format(parts="**, **".join(found.missing))
+    if found.loose and topic:
+        return "\n\n" + prompts.NEAREST_ONLY.format(topic=topic)
+    return ""
 
 
 def grounded_answer(
