@@ -91,7 +91,7 @@ def _whole_list(
     whole = passage
     if WHOLE.search(recall.prompt):
         for after in _following(passage, others):
-            if not (_ends_in_a_list(whole.text) and _opens_with_a_list(after.text)):
+            if not (_a_point_at(whole.text, -1) and _a_point_at(after.text, 0)):
                 break
             more = _without_overlap(whole.text, after.text)
             whole = replace(whole, text=f"{whole.text}\n{more}", end_line=after.end_line)
@@ -136,16 +136,10 @@ def _following(passage: Passage, others: Sequence[Passage]) -> list[Passage]:
     return out
 
 
-def _ends_in_a_list(text: str) -> bool:
-    """Whether the passage's last readable line is a list point."""
+def _a_point_at(text: str, end: int) -> bool:
+    """Whether the passage's first (`end` 0) or last (`end` -1) readable line is a list point."""
     lines = [line for line in read_lines(text) if line is not None]
-    return bool(lines) and lines[-1].bullet
-
-
-def _opens_with_a_list(text: str) -> bool:
-    """Whether the passage's first readable line is a list point."""
-    lines = [line for line in read_lines(text) if line is not None]
-    return bool(lines) and lines[0].bullet
+    return bool(lines) and lines[end].bullet
 
 
 def _without_overlap(before: str, after: str) -> str:
