@@ -151,12 +151,14 @@ LEAD = re.compile(
     r"|(?:the|a|an|my|some|about|on|of|into)\s+)",
     re.I,
 )
+DONE_TO = "applied|used|computed|trained|placed|stored|implemented"
+"""What is done to a thing: "X used in Y" asks about X (and "what X is used in Y" about both)."""
 TRAIL = re.compile(
     r",?\s+(?:lol|lmao|haha|quick version|short version|if you (?:don'?t|do not) mind"
     r"|one (?:question )?at a time|nothing too (?:hard|difficult)|at all|come in|comes in"
     r"|" + "".join(f"(?<!{w} )" for w in ("my", "the", *NOTE_KINDS)) + "notes"  # "PPO notes"
     r"|stuff|part|bit|section|(?:practice )?questions|quiz|flashcards?|demo"
-    r"|(?:applied|used|computed|trained|placed|stored|implemented)\b.*"
+    rf"|(?:{DONE_TO})\b.*"
     r"|and (?:when|how|why|where|whether|what (?:it|they|is|are|does|do))\b"
     r"(?!.*\b(?:differ|different|difference|compared?|versus|vs)\b).*)$"
     r"|(?:\s+(?:work|works|working|mean|means|do|does|stand for|mentioned|covered|discussed"
@@ -287,7 +289,7 @@ def read_request(text: str) -> Request:
 
 ASKED_FOR = re.compile(
     r"^(?:what|which)\s+(\S+(?:\s+\S+){0,2}?)\s+(?:is|are|was|were|gets?|got)\s+"
-    r"(applied|used|computed|trained|placed|stored|implemented)\b(.+)$",
+    rf"({DONE_TO})\b(.+)$",
     re.I,
 )
 """A question for the thing used in a place ("what data is used to train the reward model"):

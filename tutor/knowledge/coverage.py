@@ -276,7 +276,7 @@ def covers(topic: str, passages: list[Passage], vocabulary: frozenset[str]) -> b
     best = max(p.similarity for p in passages)
     share = max(share_in(topic, p) for p in passages)
     words = topic_words(topic)
-    if words and any(share_in(topic, p) >= 0.99 and as_term_in(topic, p) for p in passages):
+    if words and named_as_term(topic, passages):
         return True
     missing = unknown_words(topic, vocabulary, passages)
     if names_unknown(topic, vocabulary) or names_a_term(missing):
@@ -287,6 +287,11 @@ def covers(topic: str, passages: list[Passage], vocabulary: frozenset[str]) -> b
     if len(words) <= SHORT:
         return not missing and best >= FACET_NEAR and a_facet_of_a_term(topic, passages)
     return best >= NEAR and share >= SHARED and unknown <= UNKNOWN
+
+
+def named_as_term(topic: str, passages: list[Passage]) -> bool:
+    """Whether one passage has all the topic's words, standing together as a term."""
+    return any(share_in(topic, p) >= 0.99 and as_term_in(topic, p) for p in passages)
 
 
 def a_facet_of_a_term(topic: str, passages: list[Passage]) -> bool:
@@ -304,7 +309,7 @@ def a_facet_of_a_term(topic: str, passages: list[Passage]) -> bool:
                 bool(ABBREVIATION.search(rest) or CODED.search(rest)) or not plain_english(left[0])
             )
         )
-        if named and any(share_in(rest, p) >= 0.99 and as_term_in(rest, p) for p in passages):
+        if named and named_as_term(rest, passages):
             return True
     return False
 
@@ -325,7 +330,6 @@ def judge(
         some = len(missing) < len(parts)
         return Coverage(some, mentioned or some, missing, parts)
     covered = covers(topic, passages, vocabulary)
-    words = topic_words(topic)
-    named = any(share_in(topic, p) >= 0.99 and as_term_in(topic, p) for p in passages)
-    loose = covered and 2 <= len(words) <= SHORT and not named
+    short = 2 <= len(topic_words(topic)) <= SHORT
+    loose = covered and short and not named_as_term(topic, passages)
     return Coverage(covered, mentioned or covered, loose=loose)

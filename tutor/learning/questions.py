@@ -110,7 +110,7 @@ def _whole_list(
 def _siblings(passage: Passage, others: Sequence[Passage]) -> list[str]:
     """The names of the other sections beside this passage's (under the same parent heading),
     in the note's order."""
-    parent, _, own = passage.heading.rpartition(" › ")
+    parent = passage.heading.rpartition(" › ")[0]
     if not parent:
         return []
     names = [

@@ -126,12 +126,12 @@ def fell_back(failure: ModelFailure, done: str = "") -> str:
     return failure.line(done or prompts.ANSWERED_OFFLINE)
 
 
-def missing_note(found: Coverage, topic: str = "") -> str:
+def missing_note(found: Coverage, topic: str) -> str:
     """A line under an answer naming the compared parts the notes do not cover, or saying
     that the notes never name the topic itself and the answer is their nearest."""
     if found.missing:
         return "\n\n" + prompts.PART_MISSING.format(parts="**, **".join(found.missing))
-    if found.loose and topic:
+    if found.loose:
         return "\n\n" + prompts.NEAREST_ONLY.format(topic=topic)
     return ""
 
