@@ -15,8 +15,9 @@ from __future__ import annotations
 import hashlib
 import random
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
+from functools import partial
 
 from tutor.knowledge.passage import Passage, Source
 from tutor.knowledge.words import keywords
@@ -57,7 +58,11 @@ def questions_from_passage(passage: Passage, others: Sequence[Passage] = ()) -> 
     """All questions this passage supports; `others` supply distractors for multiple choice."""
     source = passage.ref()
     recalls, definitions = read_structure(passage.heading, passage.text)
-    out = [q for r in recalls if (q := _recall_question(*_whole_list(r, passage, others)))]
+    out = [
+        q
+        for r in recalls
+        if (q := _recall_question(*_whole_list(r, passage, others, _recall_blocks)))
+    ]
     asked = {norm(m.group(1)) for r in recalls if (m := WHAT_IS.match(r.prompt))}
     for d in definitions:
         if d.stated and norm(d.term) not in asked and (q := _definition_question(d, source)):
@@ -73,21 +78,31 @@ def questions_from_passage(passage: Passage, others: Sequence[Passage] = ()) -> 
     out += why_questions(passage.heading, passage.text, source)
     out += output_questions(passage.text, source)
     if not out and has_prose(passage.text):
+        by_heading = partial(heading_recall, siblings=_siblings(passage, others))
         out += [
             q
-            for r in heading_recall(passage.heading, passage.text, _siblings(passage, others))
-            if (q := _recall_question(*_whole_list(r, passage, others, heading=True)))
+            for r in by_heading(passage.heading, passage.text)
+            if (q := _recall_question(*_whole_list(r, passage, others, by_heading)))
         ]
     return out
 
 
+def _recall_blocks(heading: str, text: str) -> Sequence[Recall]:
+    """The passage's question or title lines with their points."""
+    return read_structure(heading, text)[0]
+
+
 def _whole_list(
-    recall: Recall, passage: Passage, others: Sequence[Passage], heading: bool = False
+    recall: Recall,
+    passage: Passage,
+    others: Sequence[Passage],
+    read: Callable[[str, str], Sequence[Recall]],
 ) -> tuple[Recall, Source]:
     """A recall asking for a whole ("What are the types of transfer learning?") with the rest
     of its list, when the list runs to the passage's end and on into the next passages of the
     same section (a long list is cut into passages that overlap by a line); its source then
-    spans them all."""
+    spans them all. `read` is how the recall was read from its passage, to read the longer
+    text the same way."""
     whole = passage
     if WHOLE.search(recall.prompt):
         for after in _following(passage, others):
@@ -97,11 +112,7 @@ def _whole_list(
             whole = replace(whole, text=f"{whole.text}\n{more}", end_line=after.end_line)
     if whole is passage:
         return recall, passage.ref()
-    if heading:
-        longer = heading_recall(whole.heading, whole.text)
-    else:
-        longer = list(read_structure(whole.heading, whole.text)[0])
-    found = next((r for r in longer if r.prompt == recall.prompt), None)
+    found = next((r for r in read(whole.heading, whole.text) if r.prompt == recall.prompt), None)
     if found is None or len(found.points) <= len(recall.points):
         return recall, passage.ref()
     return found, whole.ref()
