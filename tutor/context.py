@@ -160,7 +160,7 @@ class Services:
                 part: self.search(as_noted(spelled_out(part, texts, vocabulary), vocabulary), k=3)
                 for part in parts
             }
-        return passages, judge(query, passages, vocabulary, found)
+        return passages, judge(query, passages, vocabulary, found, self.retriever.text)
 
     def random_passages(self, n: int) -> list[Passage]:
         """A random sample of passages (a quiz with no topic)."""

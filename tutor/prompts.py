@@ -124,6 +124,7 @@ PATH_MISSING = "path does not exist"
 """Why ingest skipped a path given to it; the CLI knows a mistyped command line by it."""
 
 NOT_COVERED = "Your notes don't cover **{topic}**."
+NEVER_NAMED = "They never mention {names}."
 PART_MISSING = "_Your notes don't cover **{parts}**, so this answers only the rest._"
 NEAREST_ONLY = "_Your notes never name **{topic}** as such: this is what they have nearest to it._"
 NOT_MENTIONED = "Your notes don't mention **{topic}**; the nearest passages:"

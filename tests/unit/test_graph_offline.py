@@ -57,6 +57,19 @@ def test_explain_says_plainly_when_the_notes_do_not_cover_it(make_tutor: MakeTut
     assert turn.sources == []
 
 
+def test_explain_names_the_term_of_the_field_the_notes_never_write(
+    make_tutor: MakeTutor,
+) -> None:
+    turn = make_tutor().ask("how does gradient checkpointing save memory?", "t1")
+    assert turn.route == "explain"
+    first = turn.answer.split("\n\n")[0]
+    assert "don't cover" in first
+    assert "They never mention **gradient checkpointing**." in first
+    assert turn.sources == []
+    covered = make_tutor().ask("how does byte pair encoding build its tokens?", "t2")
+    assert "don't cover" not in covered.answer  # their "bite pair encoding"
+
+
 def test_retrieve_lists_where_the_notes_cover_a_topic(make_tutor: MakeTutor) -> None:
     turn = make_tutor().ask("where do my notes talk about PPO?", "t1")
     assert turn.route == "retrieve"

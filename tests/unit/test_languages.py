@@ -8,8 +8,9 @@ import pytest
 
 from tests.conftest import MakeTutor
 from tutor.intent.topic import read_request
-from tutor.knowledge.coverage import covers, plain_english
+from tutor.knowledge.coverage import covers
 from tutor.knowledge.passage import Passage
+from tutor.knowledge.spelling import plain_english
 from tutor.knowledge.words import keywords
 
 CHINESE = """# 机器学习

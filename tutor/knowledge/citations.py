@@ -89,11 +89,17 @@ def without_general_request(text: str) -> str:
     return GENERAL.sub("", text).strip(" ,.?") or text
 
 
-def not_covered(topic: str, nearest: list[Passage], hint: str) -> str:
-    """The plain statement that the notes do not cover a topic, the nearest places, a hint."""
+def not_covered(
+    topic: str, nearest: list[Passage], hint: str, unnamed: tuple[str, ...] = ()
+) -> str:
+    """The plain statement that the notes do not cover a topic (and the names of the field in
+    it they never write), the nearest places, a hint."""
     if not nearest:
         return NO_NOTES  # search finds something whenever anything is indexed
     shown = topic if len(topic) <= 80 else topic[:80].rsplit(" ", 1)[0] + " …"
-    lines = [prompts.NOT_COVERED.format(topic=shown), "", prompts.NEAREST]
+    said = prompts.NOT_COVERED.format(topic=shown)
+    if unnamed:
+        said += " " + prompts.NEVER_NAMED.format(names=", ".join(f"**{n}**" for n in unnamed))
+    lines = [said, "", prompts.NEAREST]
     lines += [f"- {p.citation}" for p in nearest[:3]]
     return "\n".join([*lines, "", hint])

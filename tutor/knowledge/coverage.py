@@ -4,7 +4,9 @@ vocabulary, weighed with thresholds calibrated on evals/coverage.jsonl (its tuni
 Near-domain topics the notes never discuss (SVMs, PCA, the CAP theorem) sit as close in
 meaning as paraphrased questions the notes do answer, so closeness alone cannot tell them
 apart; what tells is whether the topic's words, names and abbreviations are in the notes at
-all ("ELU" is "Exponential Linear Unit" there; "BLEU" is misspelled "BLUE").
+all ("ELU" is "Exponential Linear Unit" there; "BLEU" is misspelled "BLUE"), and whether a
+name of the field the topic uses ("gradient checkpointing", `tutor.knowledge.field_terms`)
+is written anywhere in them.
 
 The five thresholds below were chosen by a grid search on the tuning half of
 evals/coverage.jsonl, the objective min(recall - 0.95, specificity - 0.90), with the choice
@@ -17,8 +19,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from tutor.knowledge.field_terms import unnoted
 from tutor.knowledge.passage import Passage
-from tutor.knowledge.words import STOPWORDS, keywords, near_word, one_edit, spaceless
+from tutor.knowledge.spelling import plain_english, typo_of, uninflected, written
+from tutor.knowledge.words import STOPWORDS, keywords, near_word, one_edit
 
 GENERIC = frozenset(
     "explain tell describe show work mean define teach help use used using way thing things "
@@ -60,28 +64,14 @@ class Coverage:
     """Covered only by closeness: a short topic (a name) that no passage names as a term, so
     the answer is the notes' nearest ("instance normalization" answered by "Normalization
     is …")."""
-
-
-def typo_of(a: str, b: str) -> bool:
-    """One slip apart: two neighbours swapped ("blue" for "bleu"), in words of five letters
-    or more one letter wrong, and in long words one letter more or less ("adamw" is not
-    "adam", "rope" is not "role")."""
-    if len(a) != len(b):
-        return min(len(a), len(b)) >= 7 and one_edit(a, b)
-    swapped = sum(x != y for x, y in zip(a, b, strict=True)) == 2
-    return len(a) >= 4 and one_edit(a, b) and (swapped or len(a) >= 5)
+    unnamed: tuple[str, ...] = ()
+    """Names of the field the topic uses that the notes never write ("gradient
+    checkpointing"): why it is not covered, when it is not."""
 
 
 def _has(word: str, words: set[str] | frozenset[str]) -> bool:
     """Whether a word is among words: exactly, as a prefix form, or one slip away."""
     return word in words or any(near_word(word, w) or typo_of(word, w) for w in words)
-
-
-def _written(abbreviation: str, text: str) -> bool:
-    """Whether the text has the abbreviation in capitals, or one slip from it ("BLUE")."""
-    wanted = abbreviation.rstrip("s").lower()
-    capitals = {t.lower() for t in re.findall(r"\b[A-Z][A-Za-z]*[A-Z]\w*", text)}
-    return any(t == wanted or t.startswith(wanted) or typo_of(wanted, t) for t in capitals)
 
 
 def spelled_out(topic: str, texts: list[str], vocabulary: frozenset[str]) -> str:
@@ -143,7 +133,7 @@ def share_in(topic: str, passage: Passage) -> float:
     found = 0
     for word, raw in zip(wanted, _raw_forms(topic, wanted), strict=True):
         if ABBREVIATION.fullmatch(raw):  # "REST" is not "the rest"
-            found += _written(raw, text) or _initials(raw, text)
+            found += written(raw, text) or _initials(raw, text)
         else:
             found += _has(word, have)
     return found / len(wanted)
@@ -213,44 +203,7 @@ def _known(word: str, vocabulary: frozenset[str]) -> bool:
 
 def _stems(word: str) -> set[str]:
     """The word's `_uninflected` forms of four letters or more."""
-    return {f for f in _uninflected(word) if len(f) >= 4}
-
-
-def _uninflected(word: str) -> set[str]:
-    """The word with each inflection it may carry taken off ("scoring": "scor", "score")."""
-    return {word[: -len(end)] + put for end, put in ENDINGS if word.endswith(end)}
-
-
-def plain_english(word: str) -> bool:
-    """Whether a word is everyday English (each hyphen part, or its stem, a whole word of the
-    MiniLM vocabulary): "squashing" or "tiny" is the learner's own wording, "bottleneck"
-    or "watermarking" is a term. A script without spaces tells no terms apart: MiniLM knows its
-    characters one by one, not its words, so its words count as plain."""
-    from tutor.knowledge.embeddings import known_words
-
-    english = known_words()
-    for part in re.split(r"[-'’]", word.lower()):
-        if len(part) <= 2 or spaceless(part):
-            continue
-        stems = [part] + [part[len(p) :] for p in PREFIXES if part.startswith(p)]
-        if not any(_a_word(stem, english) for stem in stems if len(stem) >= 4 or stem == part):
-            return False
-    return True
-
-
-PREFIXES = ("mis", "un", "re", "non", "over", "under", "out", "dis", "pre")
-"""Prefixes of everyday words whose stem is a word ("misbehave", "unfreeze")."""
-
-
-def _a_word(part: str, english: frozenset[str]) -> bool:
-    """Whether a word or one of its inflected stems is a whole word of the vocabulary."""
-    return bool(({part, part + "s", part + "e"} | _uninflected(part)) & english)
-
-
-ENDINGS = (("ing", ""), ("ing", "e"), ("ed", ""), ("ed", "e"), ("ier", "y"), ("ies", "y"),
-           ("es", ""), ("s", ""), ("ly", ""), ("er", ""), ("ised", "ize"), ("ise", "ize"),
-           ("isation", "ization"))  # fmt: skip
-"""Inflections taken off a word to find its stem among whole words."""
+    return {f for f in uninflected(word) if len(f) >= 4}
 
 
 def names_a_term(unknown: list[str]) -> bool:
@@ -265,7 +218,9 @@ def _raw_forms(topic: str, wanted: list[str]) -> list[str]:
     return [typed.get(w, typed.get(w.rstrip("s"), w)) for w in wanted]
 
 
-def covers(topic: str, passages: list[Passage], vocabulary: frozenset[str]) -> bool:
+def covers(
+    topic: str, passages: list[Passage], vocabulary: frozenset[str], notes: str = ""
+) -> bool:
     """Whether the passages cover one topic (see the thresholds above).
 
     A short topic (a name, a term) is covered when one passage has all its words, or a passage
@@ -278,6 +233,8 @@ def covers(topic: str, passages: list[Passage], vocabulary: frozenset[str]) -> b
     words = topic_words(topic)
     if words and named_as_term(topic, passages):
         return True
+    if notes and unnoted(topic, notes, vocabulary):
+        return False
     missing = unknown_words(topic, vocabulary, passages)
     if names_unknown(topic, vocabulary) or names_a_term(missing):
         return False
@@ -319,17 +276,19 @@ def judge(
     passages: list[Passage],
     vocabulary: frozenset[str],
     parts: dict[str, list[Passage]] | None = None,
+    notes: str = "",
 ) -> Coverage:
     """What the notes say about a topic; for a comparison, part by part (each part with the
     passages found for it)."""
     mentioned = any(share_in(topic, p) >= 0.99 for p in passages)
+    unnamed = tuple(unnoted(topic, notes, vocabulary)) if notes else ()
     if parts:
         missing = tuple(
-            part for part, found in parts.items() if not covers(part, found, vocabulary)
+            part for part, found in parts.items() if not covers(part, found, vocabulary, notes)
         )
         some = len(missing) < len(parts)
-        return Coverage(some, mentioned or some, missing, parts)
-    covered = covers(topic, passages, vocabulary)
+        return Coverage(some, mentioned or some, missing, parts, unnamed=unnamed)
+    covered = covers(topic, passages, vocabulary, notes)
     short = 2 <= len(topic_words(topic)) <= SHORT
     loose = covered and short and not named_as_term(topic, passages)
-    return Coverage(covered, mentioned or covered, loose=loose)
+    return Coverage(covered, mentioned or covered, loose=loose, unnamed=unnamed)

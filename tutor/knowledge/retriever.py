@@ -211,6 +211,11 @@ class KeywordIndex:
         """Every keyword of the notes (as `keywords` spells them)."""
         return store.vocabulary(self.sql) if self.sql else frozenset()
 
+    @cached_property
+    def text(self) -> str:
+        """All the notes as one text, each passage's heading before it."""
+        return "\n".join(f"{meta.get('heading', '')}\n{text}" for _, text, meta in self.rows)
+
 
 class HybridRetriever(BaseRetriever):
     """Dense and BM25 scores of the notes fused as a weighted sum."""
@@ -297,6 +302,11 @@ class HybridRetriever(BaseRetriever):
     def vocabulary(self) -> frozenset[str]:
         """Every keyword of the notes (as `keywords` spells them)."""
         return self._refresh().vocabulary
+
+    @property
+    def text(self) -> str:
+        """All the notes as one text (headings included), to find a name anywhere in them."""
+        return self._refresh().text
 
     @property
     def aliases(self) -> Aliases:

@@ -52,7 +52,7 @@ def _offerable(name: str) -> bool:
     """A name worth offering: a few words, one of them a content word, not one everyday word
     alone ("Input", "Important") and not a numbered label ("Mitigation 2"): labels, not
     topics."""
-    from tutor.knowledge.coverage import plain_english
+    from tutor.knowledge.spelling import plain_english
 
     words = terms(name)
     if len(name.split()) == 1 and plain_english(name):

@@ -19,8 +19,9 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from tutor.knowledge.aliases import Aliases
-from tutor.knowledge.coverage import GENERIC, typo_of
+from tutor.knowledge.coverage import GENERIC
 from tutor.knowledge.passage import Passage
+from tutor.knowledge.spelling import typo_of
 from tutor.knowledge.words import STOPWORDS, near_word, tokens
 from tutor.learning.structure import PLACE
 

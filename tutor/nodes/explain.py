@@ -51,7 +51,7 @@ def explain(state: TutorState, runtime: Runtime[TutorContext]) -> TutorState:
             except ModelFailure as failure:
                 note = f"\n\n{line}" if (line := fell_back(failure, prompts.NOT_ANSWERED)) else ""
         hint = prompts.NO_GENERAL_OFFLINE if services.chat is None else prompts.ASK_GENERAL
-        text = not_covered(query, passages, hint) + note
+        text = not_covered(query, passages, hint, found.unnamed) + note
         return {"messages": [AIMessage(text)], "sources": []}
     spelled = as_noted(query, services.retriever.vocabulary)
     if services.retriever.tagged(query):  # a front-matter tag: what its notes are about

@@ -1,0 +1,168 @@
+"""The names of the field: methods, models, metrics and systems terms any ML text might name.
+
+A question about "gradient checkpointing" or "reciprocal rank fusion" is made of words the
+notes use ("gradient", "rank", "fusion") and sits close in meaning to passages about nearby
+things, so neither closeness nor known words tell that the notes never discuss it. What
+tells is that it is a name of the field and the notes never write it. `assets/field_terms.txt`
+lists such names, one concept a line with its other names after ` | ` ("low-rank adaptation |
+LoRA"); it was written from general knowledge of the field, not from the shipped notes or the
+labelled sets (see evals/README.md).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from importlib import resources
+
+from tutor.knowledge.spelling import plain_english, typo_of, written
+from tutor.knowledge.words import one_edit, tokens
+
+LONGEST = 6
+"""Names have at most this many words."""
+
+
+@dataclass(frozen=True)
+class FieldTerm:
+    """One concept of the field by all the names it goes by."""
+
+    names: tuple[str, ...]
+
+
+def _shape(name: str) -> tuple[str, ...]:
+    """A name's words as compared: case-folded, hyphens as spaces, a last plural s off."""
+    words = [w for t in tokens(name) for w in t.split("-") if w]
+    if words and len(words[-1]) > 3 and words[-1].endswith("s") and not words[-1].endswith("ss"):
+        words[-1] = words[-1][:-1]
+    return tuple(words)
+
+
+def _capitalised(name: str) -> bool:
+    """Whether a name is written with capitals inside it, as abbreviations are ("ELU", "mAP",
+    "LoRA")."""
+    return " " not in name and sum(c.isupper() for c in name) >= 2
+
+
+def _cased(name: str) -> bool:
+    """Whether a name is told from an everyday word only by its capitals ("MAP", "GAN",
+    "CLIP"): it is found in a topic only as written, while "lora" is LoRA however typed."""
+    return _capitalised(name) and plain_english(re.sub(r"[^A-Za-z]", "", name))
+
+
+@dataclass(frozen=True)
+class _Glossary:
+    by_words: dict[tuple[str, ...], FieldTerm]
+    by_capitals: dict[str, FieldTerm]
+
+
+@cache
+def _glossary() -> _Glossary:
+    text = resources.files("tutor.knowledge").joinpath("assets/field_terms.txt").read_text("utf-8")
+    by_words: dict[tuple[str, ...], FieldTerm] = {}
+    by_capitals: dict[str, FieldTerm] = {}
+    for line in text.splitlines():
+        names = tuple(n.strip() for n in line.split("|") if n.strip())
+        if not names:
+            continue
+        term = FieldTerm(names)
+        for name in names:
+            if _cased(name):
+                by_capitals.setdefault(name.upper(), term)
+            elif 0 < len(shape := _shape(name)) <= LONGEST:
+                by_words.setdefault(shape, term)
+    return _Glossary(by_words, by_capitals)
+
+
+def named_in(topic: str) -> list[FieldTerm]:
+    """The field's terms the topic names: those told by capitals, then the others, the longest
+    name where names overlap ("policy gradient" is inside "deterministic policy gradient")."""
+    glossary = _glossary()
+    found: list[FieldTerm] = []
+    for raw in re.findall(r"[A-Za-z][\w-]*", topic):
+        bare = raw.removesuffix("s")
+        term = glossary.by_capitals.get(bare.upper()) if _capitalised(bare) else None
+        if term and term not in found:
+            found.append(term)
+    words = [w for t in tokens(topic) for w in t.split("-") if w]
+    start = 0
+    while start < len(words):
+        for size in range(min(LONGEST, len(words) - start), 0, -1):
+            term = glossary.by_words.get(_shape(" ".join(words[start : start + size])))
+            if term:
+                if term not in found:
+                    found.append(term)
+                start += size
+                break
+        else:
+            start += 1
+    return found
+
+
+def noted(term: FieldTerm, text: str, vocabulary: frozenset[str]) -> bool:
+    """Whether the notes' text names the term by one of its names (a slip of theirs in a long
+    word allowed: "Fine Tuninig", "attenion")."""
+    return any(_written(name, text, vocabulary) for name in term.names)
+
+
+HEADS = frozenset("layer model network method algorithm technique approach mechanism".split())
+"""Last words a name may go without in the notes ("adapter layers" are their "Adapters")."""
+
+
+def _written(name: str, text: str, vocabulary: frozenset[str]) -> bool:
+    if _capitalised(name):
+        pieces = re.findall(r"[A-Za-z]+|\d+", name)
+        if len(pieces) > 1:  # "GPT-4", "GPT 4", "GPT4"
+            pattern = r"[\s-]?".join(map(re.escape, pieces))
+            return re.search(rf"(?<![\w-]){pattern}(?![\w])", text, re.IGNORECASE) is not None
+        if written(name, text):  # in capitals, or one slip from them ("BLUE")
+            return True
+        if _cased(name):
+            return False
+    words = _shape(name)
+    if not words:
+        return False
+    forms = [list(words)]
+    if len(words) >= 2 and words[-1] in HEADS:
+        forms.append(list(words[:-1]))
+    # A run of its last words may be written as their initials ("mini-batch GD").
+    forms += [[*words[:i], "".join(w[0] for w in words[i:])] for i in range(len(words) - 1)]
+    return any(_found(form, text, vocabulary) for form in forms)
+
+
+def _found(words: list[str], text: str, vocabulary: frozenset[str]) -> bool:
+    """Whether the text has the words in order, each as written or with one slip of the
+    notes' ("bite pair encoding"), one more word allowed between two ("KL Divergence
+    Penalty"), and the last one in the plural."""
+    spellings = [_spellings(w, vocabulary, alone=len(words) == 1) for w in words]
+    lower = _folded(text)
+    if not all(any(s in lower for s in each) for each in spellings):
+        return False  # a word is nowhere in the notes: no need to look for the name
+    parts = ["|".join(map(re.escape, each)) for each in spellings]
+    parts[-1] = rf"(?:{parts[-1]})(?:s|es)?"
+    between = r"[\s-]*(?:[\w']+[\s-]+)?" if len(words) > 1 else ""
+    pattern = between.join(f"(?:{p})" for p in parts)
+    return re.search(rf"(?<![\w]){pattern}(?![\w])", text, re.IGNORECASE) is not None
+
+
+@lru_cache(maxsize=4)
+def _folded(text: str) -> str:
+    return text.lower()
+
+
+@lru_cache(maxsize=4096)
+def _spellings(word: str, vocabulary: frozenset[str], alone: bool) -> tuple[str, ...]:
+    """The word and the notes' one-slip misspellings of it, longest first: slips
+    of five letters or more, or of four when other words of the name are there too."""
+    def slip(v: str) -> bool:
+        if len(word) >= 5:
+            return typo_of(word, v)
+        return not alone and len(word) == 4 and len(v) == 4 and one_edit(word, v)
+
+    slips = {v for v in vocabulary if slip(v)}
+    return tuple(sorted({word, *slips}, key=len, reverse=True))
+
+
+def unnoted(topic: str, text: str, vocabulary: frozenset[str]) -> list[str]:
+    """The names of the field the topic names and the notes never write (by any name)."""
+    return [t.names[0] for t in named_in(topic) if not noted(t, text, vocabulary)]
