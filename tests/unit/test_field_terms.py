@@ -50,6 +50,10 @@ def test_names_the_notes_never_write_are_reported() -> None:
     assert unnoted("reciprocal rank fusion vs BPE", NOTES, VOCABULARY) == ["reciprocal rank fusion"]
     assert unnoted("a vision transformer", NOTES, VOCABULARY) == ["Vision Transformer"]
     assert unnoted("KL", NOTES, VOCABULARY) == []  # not a name of the list: nothing to say
+    # The whole name's initials are no spelling of it: "in" is not "instance normalization".
+    assert unnoted("instance normalization", "in batch normalization", VOCABULARY) == [
+        "instance normalization"
+    ]
 
 
 def test_a_close_passage_does_not_cover_a_name_the_notes_never_write() -> None:

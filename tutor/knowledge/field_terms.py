@@ -125,8 +125,9 @@ def _written(name: str, text: str, vocabulary: frozenset[str]) -> bool:
     forms = [list(words)]
     if len(words) >= 2 and words[-1] in HEADS:
         forms.append(list(words[:-1]))
-    # A run of its last words may be written as their initials ("mini-batch GD").
-    forms += [[*words[:i], "".join(w[0] for w in words[i:])] for i in range(len(words) - 1)]
+    # A run of its last words may be written as their initials ("mini-batch GD"); the whole
+    # name's initials are a name of their own, listed when it goes by them.
+    forms += [[*words[:i], "".join(w[0] for w in words[i:])] for i in range(1, len(words) - 1)]
     return any(_found(form, text, vocabulary) for form in forms)
 
 
