@@ -145,6 +145,7 @@ class Services:
         """The best passages for a topic and what they cover of it (each compared part
         searched on its own). Abbreviations the notes spell out are searched spelled out."""
         from tutor.knowledge.coverage import Coverage, as_noted, judge, spelled_out
+        from tutor.knowledge.field_terms import as_named_in_notes
 
         if self.index.count() == 0:
             return [], Coverage(covered=False, mentioned=False)
@@ -152,7 +153,8 @@ class Services:
             return self.search(topic, k=k), Coverage(covered=True, mentioned=True)
         vocabulary = self.retriever.vocabulary
         texts = self.retriever.texts()
-        query = spelled_out(topic, texts, vocabulary)
+        notes = self.retriever.text
+        query = as_named_in_notes(spelled_out(topic, texts, vocabulary), notes, vocabulary)
         passages = self.search(as_noted(query, vocabulary), k=k)
         found = None
         if len(parts) > 1:
@@ -160,7 +162,7 @@ class Services:
                 part: self.search(as_noted(spelled_out(part, texts, vocabulary), vocabulary), k=3)
                 for part in parts
             }
-        return passages, judge(query, passages, vocabulary, found, self.retriever.text)
+        return passages, judge(query, passages, vocabulary, found, notes)
 
     def random_passages(self, n: int) -> list[Passage]:
         """A random sample of passages (a quiz with no topic)."""

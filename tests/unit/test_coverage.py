@@ -52,6 +52,11 @@ def test_closeness_alone_does_not_cover_a_name_the_notes_never_use() -> None:
     assert covers("chain rule", [close], VOCABULARY)
 
 
+def test_an_abbreviation_followed_by_the_notes_spelling_of_it_is_known() -> None:
+    assert not names_unknown("ELU (Exponential Linear Unit) on negatives", VOCABULARY)
+    assert names_unknown("ELU on negatives", VOCABULARY)  # the notes never write "ELU"
+
+
 def test_a_misspelt_name_in_the_notes_still_counts_but_a_longer_name_does_not() -> None:
     assert covers("BLEU", [METRICS], VOCABULARY)  # the notes write "BLUE"
     adam = replace(BACKPROP, text="Adam keeps a running mean of gradients.")

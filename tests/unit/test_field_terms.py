@@ -72,3 +72,17 @@ def test_a_close_passage_does_not_cover_a_name_the_notes_never_write() -> None:
     found = judge(question, [close], vocabulary, notes=NOTES + close.text)
     assert not found.covered
     assert found.unnamed == ("gradient checkpointing",)
+
+
+def test_a_topic_is_searched_also_by_the_name_the_notes_write() -> None:
+    from tutor.knowledge.field_terms import as_named_in_notes
+
+    notes = "LoRA(Low Rank Adaption): add small matrices and train them alone."
+    vocabulary = frozenset(keywords(notes))
+    assert as_named_in_notes("low rank adaptation", notes, vocabulary) == (
+        "low rank adaptation (LoRA)"
+    )
+    assert as_named_in_notes("what is LoRA", notes, vocabulary) == "what is LoRA"
+    assert as_named_in_notes("gradient checkpointing", notes, vocabulary) == (
+        "gradient checkpointing"  # no name of it in the notes: nothing to add
+    )

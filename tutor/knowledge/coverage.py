@@ -159,8 +159,11 @@ def as_term_in(topic: str, passage: Passage) -> bool:
 def names_unknown(topic: str, vocabulary: frozenset[str]) -> bool:
     """Whether the topic names something the notes never do: an abbreviation, a capitalised
     name or a name with digits ("HNSW", "Chinchilla", "ViT", "word2vec") none of whose forms
-    is in the notes."""
+    is in the notes. An abbreviation the topic spells out after it (`spelled_out` put the
+    notes' spelling there: "ELU (Exponential Linear Unit)") is known."""
     for raw in re.findall(r"\b[A-Z][\w-]*|\b[a-z]+\d[\w-]*", sentence_case(topic)):
+        if ABBREVIATION.fullmatch(raw) and _initials(raw, topic):
+            continue
         named = [w for w in keywords(raw) if w not in GENERIC]
         if named and not any(_has(w, vocabulary) for w in named):
             return True

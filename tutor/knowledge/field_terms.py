@@ -77,26 +77,44 @@ def _glossary() -> _Glossary:
 def named_in(topic: str) -> list[FieldTerm]:
     """The field's terms the topic names: those told by capitals, then the others, the longest
     name where names overlap ("policy gradient" is inside "deterministic policy gradient")."""
+    return list(dict.fromkeys(term for term, _ in _named(topic)))
+
+
+def _named(topic: str) -> list[tuple[FieldTerm, str]]:
+    """Each field term the topic names, with the words that name it."""
     glossary = _glossary()
-    found: list[FieldTerm] = []
+    found: list[tuple[FieldTerm, str]] = []
     for raw in re.findall(r"[A-Za-z][\w-]*", topic):
         bare = raw.removesuffix("s")
         term = glossary.by_capitals.get(bare.upper()) if _capitalised(bare) else None
-        if term and term not in found:
-            found.append(term)
+        if term:
+            found.append((term, raw))
     words = [w for t in tokens(topic) for w in t.split("-") if w]
     start = 0
     while start < len(words):
         for size in range(min(LONGEST, len(words) - start), 0, -1):
-            term = glossary.by_words.get(_shape(" ".join(words[start : start + size])))
-            if term:
-                if term not in found:
-                    found.append(term)
+            typed = " ".join(words[start : start + size])
+            if term := glossary.by_words.get(_shape(typed)):
+                found.append((term, typed))
                 start += size
                 break
         else:
             start += 1
     return found
+
+
+def as_named_in_notes(topic: str, text: str, vocabulary: frozenset[str]) -> str:
+    """The topic followed by the names the notes write for its field terms when they never
+    write them as the topic does ("low rank adaptation" → "low rank adaptation (LoRA)"), so
+    search and the coverage decision find the notes' passage."""
+    extra: list[str] = []
+    for term, typed in _named(topic):
+        if _written(typed, text, vocabulary):
+            continue
+        other = next((n for n in term.names if _written(n, text, vocabulary)), None)
+        if other and other.lower() not in topic.lower() and other not in extra:
+            extra.append(other)
+    return f"{topic} ({', '.join(extra)})" if extra else topic
 
 
 def noted(term: FieldTerm, text: str, vocabulary: frozenset[str]) -> bool:
