@@ -173,6 +173,7 @@ def _folded(text: str) -> str:
 def _spellings(word: str, vocabulary: frozenset[str], alone: bool) -> tuple[str, ...]:
     """The word and the notes' one-slip misspellings of it, longest first: slips
     of five letters or more, or of four when other words of the name are there too."""
+
     def slip(v: str) -> bool:
         if len(word) >= 5:
             return typo_of(word, v)
