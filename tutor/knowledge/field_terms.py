@@ -21,6 +21,8 @@ from tutor.knowledge.words import one_edit, tokens
 
 LONGEST = 6
 """Names have at most this many words."""
+CAPITALISED = re.compile(r"(?<![\w-])(?=[\w-]*[A-Z][\w-]*[A-Z])[A-Za-z][\w-]*")
+"""A word with two capitals or more, as abbreviations are written ("PPO", "mAP", "GPT-4")."""
 
 
 @dataclass(frozen=True)
@@ -33,9 +35,11 @@ class FieldTerm:
 def _shape(name: str) -> tuple[str, ...]:
     """A name's words as compared: case-folded, hyphens as spaces, a last plural s off."""
     words = [w for t in tokens(name) for w in t.split("-") if w]
-    if words and len(words[-1]) > 3 and words[-1].endswith("s") and not words[-1].endswith("ss"):
-        words[-1] = words[-1][:-1]
-    return tuple(words)
+    return (*words[:-1], _singular(words[-1])) if words else ()
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
 def _capitalised(name: str) -> bool:
@@ -54,6 +58,8 @@ def _cased(name: str) -> bool:
 class _Glossary:
     by_words: dict[tuple[str, ...], FieldTerm]
     by_capitals: dict[str, FieldTerm]
+    longest: dict[str, int]
+    """By a name's first word, how many words the longest name starting with it has."""
 
 
 @cache
@@ -71,7 +77,10 @@ def _glossary() -> _Glossary:
                 by_capitals.setdefault(name.upper(), term)
             elif 0 < len(shape := _shape(name)) <= LONGEST:
                 by_words.setdefault(shape, term)
-    return _Glossary(by_words, by_capitals)
+    longest: dict[str, int] = {}
+    for shape in by_words:
+        longest[shape[0]] = max(longest.get(shape[0], 0), len(shape))
+    return _Glossary(by_words, by_capitals, longest)
 
 
 def named_in(topic: str) -> list[FieldTerm]:
@@ -84,7 +93,7 @@ def _named(topic: str) -> list[tuple[FieldTerm, str]]:
     """Each field term the topic names, with the words that name it."""
     glossary = _glossary()
     found: list[tuple[FieldTerm, str]] = []
-    for raw in re.findall(r"[A-Za-z][\w-]*", topic):
+    for raw in CAPITALISED.findall(topic):
         bare = raw.removesuffix("s")
         term = glossary.by_capitals.get(bare.upper()) if _capitalised(bare) else None
         if term:
@@ -92,10 +101,13 @@ def _named(topic: str) -> list[tuple[FieldTerm, str]]:
     words = [w for t in tokens(topic) for w in t.split("-") if w]
     start = 0
     while start < len(words):
-        for size in range(min(LONGEST, len(words) - start), 0, -1):
-            typed = " ".join(words[start : start + size])
-            if term := glossary.by_words.get(_shape(typed)):
-                found.append((term, typed))
+        longest = glossary.longest.get(words[start]) or glossary.longest.get(
+            _singular(words[start]), 0
+        )
+        for size in range(min(longest, len(words) - start), 0, -1):
+            run = words[start : start + size]
+            if term := glossary.by_words.get((*run[:-1], _singular(run[-1]))):
+                found.append((term, " ".join(run)))
                 start += size
                 break
         else:
