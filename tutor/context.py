@@ -144,7 +144,13 @@ class Services:
     ) -> tuple[list[Passage], Coverage]:
         """The best passages for a topic and what they cover of it (each compared part
         searched on its own). Abbreviations the notes spell out are searched spelled out."""
-        from tutor.knowledge.coverage import Coverage, as_noted, judge, spelled_out
+        from tutor.knowledge.coverage import (
+            Coverage,
+            as_noted,
+            judge,
+            spelled_out,
+            with_shared_head,
+        )
         from tutor.knowledge.field_terms import as_named_in_notes
 
         if self.index.count() == 0:
@@ -157,6 +163,7 @@ class Services:
         query = as_named_in_notes(spelled_out(topic, texts, vocabulary), notes, vocabulary)
         passages = self.search(as_noted(query, vocabulary), k=k)
         found = None
+        parts = with_shared_head(parts, notes, vocabulary)
         if len(parts) > 1:
             found = {
                 part: self.search(as_noted(spelled_out(part, texts, vocabulary), vocabulary), k=3)

@@ -212,3 +212,23 @@ def test_an_answer_covered_only_by_closeness_says_it_is_the_nearest() -> None:
     plain = Coverage(covered=True, mentioned=True)
     text = str(offline_answer("backprop", [BACKPROP], plain, None)["messages"][0].text)
     assert "never name" not in text
+
+
+def test_a_comparison_gives_its_shared_head_noun_to_the_shorter_side() -> None:
+    from tutor.knowledge.coverage import with_shared_head
+
+    notes = "- first moment estimate (mt)\n- Batch GD: the whole dataset\n- L1 Regularization"
+    vocabulary = frozenset(keywords(notes))
+    assert with_shared_head(("adam's first", "second moment estimates"), notes, vocabulary) == (
+        "first moment estimates",
+        "second moment estimates",
+    )
+    assert with_shared_head(("batch", "mini-batch gradient descent"), notes, vocabulary) == (
+        "batch gradient descent",  # their "Batch GD"
+        "mini-batch gradient descent",
+    )
+    # Only a name the notes write: "LoRA fine-tuning" is not theirs, so LoRA stays LoRA.
+    assert with_shared_head(("LoRA", "full fine-tuning"), notes, vocabulary) == (
+        "LoRA",
+        "full fine-tuning",
+    )

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from tutor.knowledge.field_terms import unnoted
+from tutor.knowledge.field_terms import unnoted, written_in
 from tutor.knowledge.passage import Passage
 from tutor.knowledge.spelling import plain_english, typo_of, uninflected, written
 from tutor.knowledge.words import STOPWORDS, keywords, near_word, one_edit
@@ -272,6 +272,23 @@ def a_facet_of_a_term(topic: str, passages: list[Passage]) -> bool:
         if named and named_as_term(rest, passages):
             return True
     return False
+
+
+def with_shared_head(
+    parts: tuple[str, ...], notes: str, vocabulary: frozenset[str]
+) -> tuple[str, ...]:
+    """The two sides of a comparison with the head noun they share given to the shorter one,
+    when the notes write the name that makes ("first vs second moment estimates": "first
+    moment estimates"; "batch vs mini-batch gradient descent": "batch gradient descent")."""
+    if len(parts) != 2:
+        return parts
+    short, long = parts
+    own = [w for w in short.split() if not w.endswith(("'s", "’s"))]  # "adam's first"
+    words = long.split()
+    if not own or len(own) >= len(words):
+        return parts
+    whole = " ".join([*own, *words[len(own) :]])
+    return (whole, long) if written_in(whole, notes, vocabulary) else parts
 
 
 def judge(

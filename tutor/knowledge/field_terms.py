@@ -121,9 +121,9 @@ def as_named_in_notes(topic: str, text: str, vocabulary: frozenset[str]) -> str:
     search and the coverage decision find the notes' passage."""
     extra: list[str] = []
     for term, typed in _named(topic):
-        if _written(typed, text, vocabulary):
+        if written_in(typed, text, vocabulary):
             continue
-        other = next((n for n in term.names if _written(n, text, vocabulary)), None)
+        other = next((n for n in term.names if written_in(n, text, vocabulary)), None)
         if other and other.lower() not in topic.lower() and other not in extra:
             extra.append(other)
     return f"{topic} ({', '.join(extra)})" if extra else topic
@@ -132,14 +132,15 @@ def as_named_in_notes(topic: str, text: str, vocabulary: frozenset[str]) -> str:
 def noted(term: FieldTerm, text: str, vocabulary: frozenset[str]) -> bool:
     """Whether the notes' text names the term by one of its names (a slip of theirs in a long
     word allowed: "Fine Tuninig", "attenion")."""
-    return any(_written(name, text, vocabulary) for name in term.names)
+    return any(written_in(name, text, vocabulary) for name in term.names)
 
 
 HEADS = frozenset("layer model network method algorithm technique approach mechanism".split())
 """Last words a name may go without in the notes ("adapter layers" are their "Adapters")."""
 
 
-def _written(name: str, text: str, vocabulary: frozenset[str]) -> bool:
+def written_in(name: str, text: str, vocabulary: frozenset[str]) -> bool:
+    """Whether the text writes a name as notes do (see `noted`)."""
     if _capitalised(name):
         pieces = re.findall(r"[A-Za-z]+|\d+", name)
         if len(pieces) > 1:  # "GPT-4", "GPT 4", "GPT4"
