@@ -142,6 +142,11 @@ def test_everyday_wrappings_of_a_question_leave_the_concept() -> None:
     assert topic_of("Could you explain how a neural Turing machine reads its memory?") == (
         "neural Turing machine reads its memory"
     )
+    # "What does it mean for X to Y" asks about X doing Y, not about "mean".
+    assert topic_of("what does it mean for a language model to hallucinate?") == (
+        "language model to hallucinate"
+    )
+    assert topic_of("What does it mean when gradients vanish?") == "gradients vanish"
 
 
 def test_comparisons_are_read_in_their_common_shapes_and_only_there() -> None:

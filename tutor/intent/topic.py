@@ -126,6 +126,7 @@ LEAD = re.compile(
     r"|(?:show|let) me(?: see)?(?: (?:a|an|the|some))?(?: (?:demo|code|example))?"
     r"(?: (?:of|for|on|showing))?\s+"
     # explain
+    r"|(?:what )?(?:does|do|would) it mean (?:for|when|if|that)\s+"
     r"|(?:a |an )?(?:quick |short |brief )?(?:explanation|overview|summary|intro)"
     r" (?:of|on|about)\s+"
     r"|(?:understand|learn(?: about)?|know(?: about)?|see)\s+"
