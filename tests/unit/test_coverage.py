@@ -232,3 +232,17 @@ def test_a_comparison_gives_its_shared_head_noun_to_the_shorter_side() -> None:
         "LoRA",
         "full fine-tuning",
     )
+
+
+def test_a_verb_and_its_noun_are_one_word_of_the_notes() -> None:
+    from tutor.knowledge.words import near_word
+
+    assert near_word("hallucinate", "hallucinations")
+    assert near_word("normalization", "normalize")
+    assert not near_word("state", "statistics")  # too short a stem to tell
+    assert not near_word("tokenize", "tokens")
+    hallucinations = replace(
+        BACKPROP, heading="Hallucinations", text="Hallucinations: the model makes things up."
+    )
+    vocabulary = VOCABULARY | frozenset(keywords(hallucinations.text))
+    assert unknown_words("why models hallucinate", vocabulary, [hallucinations]) == []

@@ -93,10 +93,16 @@ def keywords(text: str) -> list[str]:
 
 
 def near_word(a: str, b: str) -> bool:
-    """The same word, or one a clear prefix of the other ("backprop" ~ "backpropagation")."""
+    """The same word, or one a clear prefix of the other ("backprop" ~ "backpropagation"), or
+    of it without its final e."""
     short, long = sorted((a, b), key=len)  # "vanish" ~ "vanishing", but "token" !~ "tokenization"
     close = len(long) - len(short) <= 4 or len(short) >= 7
-    return a == b or (len(short) >= 5 and close and long.startswith(short))
+    if a == b or (len(short) >= 5 and close and long.startswith(short)):
+        return True
+    # A verb's stem before "-ation", "-ing": "hallucinate" ~ "hallucinations", "normalize" ~
+    # "normalization".
+    stem = short[:-1]
+    return short.endswith("e") and len(stem) >= 7 and long.startswith(stem)
 
 
 def one_edit(a: str, b: str) -> bool:
