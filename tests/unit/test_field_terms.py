@@ -15,6 +15,7 @@ bite pair encoding algorithm : iteratively merge the most common token pair
 - Adapters: Insert small modules between the layers and train only them.
 uses a strong AI (like GPT-4) to critique answers. eg1.deepseek : thinking models
 - BLUE: Bilingual Evaluvation Understudy: precision of n grams.
+- Precision@K: relevant documents in the top k. Colbert(Contextualised late interaction)
 """
 VOCABULARY = frozenset(keywords(NOTES))
 
@@ -40,6 +41,8 @@ def test_the_notes_name_a_term_as_they_write_it() -> None:
         "GPT-4",
         "DeepSeek",  # "deepseek" in lower case
         "BLEU score",  # "BLUE"
+        "precision@k",  # "Precision@K"
+        "ColBERT",  # "Colbert": a long name in capitals is the name however written
     ]
     for topic in written_so:
         assert unnoted(topic, NOTES, VOCABULARY) == [], topic

@@ -48,10 +48,16 @@ def _capitalised(name: str) -> bool:
     return " " not in name and sum(c.isupper() for c in name) >= 2
 
 
+SHORT_WORD = 4
+"""Everyday words an abbreviation may spell are short ("MAP", "GAN", "CLIP"); a longer name
+in capitals ("ColBERT", "RoBERTa") is the name however it is written ("Colbert")."""
+
+
 def _cased(name: str) -> bool:
     """Whether a name is told from an everyday word only by its capitals ("MAP", "GAN",
     "CLIP"): it is found in a topic only as written, while "lora" is LoRA however typed."""
-    return _capitalised(name) and plain_english(re.sub(r"[^A-Za-z]", "", name))
+    letters = re.sub(r"[^A-Za-z]", "", name)
+    return _capitalised(name) and len(letters) <= SHORT_WORD and plain_english(letters)
 
 
 @dataclass(frozen=True)
@@ -165,14 +171,14 @@ def written_in(name: str, text: str, vocabulary: frozenset[str]) -> bool:
 def _found(words: list[str], text: str, vocabulary: frozenset[str]) -> bool:
     """Whether the text has the words in order, each as written or with one slip of the
     notes' ("bite pair encoding"), one more word allowed between two ("KL Divergence
-    Penalty"), and the last one in the plural."""
+    Penalty"), joined by "@" or "/" ("Precision@k"), and the last one in the plural."""
     spellings = [_spellings(w, vocabulary, alone=len(words) == 1) for w in words]
     lower = _folded(text)
     if not all(any(s in lower for s in each) for each in spellings):
         return False  # a word is nowhere in the notes: no need to look for the name
     parts = ["|".join(map(re.escape, each)) for each in spellings]
     parts[-1] = rf"(?:{parts[-1]})(?:s|es)?"
-    between = r"[\s-]*(?:[\w']+[\s-]+)?" if len(words) > 1 else ""
+    between = r"[\s@/-]*(?:[\w']+[\s-]+)?" if len(words) > 1 else ""
     pattern = between.join(f"(?:{p})" for p in parts)
     return re.search(rf"(?<![\w]){pattern}(?![\w])", text, re.IGNORECASE) is not None
 
