@@ -10,6 +10,7 @@ from tutor.knowledge.coverage import (
     judge,
     names_unknown,
     plain_english,
+    share_in,
     spelled_out,
     unknown_words,
 )
@@ -246,3 +247,21 @@ def test_a_verb_and_its_noun_are_one_word_of_the_notes() -> None:
     )
     vocabulary = VOCABULARY | frozenset(keywords(hallucinations.text))
     assert unknown_words("why models hallucinate", vocabulary, [hallucinations]) == []
+
+
+def test_a_mixed_case_abbreviation_is_found_however_the_notes_write_it() -> None:
+    relu = replace(BACKPROP, text="Rectified Linear Unit(Relu) Function: negatives become 0.")
+    assert share_in("ReLU", relu) == 1.0  # their "Relu"
+    rest = replace(BACKPROP, text="the rest of the layers")
+    assert share_in("REST", rest) == 0.0  # in capitals only: "REST" is not "the rest"
+    assert covers(
+        "ordinary self attention",
+        [
+            replace(
+                BACKPROP,
+                heading="Self Attention",
+                text="Self attention relates every token to the others.",
+            )
+        ],
+        VOCABULARY,
+    )

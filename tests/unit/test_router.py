@@ -153,6 +153,15 @@ def test_comparisons_are_read_in_their_common_shapes_and_only_there() -> None:
     assert read_request("How is ROUGE different from BLEU?").parts == ("ROUGE", "BLEU")
     assert read_request("ROUGE vs BLEU — what's the difference?").parts == ("ROUGE", "BLEU")
     assert read_request("ReLU or sigmoid?").parts == ("ReLU", "sigmoid")
+    # The question said about the pair after a colon or a comma is not part of a side.
+    assert read_request("red teaming vs jailbreaking, same thing or not?").parts == (
+        "red teaming",
+        "jailbreaking",
+    )
+    assert read_request("regurgitation vs hallucination: one recites, one invents?").parts == (
+        "regurgitation",
+        "hallucination",
+    )
     assert read_request(
         "what's deep learning and how is it different from classic machine learning?"
     ).parts == ("deep learning", "classic machine learning")

@@ -30,7 +30,8 @@ GENERIC = frozenset(
     "work works make makes get need like formula definition meaning purpose role intuition idea "
     "concept main key common basic plain simple general typical pro pros con cons advantage "
     "advantages disadvantage disadvantages benefit benefits drawback drawbacks downside "
-    "downsides upside upsides strength strengths weakness weaknesses".split()
+    "downsides upside upsides strength strengths weakness weaknesses ordinary regular usual "
+    "vanilla".split()
 )
 """Words of a topic that say nothing about which concept it is."""
 CLOSE = 0.45
@@ -132,11 +133,17 @@ def share_in(topic: str, passage: Passage) -> float:
     have = set(keywords(text))
     found = 0
     for word, raw in zip(wanted, _raw_forms(topic, wanted), strict=True):
-        if ABBREVIATION.fullmatch(raw):  # "REST" is not "the rest"
-            found += written(raw, text) or _initials(raw, text)
+        if ABBREVIATION.fullmatch(raw):  # "REST" is not "the rest", but "ReLU" is "Relu"
+            found += written(raw, text) or _initials(raw, text) or mixed(raw) and _has(word, have)
         else:
             found += _has(word, have)
     return found / len(wanted)
+
+
+def mixed(abbreviation: str) -> bool:
+    """Whether an abbreviation is written in mixed case ("ReLU", "LoRA"): no everyday word,
+    so the notes' "Relu" or "lora" is it."""
+    return not abbreviation.rstrip("s").isupper()
 
 
 def as_term_in(topic: str, passage: Passage) -> bool:
