@@ -89,3 +89,13 @@ def test_a_topic_is_searched_also_by_the_name_the_notes_write() -> None:
     assert as_named_in_notes("gradient checkpointing", notes, vocabulary) == (
         "gradient checkpointing"  # no name of it in the notes: nothing to add
     )
+
+
+def test_the_refusal_names_the_missing_term_once() -> None:
+    from tutor.knowledge.citations import not_covered
+
+    nearest = [Passage(file="dl.md", heading="RAG", start_line=1, end_line=2, score=0.1, text="…")]
+    alone = not_covered("reciprocal rank fusion", nearest, "", ("reciprocal rank fusion",))
+    assert "never mention" not in alone  # the topic is the name: saying it twice tells nothing
+    inside = not_covered("how RRF merges lists", nearest, "", ("reciprocal rank fusion",))
+    assert "They never mention **reciprocal rank fusion**." in inside

@@ -98,8 +98,9 @@ def not_covered(
         return NO_NOTES  # search finds something whenever anything is indexed
     shown = topic if len(topic) <= 80 else topic[:80].rsplit(" ", 1)[0] + " …"
     said = prompts.NOT_COVERED.format(topic=shown)
-    if unnamed:
-        said += " " + prompts.NEVER_NAMED.format(names=", ".join(f"**{n}**" for n in unnamed))
+    named = [n for n in unnamed if n.casefold() != topic.casefold()]  # not said twice
+    if named:
+        said += " " + prompts.NEVER_NAMED.format(names=", ".join(f"**{n}**" for n in named))
     lines = [said, "", prompts.NEAREST]
     lines += [f"- {p.citation}" for p in nearest[:3]]
     return "\n".join([*lines, "", hint])
