@@ -144,6 +144,19 @@ def test_a_vault_gives_part_of_wikilinks_and_arrows(tmp_path: Path) -> None:
     assert linked.evidence.file == "tuning.md" and "LoRA" in linked.evidence.text
 
 
+def test_an_abbreviation_joins_only_the_side_of_a_heading_that_spells_it(tmp_path: Path) -> None:
+    (tmp_path / "tuning.md").write_text(
+        "# Supervised Fine Tuning and Reward Modeling\n\n"
+        "Both come after pretraining.\n\n## Data\n\nSFT needs a few thousand examples.\n"
+    )
+    study_map = map_of(tmp_path)
+    sft = concept(study_map, "Supervised Fine Tuning")
+    reward = concept(study_map, "Reward Modeling")
+    assert sft.id != reward.id
+    assert "SFT" in sft.aliases
+    assert "SFT" not in reward.aliases  # the heading's two concepts keep their own names
+
+
 # ---- the eval's metrics ------------------------------------------------------------------
 
 

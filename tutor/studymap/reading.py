@@ -129,7 +129,9 @@ class _Reader:
         owner = parent
         single = parent is not None and self.out.candidates[parent].single
         for n, name in enumerate(named.names):
-            cand = Candidate([name], "heading", row.file, place, path, aliases=named.aliases)
+            # Each its own list: "RLHF & Alignment" names two, and an alias added to one later
+            # (`tutor.studymap.merge`) is not the other's.
+            cand = Candidate([name], "heading", row.file, place, path, aliases=[*named.aliases])
             cand.parent, cand.single = (parent if single else None), len(named.names) == 1
             found = self._add(cand)
             owner = found if n == 0 else owner
