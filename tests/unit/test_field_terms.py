@@ -30,6 +30,8 @@ def test_a_topic_names_the_fields_terms_longest_first_and_abbreviations_in_capit
     assert set(names("MAP vs MRR")) == {"mean average precision", "mean reciprocal rank"}
     assert names("draw me a map of the notes") == []  # "map" is not "MAP"
     assert names("LoRA or lora") == ["low-rank adaptation"]  # one concept, found once
+    assert names("masked language modelling") == ["masked language modeling"]  # British too
+    assert names("layer normalisation") == ["layer normalization"]
 
 
 def test_the_notes_name_a_term_as_they_write_it() -> None:

@@ -35,11 +35,24 @@ class FieldTerm:
 def _shape(name: str) -> tuple[str, ...]:
     """A name's words as compared: case-folded, hyphens as spaces, a last plural s off."""
     words = [w for t in tokens(name) for w in t.split("-") if w]
-    return (*words[:-1], _singular(words[-1])) if words else ()
+    return (*map(_american, words[:-1]), _singular(words[-1])) if words else ()
 
 
 def _singular(word: str) -> str:
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+    """The word without a plural s, in American spelling (see `_american`)."""
+    word = word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+    return _american(word)
+
+
+def _american(word: str) -> str:
+    """The word in American spelling ("modelling" is "modeling", "normalisation"
+    "normalization"), as the list and the learner may spell it either way."""
+    return BRITISH.sub(lambda m: AMERICAN[m.group(0)], word)
+
+
+AMERICAN = {"isation": "ization", "ise": "ize", "ised": "ized", "ising": "izing",
+            "lling": "ling", "lled": "led"}  # fmt: skip
+BRITISH = re.compile(r"(?:isation|ised|ising|ise|lling|lled)$")
 
 
 def _capitalised(name: str) -> bool:
@@ -107,12 +120,12 @@ def _named(topic: str) -> list[tuple[FieldTerm, str]]:
     words = [w for t in tokens(topic) for w in t.split("-") if w]
     start = 0
     while start < len(words):
-        longest = glossary.longest.get(words[start]) or glossary.longest.get(
+        longest = glossary.longest.get(_american(words[start])) or glossary.longest.get(
             _singular(words[start]), 0
         )
         for size in range(min(longest, len(words) - start), 0, -1):
             run = words[start : start + size]
-            if term := glossary.by_words.get((*run[:-1], _singular(run[-1]))):
+            if term := glossary.by_words.get((*map(_american, run[:-1]), _singular(run[-1]))):
                 found.append((term, " ".join(run)))
                 start += size
                 break
@@ -171,13 +184,12 @@ def written_in(name: str, text: str, vocabulary: frozenset[str]) -> bool:
 def _found(words: list[str], text: str, vocabulary: frozenset[str]) -> bool:
     """Whether the text has the words in order, each as written or with one slip of the
     notes' ("bite pair encoding"), one more word allowed between two ("KL Divergence
-    Penalty"), joined by "@" or "/" ("Precision@k"), and the last one in the plural."""
+    Penalty"), joined by "@" or "/" ("Precision@k"), any of them in the plural."""
     spellings = [_spellings(w, vocabulary, alone=len(words) == 1) for w in words]
     lower = _folded(text)
     if not all(any(s in lower for s in each) for each in spellings):
         return False  # a word is nowhere in the notes: no need to look for the name
-    parts = ["|".join(map(re.escape, each)) for each in spellings]
-    parts[-1] = rf"(?:{parts[-1]})(?:s|es)?"
+    parts = [rf"(?:{'|'.join(map(re.escape, each))})(?:s|es)?" for each in spellings]
     between = r"[\s@/-]*(?:[\w']+[\s-]+)?" if len(words) > 1 else ""
     pattern = between.join(f"(?:{p})" for p in parts)
     return re.search(rf"(?<![\w]){pattern}(?![\w])", text, re.IGNORECASE) is not None
