@@ -33,7 +33,8 @@ class FieldTerm:
 
 
 def _shape(name: str) -> tuple[str, ...]:
-    """A name's words as compared: case-folded, hyphens as spaces, a last plural s off."""
+    """A name's words as compared: case-folded, hyphens as spaces, in American spelling, a
+    last plural s off."""
     words = [w for t in tokens(name) for w in t.split("-") if w]
     return (*map(_american, words[:-1]), _singular(words[-1])) if words else ()
 
