@@ -101,3 +101,22 @@ def test_the_refusal_names_the_missing_term_once() -> None:
     assert "never mention" not in alone  # the topic is the name: saying it twice tells nothing
     inside = not_covered("how RRF merges lists", nearest, "", ("reciprocal rank fusion",))
     assert "They never mention **reciprocal rank fusion**." in inside
+
+
+def test_names_are_found_in_every_way_notes_write_them_and_only_there() -> None:
+    def unwritten(topic: str, notes: str) -> list[str]:
+        return unnoted(topic, notes, frozenset(keywords(notes)))
+
+    written = [
+        ("function calling", "Function calling lets the model call tools."),  # no "caling"
+        ("self-supervised learning", "Self-supervised learning needs no labels."),
+        ("masked language modelling", "Masked language modeling hides words."),  # British
+        ("GPT-3.5", "GPT-3.5 was tuned with RLHF."),
+        ("Newton's method", "Newton’s method uses the Hessian."),  # a typographic apostrophe
+        ("LoRA", "使用LoRA进行微调，只训练低秩矩阵。"),  # glued to Chinese
+    ]
+    for topic, notes in written:
+        assert unwritten(topic, notes) == [], topic
+    assert unwritten("Gaussian process", "Train it on a GPU.") == ["Gaussian process"]
+    # Capitals tell nothing in a shouted message: "PER" here is no replay buffer.
+    assert unwritten("EXPLAIN THE REWARD MODEL PER TOKEN", "A reward model scores.") == []

@@ -162,6 +162,10 @@ def test_comparisons_are_read_in_their_common_shapes_and_only_there() -> None:
         "regurgitation",
         "hallucination",
     )
+    assert read_request("SGD vs Adam, RMSprop and Adagrad").parts == (
+        "SGD",
+        "Adam, RMSprop and Adagrad",  # a list of names is not a question about the pair
+    )
     assert read_request(
         "what's deep learning and how is it different from classic machine learning?"
     ).parts == ("deep learning", "classic machine learning")

@@ -181,12 +181,14 @@ COMPARE = re.compile(
 MARKUP = re.compile(r"\[\[|\]\]|(?<!\w)[*`]+|[*`]+(?!\w)")
 """Wiki-link brackets and emphasis around a term ("[[LoRA]]", "*PPO*"), not "C++"."""
 PART_END = re.compile(
-    r",\s*(?:and|but|so|when|how|why|which|what)\b.*$|\s+[–—-]\s+.*$|[:;,]\s+\S+\s+\S.*$"
+    r",\s*(?:and|but|so|when|how|why|which|what)\b.*$|\s+[–—-]\s+.*$|[:;]\s+\S+\s+\S.*$"
+    r"|,\s+(?-i:[a-z])\S*\s+\S.*$"
     r"|\s+(?:and\s+)?(?:how|why|in what way)\s+(?:is|are|does|do)\s+(?:it|they|that|this)$",
     re.I,
 )
 """A clause around a compared thing ("B, and when would you pick each", "A and how is it",
-"B: one recites …", "B, same thing or not")."""
+"B: one recites …", "B, same thing or not"; not a list of names: "Adam, RMSprop and
+Adagrad")."""
 COMPARE_LEAD = re.compile(r"^(?:compare|contrast)\s+(.+?)\s+(?:and|with|to|vs\.?)\s+(.+)$", re.I)
 
 

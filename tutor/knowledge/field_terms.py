@@ -16,11 +16,13 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 
-from tutor.knowledge.spelling import plain_english, typo_of, written
+from tutor.knowledge.spelling import capitals, plain_english, typo_of
 from tutor.knowledge.words import one_edit, tokens
 
 LONGEST = 6
 """Names have at most this many words."""
+READ = 2000
+"""A topic is searched for names up to this many characters (a pasted page is not a topic)."""
 CAPITALISED = re.compile(r"(?<![\w-])(?=[\w-]*[A-Z][\w-]*[A-Z])[A-Za-z][\w-]*")
 """A word with two capitals or more, as abbreviations are written ("PPO", "mAP", "GPT-4")."""
 
@@ -33,22 +35,20 @@ class FieldTerm:
 
 
 def _shape(name: str) -> tuple[str, ...]:
-    """A name's words as compared: case-folded, hyphens as spaces, in American spelling, a
-    last plural s off."""
+    """A name's words as compared: case-folded, hyphens as spaces, a last plural s off."""
     words = [w for t in tokens(name) for w in t.split("-") if w]
-    return (*map(_american, words[:-1]), _singular(words[-1])) if words else ()
+    return (*words[:-1], _singular(words[-1])) if words else ()
 
 
 def _singular(word: str) -> str:
-    """The word without a plural s, in American spelling (see `_american`)."""
-    word = word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
-    return _american(word)
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
-def _american(word: str) -> str:
-    """The word in American spelling ("modelling" is "modeling", "normalisation"
-    "normalization"), as the list and the learner may spell it either way."""
-    return BRITISH.sub(lambda m: AMERICAN[m.group(0)], word)
+def _american(words: tuple[str, ...]) -> tuple[str, ...]:
+    """The words in American spelling ("modelling" is "modeling", "normalisation"
+    "normalization"): a learner's British spelling of a name the list spells the American
+    way. Only tried when the words as typed name nothing ("calling" is no "caling")."""
+    return tuple(BRITISH.sub(lambda m: AMERICAN[m.group(0)], w) for w in words)
 
 
 AMERICAN = {"isation": "ization", "ise": "ize", "ised": "ized", "ising": "izing",
@@ -113,7 +113,10 @@ def _named(topic: str) -> list[tuple[FieldTerm, str]]:
     """Each field term the topic names, with the words that name it."""
     glossary = _glossary()
     found: list[tuple[FieldTerm, str]] = []
-    for raw in CAPITALISED.findall(topic):
+    topic = topic[:READ]
+    letters = re.sub(r"[^A-Za-z]", "", topic)
+    shouted = len(topic.split()) >= 3 and letters.isupper()  # capitals tell nothing there
+    for raw in [] if shouted else CAPITALISED.findall(topic):
         bare = raw.removesuffix("s")
         term = glossary.by_capitals.get(bare.upper()) if _capitalised(bare) else None
         if term:
@@ -121,13 +124,13 @@ def _named(topic: str) -> list[tuple[FieldTerm, str]]:
     words = [w for t in tokens(topic) for w in t.split("-") if w]
     start = 0
     while start < len(words):
-        longest = glossary.longest.get(_american(words[start])) or glossary.longest.get(
-            _singular(words[start]), 0
-        )
+        first = words[start]
+        longest = max(glossary.longest.get(w, 0) for w in {first, *_american((first,))})
         for size in range(min(longest, len(words) - start), 0, -1):
-            run = words[start : start + size]
-            if term := glossary.by_words.get((*map(_american, run[:-1]), _singular(run[-1]))):
-                found.append((term, " ".join(run)))
+            run = (*words[start : start + size - 1], _singular(words[start + size - 1]))
+            term = glossary.by_words.get(run) or glossary.by_words.get(_american(run))
+            if term:
+                found.append((term, " ".join(words[start : start + size])))
                 start += size
                 break
         else:
@@ -163,10 +166,10 @@ def written_in(name: str, text: str, vocabulary: frozenset[str]) -> bool:
     """Whether the text writes a name as notes do (see `noted`)."""
     if _capitalised(name):
         pieces = re.findall(r"[A-Za-z]+|\d+", name)
-        if len(pieces) > 1:  # "GPT-4", "GPT 4", "GPT4"
-            pattern = r"[\s-]?".join(map(re.escape, pieces))
-            return re.search(rf"(?<![\w-]){pattern}(?![\w])", text, re.IGNORECASE) is not None
-        if written(name, text):  # in capitals, or one slip from them ("BLUE")
+        if len(pieces) > 1:  # "GPT-4", "GPT 4", "GPT4", "GPT-3.5"
+            pattern = r"[\s./@-]?".join(re.escape(p.lower()) for p in pieces)
+            return re.search(rf"{OPEN}{pattern}{CLOSE}", _folded(text)) is not None
+        if _in_capitals(name, text):  # or one slip from them ("BLUE")
             return True
         if _cased(name):
             return False
@@ -188,17 +191,32 @@ def _found(words: list[str], text: str, vocabulary: frozenset[str]) -> bool:
     Penalty"), joined by "@" or "/" ("Precision@k"), any of them in the plural."""
     spellings = [_spellings(w, vocabulary, alone=len(words) == 1) for w in words]
     lower = _folded(text)
+    spellings = [tuple(s.replace("’", "'") for s in each) for each in spellings]
     if not all(any(s in lower for s in each) for each in spellings):
         return False  # a word is nowhere in the notes: no need to look for the name
     parts = [rf"(?:{'|'.join(map(re.escape, each))})(?:s|es)?" for each in spellings]
-    between = r"[\s@/-]*(?:[\w']+[\s-]+)?" if len(words) > 1 else ""
+    between = r"[\s./@-]*(?:[\w']+[\s-]+)?" if len(words) > 1 else ""
     pattern = between.join(f"(?:{p})" for p in parts)
-    return re.search(rf"(?<![\w]){pattern}(?![\w])", text, re.IGNORECASE) is not None
+    return re.search(rf"{OPEN}{pattern}{CLOSE}", lower) is not None
+
+
+OPEN, CLOSE = r"(?<![a-z0-9-])", r"(?![a-z0-9])"
+"""A name's ends in the folded text: not inside a longer word ("batch gradient descent" is
+not in "mini-batch gradient descent"), while a neighbour in another script is no letter of it
+("使用LoRA进行")."""
 
 
 @lru_cache(maxsize=4)
 def _folded(text: str) -> str:
-    return text.lower()
+    """The text in lower case with typographic apostrophes plain ("Newton’s method")."""
+    return text.lower().replace("’", "'")
+
+
+def _in_capitals(name: str, text: str) -> bool:
+    """Whether the text writes the abbreviation in capitals, plural or with one slip ("BLUE"),
+    not as the start of a longer one ("GP" is not in "GPU")."""
+    wanted = name.lower()
+    return any(t in (wanted, wanted + "s") or typo_of(wanted, t) for t in capitals(text))
 
 
 @lru_cache(maxsize=4096)
