@@ -235,4 +235,10 @@ def _spellings(word: str, vocabulary: frozenset[str], alone: bool) -> tuple[str,
 
 def unnoted(topic: str, text: str, vocabulary: frozenset[str]) -> list[str]:
     """The names of the field the topic names and the notes never write (by any name)."""
-    return [t.names[0] for t in named_in(topic) if not noted(t, text, vocabulary)]
+    return list(_unnoted(topic, text, vocabulary))
+
+
+@lru_cache(maxsize=64)
+def _unnoted(topic: str, text: str, vocabulary: frozenset[str]) -> tuple[str, ...]:
+    # A turn asks twice of one topic: whether it is covered (`covers`) and why not (`judge`).
+    return tuple(t.names[0] for t in named_in(topic) if not noted(t, text, vocabulary))
